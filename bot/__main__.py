@@ -1,0 +1,107 @@
+"""The composition root: Settings → Store → Bot → cogs, and the maintenance command line."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot import maintenance
+from bot.client import PitBoard, use_discord_endpoints
+from bot.config import ConfigError, Settings, load_settings, read_environment
+from bot.logs import setup_logging
+from bot.store import Store, StoreError, open_store
+
+log = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser: no arguments runs the bot."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Pit Board, a Discord race-recap bot.")
+    commands = parser.add_subparsers(dest="command")
+    db = commands.add_parser("db", help="maintain the database").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply pending migrations")
+    db.add_parser("seed", help="load the races under data/ that are not stored yet")
+    db.add_parser("check", help="run integrity and foreign-key checks and count rows")
+    backup = db.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path)
+    return parser
+
+
+async def open_ready_store(settings: Settings) -> Store:
+    """Open the store, apply migrations, and load data/ into it if it holds no race yet."""
+    store = await open_store(settings.database_path)
+    try:
+        if not await store.race_summaries():
+            loaded = await maintenance.seed(store, settings.data_dir)
+            log.info("Seeded an empty database with %s", ", ".join(loaded) or "nothing")
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+async def run_bot(settings: Settings) -> None:
+    """Open the store, seed it if empty, and run the bot until it is stopped."""
+    assert settings.token is not None  # load_settings(require_token=True) guarantees it
+    store = await open_ready_store(settings)
+    try:
+        use_discord_endpoints(settings.api_base, settings.gateway_url)
+        async with PitBoard(settings=settings, store=store) as bot:
+            await bot.start(settings.token.reveal())
+    finally:
+        await store.close()
+
+
+async def run_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one `db` action and return the exit status."""
+    store = await (open_store(settings.database_path) if args.action == "upgrade" else open_ready_store(settings))
+    try:
+        match args.action:
+            case "upgrade":
+                print(f"{settings.database_path}: schema up to date")  # noqa: T201 - command-line output
+            case "seed":
+                loaded = await maintenance.seed(store, settings.data_dir)
+                print("Loaded: " + ", ".join(loaded) if loaded else "Nothing new to load.")  # noqa: T201
+            case "check":
+                report = await maintenance.check(store)
+                print(f"integrity_check: {', '.join(report.integrity)}")  # noqa: T201
+                print(f"foreign_key_check: {report.foreign_key_problems} problem(s)")  # noqa: T201
+                for table, count in report.counts.items():
+                    print(f"{table}: {count}")  # noqa: T201
+                return 0 if report.ok else 1
+            case "backup":
+                await maintenance.backup(store, args.path)
+                print(f"Backed up to {args.path}")  # noqa: T201
+    finally:
+        await store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, load settings, and run; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(read_environment(), require_token=args.command is None)
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201 - before logging exists
+        return 2
+    secrets = [settings.token.reveal()] if settings.token else []
+    setup_logging(settings.log_level, secrets)
+    try:
+        if args.command == "db":
+            return asyncio.run(run_db(settings, args))
+        asyncio.run(run_bot(settings))
+    except StoreError as error:
+        print(f"Database error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except FileExistsError as error:
+        print(error, file=sys.stderr)  # noqa: T201
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

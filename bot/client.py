@@ -1,0 +1,89 @@
+"""The bot: a discord.py AutoShardedBot that loads Pit Board's cogs and keeps Discord's command list in sync."""
+
+import hashlib
+import json
+import logging
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.store import Store
+from bot.tree import BotTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ()
+COMMAND_HASH_KEY = "global_command_hash"
+
+
+def use_discord_endpoints(api_base: str | None, gateway_url: str | None) -> None:
+    """Point discord.py at a Discord-compatible server; None keeps Discord itself.
+
+    discord.py has no public option for this; Route.BASE and DEFAULT_GATEWAY are the two
+    attributes every request and connection is built from.
+    """
+    if api_base:
+        discord.http.Route.BASE = api_base
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class PitBoard(commands.AutoShardedBot):
+    """Pit Board's bot, handed its settings and store by the composition root."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            tree_cls=BotTree,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            guild_ready_timeout=guild_ready_timeout,
+            activity=discord.Activity(type=discord.ActivityType.watching, name="the race replays | /help"),
+        )
+        self.settings = settings
+        self.store = store
+        self.initial_extensions = extensions
+
+    async def setup_hook(self) -> None:
+        """Load every extension (failing fast), then sync commands as the settings ask."""
+        for extension in self.initial_extensions:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    def command_payload(self) -> list[dict[str, object]]:
+        """Return the JSON Discord receives for the global command list."""
+        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+
+    async def sync_commands(self) -> None:
+        """Sync to the dev guild at every start; globally only when the definitions changed since the last sync."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to the development server %s", len(synced), guild.id)
+            return
+        digest = hashlib.sha256(json.dumps(self.command_payload(), sort_keys=True).encode()).hexdigest()
+        if await self.store.meta_value(COMMAND_HASH_KEY) == digest:
+            log.info("Command definitions unchanged since the last sync; not syncing")
+            return
+        synced = await self.tree.sync()
+        await self.store.set_meta_value(COMMAND_HASH_KEY, digest)
+        log.info("Synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        """Log that the bot is connected."""
+        assert self.user is not None  # set before READY is dispatched
+        log.info("Ready as %s (ID %s) in %d servers", self.user, self.user.id, len(self.guilds))

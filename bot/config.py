@@ -1,0 +1,127 @@
+"""Settings: the only place that reads the environment."""
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting; the message names the variable and the fix."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class Secret:
+    """A string that never shows itself in repr, str or logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the hidden value, for the one call that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot is configured with, read once at start."""
+
+    token: Secret | None
+    database_path: Path
+    dev_guild_id: int | None = None
+    log_level: int = logging.INFO
+    shard_count: int | None = None
+    api_base: str | None = None
+    gateway_url: str | None = None
+    data_dir: Path = field(default=PROJECT_ROOT / "data")
+
+
+def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
+    """Return the process environment over the values of the .env file (the environment wins)."""
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file else {}
+    values.update(os.environ)
+    return values
+
+
+def _optional_int(env: Mapping[str, str], name: str, fix: str, *, minimum: int = 0) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"'{raw}' is not a whole number; {fix}") from None
+    if value < minimum:
+        raise ConfigError(name, f"must be at least {minimum}; {fix}")
+    return value
+
+
+def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(tuple(f"{s}://" for s in schemes)):
+        raise ConfigError(
+            name, f"'{raw}' must start with {' or '.join(s + '://' for s in schemes)}; or leave it unset."
+        )
+    return raw.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
+    """Build Settings from environment values, or raise ConfigError naming the bad variable."""
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if require_token and not token:
+        raise ConfigError(
+            "DISCORD_TOKEN",
+            "is not set. Copy .env.example to .env and paste your bot's token "
+            "(Discord Developer Portal → your application → Bot → Reset Token).",
+        )
+    if token and (any(c.isspace() for c in token) or len(token) < 20):
+        raise ConfigError("DISCORD_TOKEN", "does not look like a bot token; paste it again without quotes or spaces.")
+
+    level_name = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level_name not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"'{level_name}' is not one of {', '.join(LOG_LEVELS)}.")
+
+    database = env.get("DATABASE_PATH", "").strip() or "data/pitboard.db"
+    database_path = Path(database)
+    if not database_path.is_absolute():
+        database_path = PROJECT_ROOT / database_path
+    if database_path.is_dir():
+        raise ConfigError("DATABASE_PATH", f"'{database}' is a folder; give a file path such as data/pitboard.db.")
+
+    return Settings(
+        token=Secret(token) if token else None,
+        database_path=database_path,
+        dev_guild_id=_optional_int(
+            env, "DEV_GUILD_ID", "copy your test server's ID (Developer Mode → right-click).", minimum=1
+        ),
+        log_level=logging.getLevelName(level_name),
+        shard_count=_optional_int(
+            env, "SHARD_COUNT", "set a number of shards such as 2, or leave it unset.", minimum=1
+        ),
+        api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
+        gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+    )

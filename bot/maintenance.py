@@ -1,0 +1,80 @@
+"""Database maintenance behind `python -m bot db …`: seed, check and backup."""
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.racefiles import race_dirs, read_aliases, read_race_dir
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+COUNTED_TABLES = (
+    "series",
+    "seasons",
+    "tracks",
+    "races",
+    "drivers",
+    "driver_aliases",
+    "teams",
+    "entries",
+    "stage_results",
+    "stage_candidates",
+    "key_moments",
+    "race_notes",
+    "quotes",
+    "sources",
+    "fact_sources",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What `db check` found."""
+
+    integrity: list[str]
+    foreign_key_problems: int
+    counts: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the database passed both checks."""
+        return self.integrity == ["ok"] and self.foreign_key_problems == 0
+
+
+async def seed(store: Store, data_dir: Path) -> list[str]:
+    """Load every race folder under data_dir that is not stored yet; return what was loaded."""
+    aliases = read_aliases(data_dir / "drivers.csv")
+    loaded = []
+    for folder in race_dirs(data_dir):
+        bundle = read_race_dir(folder, aliases)
+        if await store.add_race_bundle(bundle) is not None:
+            loaded.append(f"{bundle.season} {bundle.name}")
+    return loaded
+
+
+async def check(store: Store) -> CheckReport:
+    """Run SQLite's integrity and foreign-key checks and count each table's rows."""
+    conn = store.connection
+    async with conn.execute("PRAGMA integrity_check") as cursor:
+        integrity = [row[0] for row in await cursor.fetchall()]
+    async with conn.execute("PRAGMA foreign_key_check") as cursor:
+        problems = len(list(await cursor.fetchall()))
+    return CheckReport(integrity, problems, await store.table_counts(COUNTED_TABLES))
+
+
+def _new_database_file(target: Path) -> sqlite3.Connection:
+    if target.exists():
+        raise FileExistsError(f"{target} exists already; choose a new file name.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite3.connect(target, check_same_thread=False)  # the copy runs on aiosqlite's thread
+
+
+async def backup(store: Store, target: Path) -> None:
+    """Copy the live database to target with SQLite's online backup (safe while the bot runs)."""
+    destination = _new_database_file(target)
+    try:
+        await store.connection.backup(destination)
+    finally:
+        destination.close()

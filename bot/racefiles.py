@@ -1,0 +1,314 @@
+"""The project's per-race data folder (race.json, results.csv, stages.csv, quotes.json) read into plain records."""
+
+import csv
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.names import car_key
+
+
+class RaceFileError(Exception):
+    """A race folder that cannot be loaded; the message names the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedField:
+    """The sources and confidence behind one race-level field."""
+
+    field: str
+    sources: tuple[str, ...]
+    confidence: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRecord:
+    """One results.csv row; None is 'not recorded'."""
+
+    finish: int | None
+    start: int | None
+    car: str
+    driver: str
+    team: str | None
+    make: str | None
+    sponsor: str | None
+    laps: int | None
+    status: str | None
+    laps_led: int | None
+    points: int | None
+    points_eligible: bool | None
+    stage_points: int | None
+    sources: tuple[str, ...]
+    confidence: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StageRecord:
+    """One stages.csv row; an unresolved position lists candidate car numbers instead of a car."""
+
+    stage: int
+    position: int
+    car: str | None
+    candidates: tuple[str, ...]
+    points: int | None
+    confidence: str | None
+    basis: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MomentRecord:
+    """A key moment in our own words."""
+
+    lap: int | None
+    laps_to_go: int | None
+    when: str
+    summary: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRecord:
+    """A sourced quote."""
+
+    slug: str
+    speaker: str
+    role: str | None
+    text: str
+    context: str | None
+    source_urls: tuple[tuple[str, str], ...]
+    confidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RaceBundle:
+    """Everything one race folder holds."""
+
+    series: str
+    series_short: str
+    season: int
+    round: int
+    rounds_in_season: int | None
+    name: str
+    track: str
+    location: str | None
+    track_length_miles: float | None
+    surface: str | None
+    date: dt.date
+    facts: dict[str, Any]
+    stages: tuple[tuple[int, int | None, int | None], ...]
+    entries: tuple[EntryRecord, ...]
+    stage_results: tuple[StageRecord, ...]
+    moments: tuple[MomentRecord, ...]
+    conflicts: tuple[tuple[str, str], ...]
+    unknown: tuple[SourcedField, ...]
+    field_sources: tuple[SourcedField, ...]
+    quotes: tuple[QuoteRecord, ...]
+    sources: dict[str, str]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# race.json keys copied as they are into the races table (None stays None).
+RACE_FACT_KEYS = (
+    "start_time_local",
+    "scheduled_laps",
+    "laps_run",
+    "distance_miles",
+    "margin_s",
+    "leaders",
+    "lead_changes",
+    "cautions",
+    "caution_laps",
+    "average_speed_mph",
+    "race_duration",
+    "attendance",
+    "purse_usd",
+    "weather",
+    "tv_network",
+    "results_status",
+)
+
+
+def _cell(row: dict[str, str], name: str) -> str | None:
+    value = (row.get(name) or "").strip()
+    return value or None
+
+
+def _int(row: dict[str, str], name: str, where: str) -> int | None:
+    value = _cell(row, name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise RaceFileError(f"{where}: column {name} must be a whole number, not '{value}'") from None
+
+
+def _eligible(value: str | None, where: str) -> bool | None:
+    match (value or "").lower():
+        case "yes":
+            return True
+        case "no":
+            return False
+        case "" | "disputed" | "unknown":
+            return None
+    raise RaceFileError(f"{where}: points_eligible must be yes, no or disputed, not '{value}'")
+
+
+def _sourced(name: str, raw: dict[str, Any]) -> SourcedField:
+    return SourcedField(name, tuple(raw.get("sources", ())), raw.get("confidence"), raw.get("note"))
+
+
+def read_results(path: Path) -> tuple[EntryRecord, ...]:
+    """Read results.csv."""
+    records = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            where = f"{path.name}:{line}"
+            car, driver = _cell(row, "car"), _cell(row, "driver")
+            if car is None or driver is None:
+                raise RaceFileError(f"{where}: car and driver are required")
+            records.append(
+                EntryRecord(
+                    finish=_int(row, "finish", where),
+                    start=_int(row, "start", where),
+                    car=car_key(car),
+                    driver=driver,
+                    team=_cell(row, "team"),
+                    make=_cell(row, "make"),
+                    sponsor=_cell(row, "sponsor"),
+                    laps=_int(row, "laps", where),
+                    status=_cell(row, "status"),
+                    laps_led=_int(row, "laps_led", where),
+                    points=_int(row, "points", where),
+                    points_eligible=_eligible(_cell(row, "points_eligible"), where),
+                    stage_points=_int(row, "stage_points", where),
+                    sources=tuple((_cell(row, "sources") or "").split("|")) if _cell(row, "sources") else (),
+                    confidence=_cell(row, "confidence"),
+                    notes=_cell(row, "notes"),
+                )
+            )
+    return tuple(records)
+
+
+def read_stages(path: Path) -> tuple[StageRecord, ...]:
+    """Read stages.csv; a missing file means no stage results."""
+    if not path.exists():
+        return ()
+    records = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            where = f"{path.name}:{line}"
+            stage, position = _int(row, "stage", where), _int(row, "position", where)
+            if stage is None or position is None:
+                raise RaceFileError(f"{where}: stage and position are required")
+            car = _cell(row, "car")
+            candidates = tuple(car_key(c) for c in (_cell(row, "candidates") or "").split("|") if c.strip())
+            if car is None and len(candidates) < 2:
+                raise RaceFileError(f"{where}: give a car, or at least two candidates for an unresolved position")
+            records.append(
+                StageRecord(
+                    stage=stage,
+                    position=position,
+                    car=car_key(car) if car else None,
+                    candidates=candidates,
+                    points=_int(row, "points", where),
+                    confidence=_cell(row, "confidence"),
+                    basis=_cell(row, "basis"),
+                )
+            )
+    return tuple(records)
+
+
+def read_race_dir(folder: Path, aliases: dict[str, tuple[str, ...]] | None = None) -> RaceBundle:
+    """Read one race folder, checking it as it goes."""
+    try:
+        race = json.loads((folder / "race.json").read_text(encoding="utf-8"))
+        quotes_raw = (
+            json.loads((folder / "quotes.json").read_text(encoding="utf-8"))
+            if (folder / "quotes.json").exists()
+            else []
+        )
+    except (OSError, json.JSONDecodeError) as error:
+        raise RaceFileError(f"{folder}: {error}") from error
+    try:
+        track = race["track"]
+        bundle = RaceBundle(
+            series=race["series"]["name"],
+            series_short=race["series"]["short_name"],
+            season=int(race["season"]),
+            round=int(race["round"]),
+            rounds_in_season=race.get("rounds_in_season"),
+            name=race["name"],
+            track=track["name"],
+            location=track.get("location"),
+            track_length_miles=track.get("length_miles"),
+            surface=track.get("surface"),
+            date=dt.date.fromisoformat(race["date"]),
+            facts={key: race.get(key) for key in RACE_FACT_KEYS}
+            | {"pole": race.get("pole"), "fastest_lap": race.get("fastest_lap")},
+            stages=tuple((s["number"], s.get("first_lap"), s.get("last_lap")) for s in race.get("stages", ())),
+            entries=read_results(folder / "results.csv"),
+            stage_results=read_stages(folder / "stages.csv"),
+            moments=tuple(
+                MomentRecord(m.get("lap"), m.get("laps_to_go"), m["when"], m["summary"], tuple(m.get("sources", ())))
+                for m in race.get("key_moments", ())
+            ),
+            conflicts=tuple((c["topic"], c["note"]) for c in race.get("conflicts", ())),
+            unknown=tuple(_sourced(k, v) for k, v in race.get("unknown", {}).items()),
+            field_sources=tuple(_sourced(k, v) for k, v in race.get("field_sources", {}).items()),
+            quotes=tuple(
+                QuoteRecord(
+                    slug=q["id"],
+                    speaker=q["speaker"],
+                    role=q.get("role"),
+                    text=q["text"],
+                    context=q.get("context"),
+                    source_urls=tuple((s["key"], s["url"]) for s in q.get("sources", ())),
+                    confidence=q.get("confidence"),
+                )
+                for q in quotes_raw
+            ),
+            sources=dict(race.get("sources", {})),
+            aliases=aliases or {},
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise RaceFileError(f"{folder / 'race.json'}: missing or invalid {error}") from error
+    _check_consistency(bundle, folder)
+    return bundle
+
+
+def _check_consistency(bundle: RaceBundle, folder: Path) -> None:
+    cars = [e.car for e in bundle.entries]
+    if len(set(cars)) != len(cars):
+        raise RaceFileError(f"{folder / 'results.csv'}: a car number appears twice")
+    known = set(cars)
+    for stage in bundle.stage_results:
+        for car in (stage.car, *stage.candidates):
+            if car is not None and car not in known:
+                raise RaceFileError(f"{folder / 'stages.csv'}: stage {stage.stage} names car {car}, not in results.csv")
+    for name in ("pole", "fastest_lap"):
+        fact = bundle.facts.get(name)
+        if fact and fact.get("car") and car_key(fact["car"]) not in known:
+            raise RaceFileError(f"{folder / 'race.json'}: {name} names car {fact['car']}, not in results.csv")
+
+
+def read_aliases(path: Path) -> dict[str, tuple[str, ...]]:
+    """Read drivers.csv: one alias a row, keyed by the driver's name."""
+    if not path.exists():
+        return {}
+    aliases: dict[str, list[str]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            driver, alias = _cell(row, "driver"), _cell(row, "alias")
+            if driver and alias:
+                aliases.setdefault(driver, []).append(alias)
+    return {k: tuple(v) for k, v in aliases.items()}
+
+
+def race_dirs(data_dir: Path) -> list[Path]:
+    """Return the race folders under data_dir, oldest name first."""
+    return sorted(p for p in data_dir.iterdir() if (p / "race.json").is_file()) if data_dir.is_dir() else []

@@ -1,0 +1,26 @@
+"""The store: one SQLite connection and typed async methods returning frozen rows."""
+
+from pathlib import Path
+
+from bot.store.database import StoreBusyError, StoreError, StoreReadOnlyError, connect, migrate
+from bot.store.loading import RaceLoading
+from bot.store.meta import MetaValues
+from bot.store.races import RaceReads
+
+__all__ = ["Store", "StoreBusyError", "StoreError", "StoreReadOnlyError", "open_store"]
+
+
+class Store(RaceReads, RaceLoading, MetaValues):
+    """Typed access to Pit Board's SQLite database."""
+
+
+async def open_store(path: Path | str, *, upgrade: bool = True) -> Store:
+    """Open the database at path, applying pending migrations unless told not to."""
+    conn = await connect(path)
+    try:
+        if upgrade:
+            await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return Store(conn)

@@ -1,0 +1,204 @@
+"""Frozen rows the store hands out; only bot/store builds them."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A racing series, such as the NASCAR Craftsman Truck Series."""
+
+    id: int
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RaceSummary:
+    """One line about a race: enough to list it, search it and name its winner."""
+
+    id: int
+    series: str
+    series_short: str
+    season: int
+    round: int
+    name: str
+    track: str
+    date: dt.date
+    results_status: str
+    winner: str | None
+    winner_car: str | None
+
+    @property
+    def label(self) -> str:
+        """Return a human name such as '2025 Baptist Health 200 (Homestead-Miami Speedway)'."""
+        return f"{self.season} {self.name} ({self.track})"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A stage's lap range."""
+
+    number: int
+    first_lap: int | None
+    last_lap: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Race:
+    """Every race-level fact the store holds; None means not recorded."""
+
+    id: int
+    series: str
+    series_short: str
+    season: int
+    round: int
+    rounds_in_season: int | None
+    name: str
+    track: str
+    location: str | None
+    track_length_miles: float | None
+    date: dt.date
+    start_time_local: str | None
+    scheduled_laps: int | None
+    laps_run: int | None
+    distance_miles: float | None
+    stages: tuple[Stage, ...]
+    pole_entry_id: int | None
+    pole_time_s: str | None
+    pole_speed_mph: str | None
+    margin_s: str | None
+    fastest_lap_driver: str | None
+    fastest_lap_s: str | None
+    fastest_lap_mph: str | None
+    leaders: int | None
+    lead_changes: int | None
+    cautions: int | None
+    caution_laps: int | None
+    average_speed_mph: str | None
+    race_duration: str | None
+    attendance: int | None
+    purse_usd: int | None
+    weather: str | None
+    tv_network: str | None
+    results_status: str
+    curated: bool
+    data_version: int
+    source_count: int
+
+    @property
+    def label(self) -> str:
+        """Return a human name such as '2025 Baptist Health 200 (Homestead-Miami Speedway)'."""
+        return f"{self.season} {self.name} ({self.track})"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One car in one race; None means not recorded."""
+
+    id: int
+    race_id: int
+    driver_id: int
+    driver: str
+    car_number: str
+    team: str | None
+    make: str | None
+    sponsor: str | None
+    start: int | None
+    finish: int | None
+    laps: int | None
+    status: str | None
+    laps_led: int | None
+    points: int | None
+    stage_points: int | None
+    points_eligible: bool | None
+    notes: str | None
+
+    @property
+    def positions_gained(self) -> int | None:
+        """Return start minus finish (positive: came forward), or None if either is unknown."""
+        if self.start is None or self.finish is None:
+            return None
+        return self.start - self.finish
+
+
+@dataclass(frozen=True, slots=True)
+class StageResult:
+    """One position of one stage; an unresolved position has no entry but names its candidates."""
+
+    stage: int
+    position: int
+    entry: Entry | None
+    candidates: tuple[Entry, ...]
+    points: int | None
+    confidence: str | None
+    basis: str | None
+
+    @property
+    def resolved(self) -> bool:
+        """Return whether the store knows who held this position."""
+        return self.entry is not None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMoment:
+    """A moment of the race, with its lap or laps to go when known."""
+
+    ordinal: int
+    lap: int | None
+    laps_to_go: int | None
+    when: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class RaceNote:
+    """A conflict between sources, an unknown fact, or a correction."""
+
+    kind: str
+    topic: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Something a person said, with where it was published."""
+
+    id: int
+    race_id: int
+    race_label: str
+    driver_id: int | None
+    speaker: str
+    role: str | None
+    text: str
+    context: str | None
+    source_url: str | None
+    confidence: str | None
+    added_by: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """A driver and the other names they are known by."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DriverResult:
+    """A driver's entry with the race it belongs to, for career figures."""
+
+    race: RaceSummary
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A source backing a fact."""
+
+    key: str
+    description: str
+    confidence: str | None

@@ -1,0 +1,358 @@
+"""Read-only race queries: what fans ask for."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.store.database import StoreBase
+from bot.store.models import (
+    Driver,
+    DriverResult,
+    Entry,
+    KeyMoment,
+    Quote,
+    Race,
+    RaceNote,
+    RaceSummary,
+    Series,
+    SourceLink,
+    Stage,
+    StageResult,
+)
+
+# Columns of RaceSummary, shared by every query that lists races.
+_SUMMARY_COLUMNS = """
+    r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
+    t.name AS track, r.race_date, r.results_status,
+    (SELECT d.name FROM entries e JOIN drivers d ON d.id = e.driver_id
+      WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner,
+    (SELECT e.car_number FROM entries e WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner_car
+"""
+_SUMMARY_FROM = """
+    FROM races r
+    JOIN seasons sn ON sn.id = r.season_id
+    JOIN series se ON se.id = sn.series_id
+    JOIN tracks t ON t.id = r.track_id
+"""
+_ENTRY_COLUMNS = """
+    e.id, e.race_id, e.driver_id, d.name AS driver, e.car_number, tm.name AS team, e.make, e.sponsor,
+    e.start_pos, e.finish_pos, e.laps_completed, e.status, e.laps_led, e.points, e.stage_points,
+    e.points_eligible, e.notes
+"""
+_ENTRY_FROM = """
+    FROM entries e
+    JOIN drivers d ON d.id = e.driver_id
+    LEFT JOIN teams tm ON tm.id = e.team_id
+"""
+
+
+def _summary(row: aiosqlite.Row) -> RaceSummary:
+    return RaceSummary(
+        id=row["id"],
+        series=row["series"],
+        series_short=row["series_short"],
+        season=row["season"],
+        round=row["round"],
+        name=row["name"],
+        track=row["track"],
+        date=dt.date.fromisoformat(row["race_date"]),
+        results_status=row["results_status"],
+        winner=row["winner"],
+        winner_car=row["winner_car"],
+    )
+
+
+def _entry(row: aiosqlite.Row, prefix: str = "") -> Entry:
+    eligible = row[f"{prefix}points_eligible"]
+    return Entry(
+        id=row[f"{prefix}id"],
+        race_id=row[f"{prefix}race_id"],
+        driver_id=row[f"{prefix}driver_id"],
+        driver=row[f"{prefix}driver"],
+        car_number=row[f"{prefix}car_number"],
+        team=row[f"{prefix}team"],
+        make=row[f"{prefix}make"],
+        sponsor=row[f"{prefix}sponsor"],
+        start=row[f"{prefix}start_pos"],
+        finish=row[f"{prefix}finish_pos"],
+        laps=row[f"{prefix}laps_completed"],
+        status=row[f"{prefix}status"],
+        laps_led=row[f"{prefix}laps_led"],
+        points=row[f"{prefix}points"],
+        stage_points=row[f"{prefix}stage_points"],
+        points_eligible=None if eligible is None else bool(eligible),
+        notes=row[f"{prefix}notes"],
+    )
+
+
+def _quote(row: aiosqlite.Row) -> Quote:
+    return Quote(
+        id=row["id"],
+        race_id=row["race_id"],
+        race_label=f"{row['season']} {row['race_name']} ({row['track']})",
+        driver_id=row["driver_id"],
+        speaker=row["speaker"],
+        role=row["role"],
+        text=row["text"],
+        context=row["context"],
+        source_url=row["source_url"],
+        confidence=row["confidence"],
+        added_by=row["added_by"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+    )
+
+
+class RaceReads(StoreBase):
+    """Queries behind the fan commands."""
+
+    async def all_series(self) -> list[Series]:
+        """Return every stored series."""
+        query = "SELECT id, name, short_name FROM series ORDER BY name"
+        return [Series(r["id"], r["name"], r["short_name"]) for r in await self._fetchall(query)]
+
+    async def race_summaries(
+        self, *, series_id: int | None = None, season: int | None = None, track_id: int | None = None
+    ) -> list[RaceSummary]:
+        """Return races newest first, optionally within one series, season or track."""
+        query = f"""
+            SELECT {_SUMMARY_COLUMNS} {_SUMMARY_FROM}
+            WHERE (:series IS NULL OR se.id = :series)
+              AND (:season IS NULL OR sn.year = :season)
+              AND (:track IS NULL OR t.id = :track)
+            ORDER BY r.race_date DESC, r.id DESC
+        """
+        rows = await self._fetchall(query, {"series": series_id, "season": season, "track": track_id})
+        return [_summary(r) for r in rows]
+
+    async def race(self, race_id: int) -> Race | None:
+        """Return every fact of one race, or None."""
+        query = f"""
+            SELECT r.*, se.name AS series, se.short_name AS series_short, sn.year AS season, sn.rounds,
+                   t.name AS track, t.location, t.length_miles,
+                   fd.name AS fastest_lap_driver,
+                   (SELECT count(DISTINCT source_id) FROM fact_sources fs
+                     WHERE (fs.subject = 'races' AND fs.subject_id = r.id)
+                        OR (fs.subject = 'entries' AND fs.subject_id IN (SELECT id FROM entries WHERE race_id = r.id))
+                   ) AS source_count
+            {_SUMMARY_FROM}
+            LEFT JOIN drivers fd ON fd.id = r.fastest_lap_driver_id
+            WHERE r.id = ?
+        """  # noqa: S608 - fixed FROM clause
+        row = await self._fetchone(query, (race_id,))
+        if row is None:
+            return None
+        query = "SELECT number, first_lap, last_lap FROM race_stages WHERE race_id = ? ORDER BY number"
+        stages = tuple(
+            Stage(s["number"], s["first_lap"], s["last_lap"]) for s in await self._fetchall(query, (race_id,))
+        )
+        return Race(
+            id=row["id"],
+            series=row["series"],
+            series_short=row["series_short"],
+            season=row["season"],
+            round=row["round"],
+            rounds_in_season=row["rounds"],
+            name=row["name"],
+            track=row["track"],
+            location=row["location"],
+            track_length_miles=row["length_miles"],
+            date=dt.date.fromisoformat(row["race_date"]),
+            start_time_local=row["start_time_local"],
+            scheduled_laps=row["scheduled_laps"],
+            laps_run=row["laps_run"],
+            distance_miles=row["distance_miles"],
+            stages=stages,
+            pole_entry_id=row["pole_entry_id"],
+            pole_time_s=row["pole_time_s"],
+            pole_speed_mph=row["pole_speed_mph"],
+            margin_s=row["margin_s"],
+            fastest_lap_driver=row["fastest_lap_driver"],
+            fastest_lap_s=row["fastest_lap_s"],
+            fastest_lap_mph=row["fastest_lap_mph"],
+            leaders=row["leaders"],
+            lead_changes=row["lead_changes"],
+            cautions=row["cautions"],
+            caution_laps=row["caution_laps"],
+            average_speed_mph=row["average_speed_mph"],
+            race_duration=row["race_duration"],
+            attendance=row["attendance"],
+            purse_usd=row["purse_usd"],
+            weather=row["weather"],
+            tv_network=row["tv_network"],
+            results_status=row["results_status"],
+            curated=bool(row["curated"]),
+            data_version=row["data_version"],
+            source_count=row["source_count"],
+        )
+
+    async def entries(self, race_id: int) -> list[Entry]:
+        """Return a race's entries in finishing order (unknown finishes last)."""
+        query = f"""
+            SELECT {_ENTRY_COLUMNS} {_ENTRY_FROM}
+            WHERE e.race_id = ?
+            ORDER BY e.finish_pos IS NULL, e.finish_pos, e.id
+        """
+        return [_entry(r) for r in await self._fetchall(query, (race_id,))]
+
+    async def stage_results(self, race_id: int) -> list[StageResult]:
+        """Return every stage position of a race, unresolved ones with their candidates."""
+        entries = {e.id: e for e in await self.entries(race_id)}
+        query = """
+            SELECT sr.id, sr.stage, sr.position, sr.entry_id, sr.points, sr.confidence, sr.basis,
+                   (SELECT group_concat(sc.entry_id) FROM
+                      (SELECT entry_id FROM stage_candidates WHERE stage_result_id = sr.id ORDER BY ordinal) sc
+                   ) AS candidate_ids
+            FROM stage_results sr
+            WHERE sr.race_id = ?
+            ORDER BY sr.stage, sr.position
+        """
+        results = []
+        for row in await self._fetchall(query, (race_id,)):
+            candidate_ids = [int(i) for i in row["candidate_ids"].split(",")] if row["candidate_ids"] else []
+            results.append(
+                StageResult(
+                    stage=row["stage"],
+                    position=row["position"],
+                    entry=entries.get(row["entry_id"]) if row["entry_id"] is not None else None,
+                    candidates=tuple(entries[i] for i in candidate_ids),
+                    points=row["points"],
+                    confidence=row["confidence"],
+                    basis=row["basis"],
+                )
+            )
+        return results
+
+    async def key_moments(self, race_id: int) -> list[KeyMoment]:
+        """Return a race's key moments in race order."""
+        query = """
+            SELECT ordinal, lap, laps_to_go, when_text, summary FROM key_moments
+            WHERE race_id = ? ORDER BY ordinal
+        """
+        rows = await self._fetchall(query, (race_id,))
+        return [KeyMoment(r["ordinal"], r["lap"], r["laps_to_go"], r["when_text"], r["summary"]) for r in rows]
+
+    async def race_notes(self, race_id: int, kind: str | None = None) -> list[RaceNote]:
+        """Return the race's notes (conflicts between sources, unknown facts, corrections)."""
+        query = "SELECT kind, topic, text FROM race_notes WHERE race_id = ? AND (? IS NULL OR kind = ?) ORDER BY id"
+        rows = await self._fetchall(query, (race_id, kind, kind))
+        return [RaceNote(r["kind"], r["topic"], r["text"]) for r in rows]
+
+    async def race_sources(self, race_id: int) -> list[SourceLink]:
+        """Return the distinct sources behind a race's facts."""
+        query = """
+            SELECT s.key, s.description, min(fs.confidence) AS confidence
+            FROM fact_sources fs JOIN sources s ON s.id = fs.source_id
+            WHERE (fs.subject = 'races' AND fs.subject_id = ?)
+               OR (fs.subject = 'entries' AND fs.subject_id IN (SELECT id FROM entries WHERE race_id = ?))
+            GROUP BY s.id ORDER BY s.key
+        """
+        rows = await self._fetchall(query, (race_id, race_id))
+        return [SourceLink(r["key"], r["description"], r["confidence"]) for r in rows]
+
+    async def quotes(
+        self,
+        *,
+        race_id: int | None = None,
+        driver_id: int | None = None,
+        words: str | None = None,
+        guild_id: int | None = None,
+    ) -> list[Quote]:
+        """Return quotes matching every filter given, the shipped ones and this server's own."""
+        query = """
+            SELECT q.*, sn.year AS season, r.name AS race_name, t.name AS track
+            FROM quotes q
+            JOIN races r ON r.id = q.race_id
+            JOIN seasons sn ON sn.id = r.season_id
+            JOIN tracks t ON t.id = r.track_id
+            WHERE (:race IS NULL OR q.race_id = :race)
+              AND (:driver IS NULL OR q.driver_id = :driver)
+              AND (:words IS NULL OR instr(lower(q.text), lower(:words)) > 0
+                   OR instr(lower(coalesce(q.context, '')), lower(:words)) > 0)
+              AND (q.guild_id IS NULL OR q.guild_id = :guild)
+            ORDER BY r.race_date DESC, q.id
+        """
+        params = {"race": race_id, "driver": driver_id, "words": words or None, "guild": guild_id}
+        return [_quote(r) for r in await self._fetchall(query, params)]
+
+    async def drivers(self) -> list[Driver]:
+        """Return every driver with their aliases."""
+        query = """
+            SELECT d.id, d.name, group_concat(a.alias, char(31)) AS aliases
+            FROM drivers d LEFT JOIN driver_aliases a ON a.driver_id = d.id
+            GROUP BY d.id ORDER BY d.name
+        """
+        rows = await self._fetchall(query)
+        return [Driver(r["id"], r["name"], tuple(r["aliases"].split("\x1f")) if r["aliases"] else ()) for r in rows]
+
+    async def driver_results(
+        self,
+        driver_id: int,
+        *,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+    ) -> list[DriverResult]:
+        """Return a driver's entries with their races, newest first, within the filters."""
+        query = f"""
+            SELECT {_SUMMARY_COLUMNS},
+                   e.id AS e_id, e.race_id AS e_race_id, e.driver_id AS e_driver_id, d.name AS e_driver,
+                   e.car_number AS e_car_number, tm.name AS e_team, e.make AS e_make, e.sponsor AS e_sponsor,
+                   e.start_pos AS e_start_pos, e.finish_pos AS e_finish_pos, e.laps_completed AS e_laps_completed,
+                   e.status AS e_status, e.laps_led AS e_laps_led, e.points AS e_points,
+                   e.stage_points AS e_stage_points, e.points_eligible AS e_points_eligible, e.notes AS e_notes
+            {_SUMMARY_FROM}
+            JOIN entries e ON e.race_id = r.id
+            JOIN drivers d ON d.id = e.driver_id
+            LEFT JOIN teams tm ON tm.id = e.team_id
+            WHERE e.driver_id = :driver
+              AND (:series IS NULL OR se.id = :series)
+              AND (:track IS NULL OR t.id = :track)
+              AND (:season IS NULL OR sn.year = :season)
+              AND (:as_of_date IS NULL OR r.race_date < :as_of_date
+                   OR (r.race_date = :as_of_date AND r.id <= :as_of_id))
+            ORDER BY r.race_date DESC, r.id DESC
+        """
+        params = {
+            "driver": driver_id,
+            "series": series_id,
+            "track": track_id,
+            "season": season,
+            "as_of_date": as_of.date.isoformat() if as_of else None,
+            "as_of_id": as_of.id if as_of else None,
+        }
+        rows = await self._fetchall(query, params)
+        return [DriverResult(_summary(r), _entry(r, "e_")) for r in rows]
+
+    async def win_counts(
+        self, *, series_id: int | None = None, track_id: int | None = None, season: int | None = None
+    ) -> list[tuple[Driver, int, int]]:
+        """Return (driver, wins, starts) for every driver with a win, most wins first."""
+        query = """
+            SELECT d.id, d.name, sum(e.finish_pos = 1) AS wins, count(*) AS starts
+            FROM entries e
+            JOIN drivers d ON d.id = e.driver_id
+            JOIN races r ON r.id = e.race_id
+            JOIN seasons sn ON sn.id = r.season_id
+            WHERE (:series IS NULL OR sn.series_id = :series)
+              AND (:track IS NULL OR r.track_id = :track)
+              AND (:season IS NULL OR sn.year = :season)
+            GROUP BY d.id
+            HAVING wins > 0
+            ORDER BY wins DESC, starts ASC, d.name
+        """
+        rows = await self._fetchall(query, {"series": series_id, "track": track_id, "season": season})
+        return [(Driver(r["id"], r["name"], ()), r["wins"], r["starts"]) for r in rows]
+
+    async def tracks(self) -> list[tuple[int, str]]:
+        """Return (id, name) of every track."""
+        return [(r["id"], r["name"]) for r in await self._fetchall("SELECT id, name FROM tracks ORDER BY name")]
+
+    async def table_counts(self, tables: Sequence[str]) -> dict[str, int]:
+        """Return the row count of each named table (names come from the schema, never from users)."""
+        counts = {}
+        for table in tables:
+            row = await self._fetchone(f'SELECT count(*) FROM "{table}"')  # noqa: S608 - schema table names
+            counts[table] = int(row[0]) if row else 0
+        return counts

@@ -1,0 +1,83 @@
+"""The command tree and the one error path every command, button and modal shares."""
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.store import StoreBusyError, StoreReadOnlyError
+
+log = logging.getLogger(__name__)
+
+GENERIC_FAILURE = "Something went wrong on our side and it has been logged. Please try again in a moment."
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def message_for(error: BaseException) -> str | None:
+    """Return the text to show the user, or None if the error is a bug that must be logged."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, UserFacingError | StoreBusyError | StoreReadOnlyError):
+        return str(cause)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only inside a server."
+    if isinstance(error, app_commands.MissingPermissions):
+        return f"You need the {_permission_names(error.missing_permissions)} permission for this."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return f"I need the {_permission_names(error.missing_permissions)} permission here to do that."
+    if isinstance(error, app_commands.TransformerError):
+        return f"'{error.value}' is not a valid value for that option."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+def _permission_names(permissions: list[str]) -> str:
+    return " and ".join(p.replace("_", " ").replace("guild", "server").title() for p in permissions)
+
+
+async def send_private(interaction: discord.Interaction, message: str) -> None:
+    """Answer privately, as a first response or as a follow-up when the interaction was already answered."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.warning("Could not deliver an error message for interaction %s", interaction.id, exc_info=True)
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException, *, where: str) -> None:
+    """Answer the user privately; log a bug with its traceback."""
+    message = message_for(error)
+    if message is None:
+        log.error("Unhandled error in %s", where, exc_info=error)
+        message = GENERIC_FAILURE
+    await send_private(interaction, message)
+
+
+class BotTree(app_commands.CommandTree):
+    """A CommandTree whose on_error answers the user privately and logs bugs."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Reply ephemerally; log anything that is not an expected user error."""
+        name = interaction.command.qualified_name if interaction.command else "unknown command"
+        await report_error(interaction, error, where=f"/{name}")
+
+
+class View(discord.ui.View):
+    """A view whose errors take the same path as commands'."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        """Answer privately and log bugs."""
+        await report_error(interaction, error, where=f"{type(self).__name__} {item.type.name}")
+
+
+class Modal(discord.ui.Modal):
+    """A modal whose errors take the same path as commands'."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        """Answer privately and log bugs."""
+        await report_error(interaction, error, where=type(self).__name__)

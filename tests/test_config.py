@@ -1,0 +1,128 @@
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT, ConfigError, Secret, load_settings
+from bot.logs import RedactSecrets
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def test_defaults_with_only_a_token():
+    settings = load_settings({"DISCORD_TOKEN": TOKEN})
+    assert settings.token == Secret(TOKEN)
+    assert settings.database_path == PROJECT_ROOT / "data" / "pitboard.db"
+    assert settings.dev_guild_id is None
+    assert settings.log_level == logging.INFO
+    assert settings.shard_count is None
+    assert settings.api_base is None and settings.gateway_url is None
+
+
+def test_every_variable_is_read():
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "DATABASE_PATH": "/tmp/elsewhere.db",
+            "DEV_GUILD_ID": "123456789012345678",
+            "LOG_LEVEL": "debug",
+            "SHARD_COUNT": "2",
+            "DISCORD_API_BASE": "http://127.0.0.1:9000/api/v10/",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9000/gateway",
+        }
+    )
+    assert settings.database_path == Path("/tmp/elsewhere.db")
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.log_level == logging.DEBUG
+    assert settings.shard_count == 2
+    assert settings.api_base == "http://127.0.0.1:9000/api/v10"
+    assert settings.gateway_url == "ws://127.0.0.1:9000/gateway"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "hint"),
+    [
+        ({}, "DISCORD_TOKEN", "is not set"),
+        ({"DISCORD_TOKEN": "short"}, "DISCORD_TOKEN", "does not look like a bot token"),
+        ({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": "/tmp"}, "DATABASE_PATH", "is a folder"),
+        ({"DISCORD_TOKEN": TOKEN, "DEV_GUILD_ID": "my server"}, "DEV_GUILD_ID", "not a whole number"),
+        ({"DISCORD_TOKEN": TOKEN, "DEV_GUILD_ID": "-4"}, "DEV_GUILD_ID", "at least 1"),
+        ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "loud"}, "LOG_LEVEL", "not one of"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "0"}, "SHARD_COUNT", "at least 1"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "two"}, "SHARD_COUNT", "not a whole number"),
+        ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "127.0.0.1:80"}, "DISCORD_API_BASE", "must start with"),
+        ({"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL", "must start with ws"),
+    ],
+)
+def test_bad_values_name_the_variable(env, variable, hint):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert hint in str(caught.value)
+
+
+def test_maintenance_commands_need_no_token():
+    assert load_settings({}, require_token=False).token is None
+
+
+def test_token_never_shows_in_repr_or_logs(caplog):
+    settings = load_settings({"DISCORD_TOKEN": TOKEN})
+    assert TOKEN not in repr(settings)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "connecting with %s", (TOKEN,), None)
+    RedactSecrets([TOKEN]).filter(record)
+    assert TOKEN not in record.getMessage()
+    assert "[redacted]" in record.getMessage()
+
+
+def run_cli(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DEV_GUILD"))}
+    environment |= {"DISCORD_TOKEN": "", "DATABASE_PATH": str(tmp_path / "cli.db"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_start_without_token_exits_2_naming_the_variable(tmp_path: Path):
+    result = run_cli(tmp_path=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "DISCORD_TOKEN" in line and ".env" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_db_check_on_a_fresh_database_counts_the_homestead_race(tmp_path: Path):
+    result = run_cli("db", "check", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = set(result.stdout.splitlines())
+    assert {"integrity_check: ok", "foreign_key_check: 0 problem(s)", "races: 1", "entries: 34", "quotes: 19"} <= lines
+
+
+def test_db_backup_copy_passes_check(tmp_path: Path):
+    assert run_cli("db", "seed", tmp_path=tmp_path).returncode == 0
+    copy = tmp_path / "copy.db"
+    result = run_cli("db", "backup", str(copy), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    check = run_cli("db", "check", tmp_path=tmp_path, DATABASE_PATH=str(copy))
+    assert "entries: 34" in check.stdout.splitlines()
+    again = run_cli("db", "backup", str(copy), tmp_path=tmp_path)
+    assert again.returncode == 2 and "exists already" in again.stderr
+
+
+def test_db_refuses_a_foreign_file_without_traceback(tmp_path: Path):
+    path = tmp_path / "foreign.db"
+    path.write_bytes(b"PK\x03\x04 this is a zip file" * 10)
+    result = run_cli("db", "check", tmp_path=tmp_path, DATABASE_PATH=str(path))
+    assert result.returncode == 2
+    assert "not a SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_bytes().startswith(b"PK")
