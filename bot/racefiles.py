@@ -2,12 +2,14 @@
 
 import csv
 import datetime as dt
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.names import car_key
+from bot.names import car_key, name_key
 
 
 class RaceFileError(Exception):
@@ -162,36 +164,111 @@ def _sourced(name: str, raw: dict[str, Any]) -> SourcedField:
     return SourcedField(name, tuple(raw.get("sources", ())), raw.get("confidence"), raw.get("note"))
 
 
+RESULT_COLUMNS = (
+    "finish",
+    "start",
+    "car",
+    "driver",
+    "team",
+    "make",
+    "sponsor",
+    "laps",
+    "status",
+    "laps_led",
+    "points",
+    "points_eligible",
+    "stage_points",
+    "sources",
+    "confidence",
+    "notes",
+)
+REQUIRED_RESULT_COLUMNS = ("finish", "car", "driver")
+_CAR = re.compile(r"^[0-9A-Za-z]{1,4}$")
+
+
+def _count(row: dict[str, str], name: str, where: str, *, minimum: int = 0) -> int | None:
+    value = _int(row, name, where)
+    if value is not None and value < minimum:
+        raise RaceFileError(f"{where}: column {name} must be at least {minimum}, not {value}")
+    return value
+
+
+def entry_from_row(row: dict[str, str], where: str) -> EntryRecord:
+    """Check one results row and return it as a record, or raise RaceFileError naming the problem."""
+    car, driver = _cell(row, "car"), _cell(row, "driver")
+    if car is None or driver is None:
+        raise RaceFileError(f"{where}: car and driver are required")
+    if not _CAR.match(car_key(car)):
+        raise RaceFileError(f"{where}: car number '{car}' must be 1 to 4 letters or digits, such as 07")
+    if len(driver) > 100:
+        raise RaceFileError(f"{where}: driver name is longer than 100 characters")
+    for name in ("team", "make", "sponsor", "status"):
+        if len(_cell(row, name) or "") > 100:
+            raise RaceFileError(f"{where}: {name} is longer than 100 characters")
+    return EntryRecord(
+        finish=_count(row, "finish", where, minimum=1),
+        start=_count(row, "start", where, minimum=1),
+        car=car_key(car),
+        driver=driver,
+        team=_cell(row, "team"),
+        make=_cell(row, "make"),
+        sponsor=_cell(row, "sponsor"),
+        laps=_count(row, "laps", where),
+        status=_cell(row, "status"),
+        laps_led=_count(row, "laps_led", where),
+        points=_count(row, "points", where),
+        points_eligible=_eligible(_cell(row, "points_eligible"), where),
+        stage_points=_count(row, "stage_points", where),
+        sources=tuple((_cell(row, "sources") or "").split("|")) if _cell(row, "sources") else (),
+        confidence=_cell(row, "confidence"),
+        notes=_cell(row, "notes"),
+    )
+
+
+def parse_results(text: str, name: str = "results.csv") -> tuple[tuple[EntryRecord, ...], list[str]]:
+    """Check every row of a results CSV; return the good records and one message per bad line."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_RESULT_COLUMNS if c not in columns]
+    if missing:
+        return (), [f"{name}:1: the header lacks the column(s) {', '.join(missing)}"]
+    unknown = [c for c in columns if c not in RESULT_COLUMNS]
+    if unknown:
+        return (), [f"{name}:1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(RESULT_COLUMNS)}"]
+    records: list[EntryRecord] = []
+    errors: list[str] = []
+    seen: dict[str, dict[str, int]] = {"car": {}, "driver": {}, "finish": {}}
+    try:
+        for line, raw in enumerate(reader, start=2):
+            if None in raw:
+                errors.append(f"{name}:{line}: more cells than the header has columns")
+                continue
+            row = {k.strip(): v for k, v in raw.items() if k is not None}
+            try:
+                record = entry_from_row(row, f"{name}:{line}")
+            except RaceFileError as error:
+                errors.append(str(error))
+                continue
+            keys = {"car": record.car, "driver": name_key(record.driver), "finish": str(record.finish)}
+            clashes = [k for k, v in keys.items() if v in seen[k] and not (k == "finish" and record.finish is None)]
+            if clashes:
+                first = seen[clashes[0]][keys[clashes[0]]]
+                errors.append(f"{name}:{line}: the same {clashes[0]} as line {first}")
+                continue
+            for k, v in keys.items():
+                seen[k][v] = line
+            records.append(record)
+    except csv.Error as error:
+        errors.append(f"{name}:{reader.line_num}: {error}")
+    return tuple(records), errors
+
+
 def read_results(path: Path) -> tuple[EntryRecord, ...]:
-    """Read results.csv."""
-    records = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            where = f"{path.name}:{line}"
-            car, driver = _cell(row, "car"), _cell(row, "driver")
-            if car is None or driver is None:
-                raise RaceFileError(f"{where}: car and driver are required")
-            records.append(
-                EntryRecord(
-                    finish=_int(row, "finish", where),
-                    start=_int(row, "start", where),
-                    car=car_key(car),
-                    driver=driver,
-                    team=_cell(row, "team"),
-                    make=_cell(row, "make"),
-                    sponsor=_cell(row, "sponsor"),
-                    laps=_int(row, "laps", where),
-                    status=_cell(row, "status"),
-                    laps_led=_int(row, "laps_led", where),
-                    points=_int(row, "points", where),
-                    points_eligible=_eligible(_cell(row, "points_eligible"), where),
-                    stage_points=_int(row, "stage_points", where),
-                    sources=tuple((_cell(row, "sources") or "").split("|")) if _cell(row, "sources") else (),
-                    confidence=_cell(row, "confidence"),
-                    notes=_cell(row, "notes"),
-                )
-            )
-    return tuple(records)
+    """Read results.csv, refusing the file at its first bad line."""
+    records, errors = parse_results(path.read_text(encoding="utf-8"), path.name)
+    if errors:
+        raise RaceFileError(errors[0])
+    return records
 
 
 def read_stages(path: Path) -> tuple[StageRecord, ...]:

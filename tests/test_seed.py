@@ -131,7 +131,7 @@ async def test_seed_is_all_or_nothing(empty_store: Store, tmp_path: Path):
     rows = (source / "results.csv").read_text().splitlines()
     rows.append(rows[1])  # the same truck twice: the folder is refused before anything is written
     (bad / "results.csv").write_text("\n".join(rows) + "\n")
-    with pytest.raises(RaceFileError, match="car number appears twice"):
+    with pytest.raises(RaceFileError, match="the same car as line 2"):
         await maintenance.seed(empty_store, tmp_path / "data")
     assert (await maintenance.check(empty_store)).counts["entries"] == 0
 

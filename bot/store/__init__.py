@@ -3,14 +3,14 @@
 from pathlib import Path
 
 from bot.store.database import StoreBusyError, StoreError, StoreReadOnlyError, connect, migrate
-from bot.store.loading import RaceLoading
 from bot.store.meta import MetaValues
+from bot.store.moderation import Moderation, ResultsRefusedError
 from bot.store.races import RaceReads
 
-__all__ = ["Store", "StoreBusyError", "StoreError", "StoreReadOnlyError", "open_store"]
+__all__ = ["ResultsRefusedError", "Store", "StoreBusyError", "StoreError", "StoreReadOnlyError", "open_store"]
 
 
-class Store(RaceReads, RaceLoading, MetaValues):
+class Store(RaceReads, Moderation, MetaValues):
     """Typed access to Pit Board's SQLite database."""
 
 

@@ -6,7 +6,7 @@ import logging
 import aiosqlite
 
 from bot.names import name_key
-from bot.racefiles import RaceBundle, SourcedField
+from bot.racefiles import EntryRecord, RaceBundle, SourcedField
 from bot.store.database import StoreBase
 
 log = logging.getLogger(__name__)
@@ -166,44 +166,7 @@ class RaceLoading(StoreBase):
         for field in bundle.field_sources:
             await self._link_sources(conn, source_ids, "races", race_id, field)
 
-        entry_by_car: dict[str, int] = {}
-        for record in bundle.entries:
-            driver_id = await driver_id_for(conn, record.driver)
-            for alias in bundle.aliases.get(record.driver, ()):
-                await add_alias(conn, driver_id, alias)
-            await add_alias(conn, driver_id, record.driver)
-            query = """
-                INSERT INTO entries (
-                    race_id, driver_id, car_number, team_id, make, sponsor, start_pos, finish_pos, laps_completed,
-                    status, laps_led, points, stage_points, points_eligible, notes
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                RETURNING id
-            """
-            eligible = None if record.points_eligible is None else int(record.points_eligible)
-            entry_id = await _id(
-                conn,
-                query,
-                (
-                    race_id,
-                    driver_id,
-                    record.car,
-                    await team_id_for(conn, record.team),
-                    record.make,
-                    record.sponsor,
-                    record.start,
-                    record.finish,
-                    record.laps,
-                    record.status,
-                    record.laps_led,
-                    record.points,
-                    record.stage_points,
-                    eligible,
-                    record.notes,
-                ),
-            )
-            entry_by_car[record.car] = entry_id
-            sourced = SourcedField("", record.sources, record.confidence, None)
-            await self._link_sources(conn, source_ids, "entries", entry_id, sourced)
+        entry_by_car = await self._insert_entries(conn, race_id, bundle.entries, bundle.aliases, source_ids)
 
         if pole.get("car"):
             await conn.execute("UPDATE races SET pole_entry_id = ? WHERE id = ?", (entry_by_car[pole["car"]], race_id))
@@ -257,6 +220,55 @@ class RaceLoading(StoreBase):
                 conn, source_ids, "quotes", quote_id, SourcedField("", keys, quote.confidence, None)
             )
         return race_id
+
+    async def _insert_entries(
+        self,
+        conn: aiosqlite.Connection,
+        race_id: int,
+        entries: tuple[EntryRecord, ...],
+        aliases: dict[str, tuple[str, ...]],
+        source_ids: dict[str, int],
+    ) -> dict[str, int]:
+        """Insert a race's entries; return entry ids by car number."""
+        entry_by_car: dict[str, int] = {}
+        for record in entries:
+            driver_id = await driver_id_for(conn, record.driver)
+            for alias in aliases.get(record.driver, ()):
+                await add_alias(conn, driver_id, alias)
+            await add_alias(conn, driver_id, record.driver)
+            query = """
+                INSERT INTO entries (
+                    race_id, driver_id, car_number, team_id, make, sponsor, start_pos, finish_pos, laps_completed,
+                    status, laps_led, points, stage_points, points_eligible, notes
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING id
+            """
+            eligible = None if record.points_eligible is None else int(record.points_eligible)
+            entry_id = await _id(
+                conn,
+                query,
+                (
+                    race_id,
+                    driver_id,
+                    record.car,
+                    await team_id_for(conn, record.team),
+                    record.make,
+                    record.sponsor,
+                    record.start,
+                    record.finish,
+                    record.laps,
+                    record.status,
+                    record.laps_led,
+                    record.points,
+                    record.stage_points,
+                    eligible,
+                    record.notes,
+                ),
+            )
+            entry_by_car[record.car] = entry_id
+            sourced = SourcedField("", record.sources, record.confidence, None)
+            await self._link_sources(conn, source_ids, "entries", entry_id, sourced)
+        return entry_by_car
 
     async def _insert_sources(self, conn: aiosqlite.Connection, sources: dict[str, str]) -> dict[str, int]:
         ids = {}

@@ -202,3 +202,86 @@ class SourceLink:
     key: str
     description: str
     confidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """One server's settings; None means not configured."""
+
+    guild_id: int
+    recap_channel_id: int | None
+    mod_role_id: int | None
+    ping_role_id: int | None
+    spoiler_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecapVersion:
+    """One saved version of a server's recap of a race."""
+
+    id: int
+    guild_id: int
+    race_id: int
+    version: int
+    headline: str
+    body: str
+    author_id: int
+    created_at: dt.datetime
+    reverted_from: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecapPost:
+    """Where a server's recap of a race was posted, and which version it shows."""
+
+    guild_id: int
+    race_id: int
+    channel_id: int
+    message_id: int
+    thread_id: int | None
+    version: int
+    published_by: int
+    published_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRecap:
+    """The recap a server's fans see: the version that was last published."""
+
+    headline: str
+    body: str
+    author_id: int
+    version: int
+    published_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A change to a race's results after the fact, with the moderator's reason."""
+
+    id: int
+    race_id: int
+    author_id: int
+    summary: str
+    reason: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One moderator action."""
+
+    id: int
+    user_id: int
+    action: str
+    detail: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What a moderator's results upload did."""
+
+    race_id: int
+    replaced: bool
+    entries: int
