@@ -1,5 +1,7 @@
 """Errors written for the user: raise one and the tree answers privately with its text."""
 
+from discord import app_commands
+
 
 class UserFacingError(Exception):
     """An expected problem whose message is shown, privately, to the person who asked."""
@@ -13,5 +15,5 @@ class BadInputError(UserFacingError):
     """The user's input cannot be used as given."""
 
 
-class NotAllowedError(UserFacingError):
-    """The user may not do this here."""
+class NotAllowedError(UserFacingError, app_commands.CheckFailure):
+    """The user may not do this here; raised from checks, so the command never runs."""

@@ -190,3 +190,17 @@ def test_csv_errors_are_reported_per_line():
 def test_csv_header_problems():
     assert parse_results("car,driver\n07,A\n")[1] == ["results.csv:1: the header lacks the column(s) finish"]
     assert "unknown column(s) colour" in parse_results("finish,car,driver,colour\n1,07,A,red\n")[1][0]
+
+
+async def test_discarded_draft_stays_in_history_but_is_not_latest(store: Store):
+    race = await homestead_id(store)
+    await store.add_recap_version(GUILD, race, headline="Good", body="v1", author_id=MOD)
+    draft = await store.add_recap_version(GUILD, race, headline="Oops", body="v2", author_id=MOD)
+    assert await store.discard_recap_version(GUILD, race, draft.version, MOD) is True
+    assert await store.discard_recap_version(GUILD, race, draft.version, MOD) is False
+    assert (await store.recap_version(GUILD, race)).headline == "Good"
+    assert [v.discarded for v in await store.recap_versions(GUILD, race)] == [True, False]
+    await store.record_recap_post(
+        guild_id=GUILD, race_id=race, channel_id=1, message_id=2, thread_id=None, version=1, user_id=MOD, edited=False
+    )
+    assert await store.discard_recap_version(GUILD, race, 1, MOD) is False  # a published version stays

@@ -228,6 +228,7 @@ class RecapVersion:
     author_id: int
     created_at: dt.datetime
     reverted_from: int | None
+    discarded: bool
 
 
 @dataclass(frozen=True, slots=True)

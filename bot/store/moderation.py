@@ -33,6 +33,7 @@ def _version(row: aiosqlite.Row) -> RecapVersion:
         author_id=row["author_id"],
         created_at=dt.datetime.fromisoformat(row["created_at"]),
         reverted_from=row["reverted_from"],
+        discarded=row["discarded_at"] is not None,
     )
 
 
@@ -115,13 +116,29 @@ class Moderation(RaceLoading):
         return [_version(r) for r in await self._fetchall(query, (guild_id, race_id))]
 
     async def recap_version(self, guild_id: int, race_id: int, version: int | None = None) -> RecapVersion | None:
-        """Return one version (the latest when version is None)."""
+        """Return one version, or the latest that was not discarded when version is None."""
         query = """
-            SELECT * FROM recap_versions WHERE guild_id = ? AND race_id = ? AND (? IS NULL OR version = ?)
+            SELECT * FROM recap_versions
+            WHERE guild_id = ? AND race_id = ? AND (? IS NULL AND discarded_at IS NULL OR version = ?)
             ORDER BY version DESC LIMIT 1
         """
         row = await self._fetchone(query, (guild_id, race_id, version, version))
         return _version(row) if row else None
+
+    async def discard_recap_version(self, guild_id: int, race_id: int, version: int, user_id: int) -> bool:
+        """Mark a draft discarded (it stays in the history); return False if it was published or is unknown."""
+        async with self._transaction() as conn:
+            query = """
+                UPDATE recap_versions SET discarded_at = ?
+                WHERE guild_id = ? AND race_id = ? AND version = ? AND discarded_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM recap_posts p WHERE p.guild_id = recap_versions.guild_id
+                                  AND p.race_id = recap_versions.race_id AND p.version = recap_versions.version)
+            """
+            cursor = await conn.execute(query, (_now(), guild_id, race_id, version))
+            if cursor.rowcount == 0:
+                return False
+            await audit(conn, guild_id, user_id, "recap", f"discarded version {version} of race {race_id}")
+        return True
 
     async def recap_post(self, guild_id: int, race_id: int) -> RecapPost | None:
         """Return where this server's recap of the race was posted, if it was."""
