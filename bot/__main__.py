@@ -3,10 +3,11 @@
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
-from bot import maintenance
+from bot import maintenance, preview
 from bot.client import PitBoard, use_discord_endpoints
 from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.logs import setup_logging
@@ -25,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("check", help="run integrity and foreign-key checks and count rows")
     backup = db.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path)
+    preview_parser = commands.add_parser("preview", help="run a fan command offline and print its reply")
+    preview_parser.add_argument(
+        "line", metavar="COMMAND", help='a slash command as typed in Discord, e.g. "/results top:5"'
+    )
+    preview_parser.add_argument("--page", type=int, default=1, help="which page of a paged reply to show (default 1)")
     return parser
 
 
@@ -48,6 +54,9 @@ async def run_bot(settings: Settings) -> None:
     try:
         use_discord_endpoints(settings.api_base, settings.gateway_url)
         async with PitBoard(settings=settings, store=store) as bot:
+            # A service manager stops the bot with SIGTERM: close the gateway and the store cleanly.
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
             await bot.start(settings.token.reveal())
     finally:
         await store.close()
@@ -78,6 +87,17 @@ async def run_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer one fan command from the store with no Discord connection and print the reply."""
+    # Nothing connects, so discord.py's start-up notices (such as missing voice libraries) are noise here.
+    logging.getLogger("discord").setLevel(logging.ERROR)
+    store = await open_ready_store(settings)
+    try:
+        return await preview.run(settings, store, args.line, page=args.page, out=sys.stdout)
+    finally:
+        await store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, load settings, and run; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -91,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "db":
             return asyncio.run(run_db(settings, args))
+        if args.command == "preview":
+            return asyncio.run(run_preview(settings, args))
         asyncio.run(run_bot(settings))
     except StoreError as error:
         print(f"Database error: {error}", file=sys.stderr)  # noqa: T201

@@ -11,12 +11,13 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.search import Catalog
 from bot.store import Store
 from bot.tree import BotTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("cogs.races", "cogs.drivers", "cogs.quotes", "cogs.help", "cogs.manage")
 COMMAND_HASH_KEY = "global_command_hash"
 
 
@@ -55,6 +56,8 @@ class PitBoard(commands.AutoShardedBot):
         )
         self.settings = settings
         self.store = store
+        # One search catalog for every cog, so a moderator's change is seen by all of them at once.
+        self.catalog = Catalog(store)
         self.initial_extensions = extensions
 
     async def setup_hook(self) -> None:

@@ -9,6 +9,8 @@ from bot import maintenance
 from bot.config import PROJECT_ROOT
 from bot.store import Store, open_store
 
+pytest_plugins = ["tests.fakediscord.fixtures"]
+
 DATA_DIR = PROJECT_ROOT / "data"
 
 

@@ -17,7 +17,6 @@ from tests.fakediscord import FakeAttachment, FakeDiscord, RecordedRequest, disc
 if TYPE_CHECKING:
     from tests.fakediscord.fixtures import ContractCheck, ErrorLog
 
-pytest_plugins = ["tests.fakediscord.fixtures"]
 pytestmark = pytest.mark.usefixtures("discord_contract", "discord_errors")
 
 NOBODY = {"parse": []}

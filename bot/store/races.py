@@ -293,8 +293,12 @@ class RaceReads(StoreBase):
         track_id: int | None = None,
         season: int | None = None,
         as_of: RaceSummary | None = None,
+        guild_id: int | None = None,
     ) -> list[DriverResult]:
-        """Return a driver's entries with their races, newest first, within the filters."""
+        """Return a driver's entries with their races, newest first, within the filters.
+
+        Only races a server can see count: shared ones, plus its own uploads when guild_id is given.
+        """
         query = f"""
             SELECT {_SUMMARY_COLUMNS},
                    e.id AS e_id, e.race_id AS e_race_id, e.driver_id AS e_driver_id, d.name AS e_driver,
@@ -312,9 +316,11 @@ class RaceReads(StoreBase):
               AND (:season IS NULL OR sn.year = :season)
               AND (:as_of_date IS NULL OR r.race_date < :as_of_date
                    OR (r.race_date = :as_of_date AND r.id <= :as_of_id))
+              AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)
             ORDER BY r.race_date DESC, r.id DESC
         """
         params = {
+            "guild": guild_id,
             "driver": driver_id,
             "series": series_id,
             "track": track_id,
@@ -326,9 +332,17 @@ class RaceReads(StoreBase):
         return [DriverResult(_summary(r), _entry(r, "e_")) for r in rows]
 
     async def win_counts(
-        self, *, series_id: int | None = None, track_id: int | None = None, season: int | None = None
+        self,
+        *,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        guild_id: int | None = None,
     ) -> list[tuple[Driver, int, int]]:
-        """Return (driver, wins, starts) for every driver with a win, most wins first."""
+        """Return (driver, wins, starts) for every driver with a win, most wins first.
+
+        Only races a server can see count: shared ones, plus its own uploads when guild_id is given.
+        """
         query = """
             SELECT d.id, d.name, sum(e.finish_pos = 1) AS wins, count(*) AS starts
             FROM entries e
@@ -338,12 +352,38 @@ class RaceReads(StoreBase):
             WHERE (:series IS NULL OR sn.series_id = :series)
               AND (:track IS NULL OR r.track_id = :track)
               AND (:season IS NULL OR sn.year = :season)
+              AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)
             GROUP BY d.id
             HAVING wins > 0
             ORDER BY wins DESC, starts ASC, d.name
         """
-        rows = await self._fetchall(query, {"series": series_id, "track": track_id, "season": season})
+        params = {"series": series_id, "track": track_id, "season": season, "guild": guild_id}
+        rows = await self._fetchall(query, params)
         return [(Driver(r["id"], r["name"], ()), r["wins"], r["starts"]) for r in rows]
+
+    async def car_numbers(self) -> list[tuple[int, str, int, int | None]]:
+        """Return (race id, car number, driver id, finish) of every entry, for finding a driver by car."""
+        query = "SELECT race_id, car_number, driver_id, finish_pos FROM entries ORDER BY race_id, id"
+        return [(r["race_id"], r["car_number"], r["driver_id"], r["finish_pos"]) for r in await self._fetchall(query)]
+
+    async def race_owners(self) -> dict[int, int]:
+        """Return race id -> server id for the races a server uploaded itself (only that server sees them)."""
+        query = "SELECT id, owner_guild_id FROM races WHERE owner_guild_id IS NOT NULL"
+        return {r["id"]: r["owner_guild_id"] for r in await self._fetchall(query)}
+
+    async def catalog_version(self) -> tuple[int, ...]:
+        """Return a cheap fingerprint of the races, drivers and tracks; it changes whenever any of them does."""
+        query = """
+            SELECT (SELECT count(*) FROM races) AS races,
+                   (SELECT coalesce(sum(data_version), 0) FROM races) AS versions,
+                   (SELECT coalesce(max(id), 0) FROM races) AS newest,
+                   (SELECT count(*) FROM drivers) AS drivers,
+                   (SELECT count(*) FROM driver_aliases) AS aliases,
+                   (SELECT count(*) FROM tracks) AS tracks
+        """
+        row = await self._fetchone(query)
+        assert row is not None  # an aggregate SELECT always answers one row
+        return tuple(int(value) for value in row)
 
     async def tracks(self) -> list[tuple[int, str]]:
         """Return (id, name) of every track."""

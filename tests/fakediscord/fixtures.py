@@ -31,7 +31,7 @@ from .server import FakeDiscord
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 FAKES_KEY = pytest.StashKey[list[FakeDiscord]]()
-WATCHED_LOGGERS = ("discord", "bot")
+WATCHED_LOGGERS = ("discord", "bot", "cogs")
 
 
 def pytest_configure(config: pytest.Config) -> None:

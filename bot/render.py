@@ -1,0 +1,599 @@
+"""Store facts as Discord embeds, pages and buttons, always within Discord's limits."""
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+
+from bot.recap_writer import ordinal
+from bot.search import RaceData
+from bot.store.models import Driver, DriverResult, Entry, Quote, Race, RaceSummary, StageResult
+from bot.tree import NO_MENTIONS, View, send_private
+
+log = logging.getLogger(__name__)
+
+# Discord's limits for one message's embed and for autocomplete choices.
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+URL_MAX = 2048
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
+
+PAGE_SIZE = 10
+# Buttons are turned off by editing the original response, which needs the interaction token;
+# tokens live 15 minutes, so views must time out well before that.
+VIEW_TIMEOUT = 600.0
+NOT_RECORDED = "not recorded"
+COLOUR = discord.Colour(0xE8112D)
+
+
+# --- text helpers --------------------------------------------------------------------------------------------
+
+
+def clip(text: str, limit: int) -> str:
+    """Return text cut to at most limit characters, at a line or word boundary, ending in '…' when cut."""
+    if len(text) <= limit:
+        return text
+    room = limit - 1
+    cut = text.rfind("\n", 0, room)
+    if cut < room // 2:
+        cut = text.rfind(" ", 0, room)
+    if cut <= 0:
+        cut = room
+    return text[:cut].rstrip() + "…"
+
+
+def shown(value: object) -> str:
+    """Return a stored value as text, or 'not recorded' for None."""
+    return NOT_RECORDED if value is None else str(value)
+
+
+def plural(n: int, noun: str) -> str:
+    """Return '1 win' or '3 wins'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def race_date(date: dt.date) -> str:
+    """Return a race date as a Discord timestamp every reader sees as a date.
+
+    The store keeps the local date at the track without a time. Noon UTC shows as that same date
+    everywhere from UTC-11 to UTC+11; midnight UTC would show American readers the day before.
+    """
+    noon = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
+    return discord.utils.format_dt(noon, "D")
+
+
+def race_title(race: Race | RaceSummary) -> str:
+    """Return '2025 Baptist Health 200'."""
+    return f"{race.season} {race.name}"
+
+
+def status_line(race: Race) -> str:
+    """Return whether results are provisional or official, and how many sources back them."""
+    status = "Official results" if race.results_status == "official" else "Provisional results, may still change"
+    return f"{status} · {plural(race.source_count, 'source')}"
+
+
+def car(entry: Entry) -> str:
+    """Return '#07'."""
+    return f"#{entry.car_number}"
+
+
+def movement(entry: Entry) -> str:
+    """Return positions gained or lost from the start: '▲2', '▼5', '±0', or '' when unknown."""
+    gained = entry.positions_gained
+    if gained is None:
+        return ""
+    if gained > 0:
+        return f"▲{gained}"
+    if gained < 0:
+        return f"▼{-gained}"
+    return "±0"
+
+
+def points_text(points: int | None, eligible: bool | None) -> str:
+    """Return points with eligibility: '48 pts', 'no pts (not eligible)' or '0 pts (eligibility disputed)'."""
+    if eligible is False:
+        return "no pts (not eligible)"
+    text = pts(points) if points is not None else "pts not recorded"
+    return f"{text} (eligibility disputed)" if eligible is None else text
+
+
+def pts(points: int) -> str:
+    """Return '1 pt' or '48 pts'."""
+    return "1 pt" if points == 1 else f"{points} pts"
+
+
+def position(n: int | None) -> str:
+    """Return '1st', or 'not recorded'."""
+    return ordinal(n) if n is not None else NOT_RECORDED
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return url if Discord will accept it as a link, else None."""
+    if url and url.startswith(("https://", "http://")) and len(url) <= URL_MAX and not any(c.isspace() for c in url):
+        return url
+    return None
+
+
+# --- embeds within the limits --------------------------------------------------------------------------------
+
+
+def new_embed(title: str, description: str = "", *, url: str | None = None) -> discord.Embed:
+    """Return an embed in Pit Board's colour."""
+    return discord.Embed(title=title, description=description or None, colour=COLOUR, url=safe_url(url))
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Cut an embed's parts to Discord's limits (and its total to 6000 characters), so Discord never rejects it."""
+    if embed.title:
+        embed.title = clip(embed.title, TITLE_MAX)
+    if embed.description:
+        embed.description = clip(embed.description, DESCRIPTION_MAX)
+    fields = [(f.name or "\u200b", f.value or "\u200b", bool(f.inline)) for f in embed.fields][:FIELDS_MAX]
+    embed.clear_fields()
+    for name, value, inline in fields:
+        embed.add_field(name=clip(name, FIELD_NAME_MAX), value=clip(value, FIELD_VALUE_MAX), inline=inline)
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, FOOTER_MAX))
+    excess = len(embed) - EMBED_TOTAL_MAX
+    if excess > 0 and embed.description:
+        embed.description = clip(embed.description, max(len(embed.description) - excess, 1))
+    while len(embed) > EMBED_TOTAL_MAX and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Return autocomplete choices within Discord's limits (25 choices, names and values of 100)."""
+    return [
+        app_commands.Choice(name=clip(name, CHOICE_NAME_MAX), value=value[:CHOICE_VALUE_MAX])
+        for name, value in list(pairs)[:25]
+    ]
+
+
+def pages_of(lines: Sequence[str], size: int = PAGE_SIZE) -> list[list[str]]:
+    """Split lines into pages of size lines (one empty page when there are none)."""
+    return [list(lines[i : i + size]) for i in range(0, len(lines), size)] or [[]]
+
+
+def number_pages(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    """Add 'page i/n' to each embed's footer when there is more than one, then fit each."""
+    if len(embeds) > 1:
+        for number, embed in enumerate(embeds, start=1):
+            footer = embed.footer.text
+            embed.set_footer(
+                text=f"{footer} · page {number}/{len(embeds)}" if footer else f"page {number}/{len(embeds)}"
+            )
+    return [fit(e) for e in embeds]
+
+
+# --- views ---------------------------------------------------------------------------------------------------
+
+
+class ReplyView(View):
+    """A view on a reply that turns its buttons off when it times out."""
+
+    def __init__(self, *, timeout: float | None = VIEW_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.interaction: discord.Interaction | None = None  # the interaction whose response holds the view
+
+    async def on_timeout(self) -> None:
+        """Disable every button on the message, so nobody presses a dead one."""
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
+                item.disabled = True
+        if self.interaction is None:
+            return
+        try:
+            await self.interaction.edit_original_response(view=self)
+        except discord.HTTPException:
+            log.info("Could not turn off the buttons of an expired %s", type(self).__name__)
+
+
+class OwnedView(ReplyView):
+    """A reply view only the person who asked may use; anyone else gets a private hint."""
+
+    def __init__(self, *, owner_id: int, command: str) -> None:
+        super().__init__()
+        self.owner_id = owner_id
+        self.command = command
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Let only the owner press the buttons."""
+        if interaction.user.id == self.owner_id:
+            return True
+        await send_private(interaction, f"These buttons belong to whoever asked. Run /{self.command} to get your own.")
+        return False
+
+
+class PagedView(OwnedView):
+    """◀ ▶ buttons over a list of embeds."""
+
+    def __init__(self, pages: Sequence[discord.Embed], *, owner_id: int, command: str) -> None:
+        super().__init__(owner_id=owner_id, command=command)
+        self.pages = list(pages)
+        self.page = 0
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= len(self.pages) - 1
+
+    @property
+    def current(self) -> discord.Embed:
+        """Return the embed of the page shown."""
+        return self.pages[self.page]
+
+    def turn_to(self, page: int) -> discord.Embed:
+        """Show page (0-based, kept within range) and return its embed."""
+        self.page = max(0, min(page, len(self.pages) - 1))
+        self._sync_buttons()
+        return self.current
+
+    async def _show(self, interaction: discord.Interaction, page: int) -> None:
+        await interaction.response.edit_message(embed=self.turn_to(page), view=self, allowed_mentions=NO_MENTIONS)
+
+    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button["PagedView"]) -> None:
+        """Show the page before."""
+        await self._show(interaction, self.page - 1)
+
+    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button["PagedView"]) -> None:
+        """Show the page after."""
+        await self._show(interaction, self.page + 1)
+
+
+class QuoteView(OwnedView):
+    """An 'Another' button that steps through matching quotes, each shown once."""
+
+    def __init__(self, quotes: Sequence[Quote], *, owner_id: int, command: str = "quote") -> None:
+        super().__init__(owner_id=owner_id, command=command)
+        self.quotes = list(quotes)
+        self.position = 0
+        self._sync_button()
+
+    def _sync_button(self) -> None:
+        if self.position >= len(self.quotes) - 1:
+            self.another.disabled = True
+            self.another.label = "No more quotes" if len(self.quotes) > 1 else "Only quote"
+
+    @property
+    def current(self) -> discord.Embed:
+        """Return the embed of the quote shown."""
+        return quote_embed(self.quotes[self.position], self.position + 1, len(self.quotes))
+
+    @discord.ui.button(label="Another", style=discord.ButtonStyle.primary)
+    async def another(self, interaction: discord.Interaction, button: discord.ui.Button["QuoteView"]) -> None:
+        """Show the next quote."""
+        self.position = min(self.position + 1, len(self.quotes) - 1)
+        self._sync_button()
+        await interaction.response.edit_message(embed=self.current, view=self, allowed_mentions=NO_MENTIONS)
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a command answers with: one embed and maybe buttons."""
+
+    embed: discord.Embed
+    view: ReplyView | None = None
+
+
+def paged(embeds: list[discord.Embed], *, owner_id: int, command: str) -> Reply:
+    """Return the first page, with ◀ ▶ buttons when there are more."""
+    pages = number_pages(embeds)
+    if len(pages) == 1:
+        return Reply(pages[0])
+    return Reply(pages[0], PagedView(pages, owner_id=owner_id, command=command))
+
+
+async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer publicly with mentions off, remembering the interaction so the buttons can be turned off later."""
+    if reply.view is None:
+        await interaction.response.send_message(embed=reply.embed, allowed_mentions=NO_MENTIONS)
+        return
+    reply.view.interaction = interaction
+    await interaction.response.send_message(embed=reply.embed, view=reply.view, allowed_mentions=NO_MENTIONS)
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+
+def result_line(entry: Entry) -> str:
+    """Return one finisher in two lines: who and what, then how the race went."""
+    place = f"**{ordinal(entry.finish)}**" if entry.finish is not None else "**unplaced**"
+    machine = " · ".join((entry.make or "make not recorded", entry.team or "team not recorded"))
+    start = f"start {ordinal(entry.start)}" if entry.start is not None else "start not recorded"
+    if move := movement(entry):
+        start += f" ({move})"
+    laps = plural(entry.laps, "lap") if entry.laps is not None else "laps not recorded"
+    led = f"led {entry.laps_led}" if entry.laps_led is not None else "laps led not recorded"
+    status = entry.status or "status not recorded"
+    points = points_text(entry.points, entry.points_eligible)
+    return f"{place} {car(entry)} {entry.driver} · {machine}\n{start} · {laps} · {status} · {led} · {points}"
+
+
+def results_pages(data: RaceData, top: int | None = None) -> list[discord.Embed]:
+    """Return the finishing order, ten to a page."""
+    race = data.race
+    entries = data.entries[:top] if top else data.entries
+    heading = f"{race.track} · {race_date(race.date)}"
+    if top and top < len(data.entries):
+        heading += f" · top {top} of {len(data.entries)}"
+    embeds = []
+    for lines in pages_of([result_line(e) for e in entries]):
+        embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(lines))
+        embed.set_footer(text=status_line(race))
+        embeds.append(embed)
+    return embeds
+
+
+# --- stages --------------------------------------------------------------------------------------------------
+
+
+def stage_line(result: StageResult) -> str:
+    """Return one stage position; an unresolved one names its candidates."""
+    if result.entry is None:
+        names = " or ".join(c.driver for c in result.candidates) or "not recorded"
+        text = f"{result.position}. {names} (unresolved)"
+        return f"{text} · {pts(result.points)}" if result.points is not None else text
+    points = points_text(result.points, result.entry.points_eligible)
+    return f"{result.position}. {car(result.entry)} {result.entry.driver} · {points}"
+
+
+def stages_embed(data: RaceData) -> discord.Embed:
+    """Return each stage's top ten with its points, one field per stage."""
+    race = data.race
+    embed = new_embed(f"Stages · {race_title(race)}", f"{race.track} · {race_date(race.date)}")
+    laps = {s.number: s for s in race.stages}
+    by_stage: dict[int, list[StageResult]] = {}
+    for result in data.stages:
+        by_stage.setdefault(result.stage, []).append(result)
+    for number, results in sorted(by_stage.items()):
+        stage = laps.get(number)
+        name = f"Stage {number}"
+        if stage and stage.first_lap is not None and stage.last_lap is not None:
+            name += f" (laps {stage.first_lap}-{stage.last_lap})"
+        embed.add_field(name=name, value="\n".join(stage_line(r) for r in results[:10]), inline=False)
+    last = max(laps) if laps else None
+    note = f"Stage {last} ends at the checkered flag: see /results. · " if last and last not in by_stage else ""
+    embed.set_footer(text=note + status_line(race))
+    return fit(embed)
+
+
+# --- recap ---------------------------------------------------------------------------------------------------
+
+
+def _entry_field(entry: Entry | None) -> str:
+    if entry is None:
+        return NOT_RECORDED
+    machine = " ".join(part for part in (entry.team, entry.make) if part)
+    return f"{car(entry)} {entry.driver}" + (f"\n{machine}" if machine else "")
+
+
+def recap_embed(data: RaceData, body: str, *, published_by: int | None = None) -> discord.Embed:
+    """Return the recap: the race, its date, the recap text and the fields fans look for first."""
+    race, entries = data.race, data.entries
+    embed = new_embed(f"{race_title(race)} · {race.track}", f"{race_date(race.date)} · {race.series}\n\n{body}")
+    by_finish = {e.finish: e for e in entries if e.finish is not None}
+    embed.add_field(name="Winner", value=_entry_field(by_finish.get(1)))
+    embed.add_field(name="Runner-up", value=_entry_field(by_finish.get(2)))
+    embed.add_field(name="Third", value=_entry_field(by_finish.get(3)))
+
+    pole = next((e for e in entries if race.pole_entry_id is not None and e.id == race.pole_entry_id), None)
+    pole = pole or next((e for e in entries if e.start == 1), None)
+    pole_text = f"{car(pole)} {pole.driver}" if pole else NOT_RECORDED
+    if pole and race.pole_time_s:
+        pole_text += f"\n{race.pole_time_s} s" + (f" · {race.pole_speed_mph} mph" if race.pole_speed_mph else "")
+    embed.add_field(name="Pole", value=pole_text)
+
+    winners: dict[int, StageResult] = {r.stage: r for r in data.stages if r.position == 1}
+    stage_text = "\n".join(
+        f"Stage {n}: " + (r.entry.driver if r.entry else " or ".join(c.driver for c in r.candidates) + " (unresolved)")
+        for n, r in sorted(winners.items())
+    )
+    embed.add_field(name="Stage winners", value=stage_text or NOT_RECORDED)
+
+    leaders = sorted((e for e in entries if e.laps_led), key=lambda e: -(e.laps_led or 0))
+    led_text = "\n".join(f"{e.driver} {e.laps_led}" for e in leaders[:6])
+    if not leaders and (not entries or any(e.laps_led is None for e in entries)):
+        led_text = NOT_RECORDED
+    embed.add_field(name="Laps led", value=led_text or "nobody recorded leading a lap")
+
+    footer = status_line(race)
+    if published_by is not None:
+        footer = f"Recap published by this server's moderators · {footer}"
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+# --- quotes --------------------------------------------------------------------------------------------------
+
+
+def quote_embed(quote: Quote, number: int, total: int) -> discord.Embed:
+    """Return one quote with its speaker, role, context, race and source."""
+    embed = new_embed(quote.speaker, f"“{quote.text}”", url=quote.source_url)
+    embed.add_field(name="Role", value=quote.role or NOT_RECORDED)
+    embed.add_field(name="Race", value=quote.race_label)
+    embed.add_field(name="Context", value=quote.context or NOT_RECORDED, inline=False)
+    url = safe_url(quote.source_url)
+    embed.add_field(name="Source", value=f"[{clip(url, 200)}]({url})" if url else NOT_RECORDED, inline=False)
+    footer = f"Quote {number} of {total}"
+    if quote.confidence:
+        footer += f" · {quote.confidence}"
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+def quotes_reply(quotes: Sequence[Quote], *, owner_id: int, rng: random.Random, command: str = "quote") -> Reply:
+    """Return a random order of the quotes, the first shown, with 'Another' when there are more."""
+    order = list(quotes)
+    rng.shuffle(order)
+    view = QuoteView(order, owner_id=owner_id, command=command)
+    if len(order) == 1:
+        return Reply(view.current)
+    return Reply(view.current, view)
+
+
+# --- wins, drivers, races ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CareerLine:
+    """Figures counted from stored results."""
+
+    starts: int
+    wins: int
+    top5: int
+    top10: int
+    laps_led: int
+    laps_led_unknown: int  # starts whose laps led were not recorded
+
+    @classmethod
+    def of(cls, results: Sequence[DriverResult]) -> "CareerLine":
+        """Count a driver's figures from their stored results."""
+        finishes = [r.entry.finish for r in results]
+        return cls(
+            starts=len(results),
+            wins=sum(f == 1 for f in finishes),
+            top5=sum(f is not None and f <= 5 for f in finishes),
+            top10=sum(f is not None and f <= 10 for f in finishes),
+            laps_led=sum(r.entry.laps_led or 0 for r in results),
+            laps_led_unknown=sum(r.entry.laps_led is None for r in results),
+        )
+
+    @property
+    def win_rate(self) -> str:
+        """Return wins per start as a percentage, to one decimal when it is not whole."""
+        if not self.starts:
+            return NOT_RECORDED
+        rate = 100 * self.wins / self.starts
+        return f"{rate:.0f}%" if rate == int(rate) else f"{rate:.1f}%"
+
+    @property
+    def laps_led_text(self) -> str:
+        """Return laps led, noting starts where they were not recorded."""
+        text = str(self.laps_led)
+        if self.laps_led_unknown:
+            text += f" (not recorded in {plural(self.laps_led_unknown, 'start')})"
+        return text
+
+    def summary(self) -> str:
+        """Return '1 start · 1 win · 1 top 5 · 1 top 10 · 20 laps led'."""
+        return (
+            f"{plural(self.starts, 'start')} · {plural(self.wins, 'win')} · {plural(self.top5, 'top 5')} · "
+            f"{plural(self.top10, 'top 10')} · {self.laps_led_text} laps led"
+        )
+
+
+def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: str) -> list[discord.Embed]:
+    """Return a driver's figures within the filters, and the list of wins, ten to a page."""
+    line = CareerLine.of(results)
+    wins = [r for r in results if r.entry.finish == 1]
+    lines = [
+        f"**{race_title(r.race)}** · {r.race.track} · {race_date(r.race.date)} · "
+        + (f"from {ordinal(r.entry.start)}" if r.entry.start is not None else "start not recorded")
+        for r in wins
+    ]
+    heading = f"In Pit Board's stored races{filters}."
+    embeds = []
+    for page in pages_of(lines):
+        body = heading + ("\n\n**Wins**\n" + "\n".join(page) if page else "\n\nNo wins.")
+        embed = new_embed(f"{driver.name} · wins", body)
+        embed.add_field(name="Wins", value=str(line.wins))
+        embed.add_field(name="Starts", value=str(line.starts))
+        embed.add_field(name="Win rate", value=line.win_rate)
+        embed.add_field(name="Top 5s", value=str(line.top5))
+        embed.add_field(name="Top 10s", value=str(line.top10))
+        embed.add_field(name="Laps led", value=line.laps_led_text)
+        embed.set_footer(text="Counted from stored results")
+        embeds.append(embed)
+    return embeds
+
+
+def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> list[discord.Embed]:
+    """Return the wins leaderboard, ten to a page; drivers level on wins share a rank."""
+    lines = []
+    for driver, wins, starts in rows:
+        rank = 1 + sum(1 for _, other, _ in rows if other > wins)
+        lines.append(f"**{rank}.** {driver.name} · {plural(wins, 'win')} in {plural(starts, 'start')}")
+    embeds = []
+    for page in pages_of(lines):
+        embed = new_embed("Wins leaderboard", f"In Pit Board's stored races{filters}.\n\n" + "\n".join(page))
+        embed.set_footer(text="Counted from stored results")
+        embeds.append(embed)
+    return embeds
+
+
+def driver_embed(
+    driver: Driver, results: Sequence[DriverResult], quote_count: int, *, quote_hint: str = "/quote"
+) -> discord.Embed:
+    """Return a driver's profile: their latest entry, stored quotes and career line in the store."""
+    others = [a for a in driver.aliases if a != driver.name]
+    lines = [f"Also known as {', '.join(others)}."] if others else []
+    embed = new_embed(driver.name)
+    if results:
+        latest = results[0]
+        entry, race = latest.entry, latest.race
+        lines.append(f"Latest race: **{race_title(race)}** · {race.track} · {race_date(race.date)}")
+        embed.add_field(name="Car", value=car(entry))
+        embed.add_field(name="Make", value=shown(entry.make))
+        embed.add_field(name="Team", value=shown(entry.team))
+        embed.add_field(name="Sponsor", value=shown(entry.sponsor))
+        embed.add_field(name="Start", value=position(entry.start))
+        finish = position(entry.finish)
+        if move := movement(entry):
+            finish += f" ({move})"
+        if entry.status and entry.status.lower() != "running":
+            finish += f", {entry.status}"
+        embed.add_field(name="Finish", value=finish)
+        embed.add_field(name="Laps led", value=shown(entry.laps_led))
+        embed.add_field(name="Points", value=points_text(entry.points, entry.points_eligible))
+    else:
+        lines.append("No stored race entries.")
+    embed.add_field(name="Quotes stored", value=f"{quote_count}" + (f" · {quote_hint}" if quote_count else ""))
+    embed.add_field(name="Career in Pit Board's races", value=CareerLine.of(results).summary(), inline=False)
+    embed.description = "\n".join(lines)
+    embed.set_footer(text="Career figures count only the races stored in Pit Board")
+    return fit(embed)
+
+
+def races_pages(races: Sequence[RaceSummary], filters: str) -> list[discord.Embed]:
+    """Return the stored races, newest first, ten to a page, with winner and date."""
+    lines = []
+    for race in races:
+        winner = f"#{race.winner_car} {race.winner}" if race.winner else NOT_RECORDED
+        lines.append(
+            f"**{race_title(race)}** · {race.track} · {race_date(race.date)}\n"
+            f"{race.series_short} round {race.round} · winner {winner} · {race.results_status}"
+        )
+    embeds = []
+    for page in pages_of(lines):
+        embed = new_embed("Races", f"{plural(len(races), 'race')} stored{filters}.\n\n" + "\n".join(page))
+        embeds.append(embed)
+    return embeds
+
+
+def help_embed(fan: Sequence[tuple[str, str]], moderator: Sequence[str] = ()) -> discord.Embed:
+    """Return the fans' commands, each as a mention (or /name) with what it does, then the moderators' ones."""
+    lines = [f"{mention} · {description}" for mention, description in fan]
+    tips = (
+        "**Tips**\n"
+        "Race options default to the latest race; type a race name, track or season, or pick a suggestion.\n"
+        "Driver options take a name, a surname or a car number such as #07 (07 and 7 are different cars)."
+    )
+    embed = new_embed("Pit Board commands", "\n".join(lines) + "\n\n" + tips)
+    if moderator:
+        embed.add_field(name="For moderators", value=" ".join(moderator), inline=False)
+    embed.set_footer(text="Every answer comes from Pit Board's own race store, with its sources")
+    return fit(embed)

@@ -1,0 +1,578 @@
+"""Finding what a fan typed: races, drivers, series and tracks, ranked forgivingly from a cached index."""
+
+import difflib
+import functools
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, overload
+
+from bot.errors import BadInputError, NotFoundError
+from bot.names import car_key, fold, name_key
+from bot.store import Store
+from bot.store.models import Driver, Entry, KeyMoment, Race, RaceNote, RaceSummary, Series, StageResult
+
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+RACE_VALUE = "race:"
+DRIVER_VALUE = "driver:"
+TRACK_VALUE = "track:"
+LATEST_WORDS = frozenset({"latest", "last", "newest", "most recent", "last race"})
+
+ACCEPT = 0.8  # a typed value at least this close resolves on its own, as if picked from the list
+SUGGEST = 0.5  # anything at least this close is offered as a suggestion
+
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_CAR = re.compile(r"^#?\s*(\d{1,3})$")
+_ID_VALUE = re.compile(r"^(race|driver|track):(\d+)$")
+
+# Short names fans use for each series family; matched against the stored series' names.
+SERIES_ALIASES: dict[str, tuple[str, ...]] = {
+    "truck": ("truck", "trucks", "truck series", "craftsman truck series", "camping world truck series", "cts"),
+    "nxs": ("nxs", "xfinity", "xfinity series", "o reilly auto parts series", "oreilly", "busch series"),
+    "cup": ("cup", "cup series", "nascar cup series", "sprint cup", "monster energy cup"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """A track as search knows it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriverMatch:
+    """A driver found for what was typed, with how close it is and their car in the reference race."""
+
+    driver: Driver
+    score: float
+    car: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """Everything names are matched against, loaded from the store in one go."""
+
+    races: tuple[RaceSummary, ...]  # newest first
+    drivers: tuple[Driver, ...]
+    series: tuple[Series, ...]  # those with a race in this index
+    tracks: tuple[Track, ...]  # those with a race in this index
+    # race id -> car number -> (driver id, finish); car numbers are text, so '07' and '7' differ
+    cars: dict[int, dict[str, tuple[int, int | None]]] = field(default_factory=dict)
+    all_series: tuple[Series, ...] = ()  # every stored series, for naming a new race's series
+    owners: dict[int, int] = field(default_factory=dict)  # race id -> the server that uploaded it
+
+    def visible_to(self, guild_id: int | None) -> "SearchIndex":
+        """Return the index a server sees: shared races plus its own uploads (only shared ones in DMs)."""
+        races = tuple(r for r in self.races if self.owners.get(r.id) in (None, guild_id))
+        if len(races) == len(self.races):
+            return self
+        cars = {r.id: self.cars[r.id] for r in races if r.id in self.cars}
+        driver_ids = {driver_id for by_car in cars.values() for driver_id, _ in by_car.values()}
+        series_names = {r.series for r in races}
+        track_names = {r.track for r in races}
+        return SearchIndex(
+            races=races,
+            drivers=tuple(d for d in self.drivers if d.id in driver_ids),
+            series=tuple(s for s in self.series if s.name in series_names),
+            tracks=tuple(t for t in self.tracks if t.name in track_names),
+            cars=cars,
+            all_series=self.all_series,
+            owners={race_id: owner for race_id, owner in self.owners.items() if owner == guild_id},
+        )
+
+    @property
+    def latest(self) -> RaceSummary | None:
+        """Return the newest race, if any."""
+        return self.races[0] if self.races else None
+
+    def race(self, race_id: int) -> RaceSummary | None:
+        """Return the race with this id, if stored."""
+        return next((r for r in self.races if r.id == race_id), None)
+
+    def driver(self, driver_id: int) -> Driver | None:
+        """Return the driver with this id, if stored."""
+        return next((d for d in self.drivers if d.id == driver_id), None)
+
+    def car_of(self, race_id: int | None, driver_id: int) -> str | None:
+        """Return the driver's car number in a race, if they were in it."""
+        if race_id is None:
+            return None
+        return next((car for car, (d, _) in self.cars.get(race_id, {}).items() if d == driver_id), None)
+
+
+# --- scoring -------------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65_536)
+def _token_score(typed: str, word: str) -> float:
+    """Return how well one typed word matches one word: exact 1, prefix 0.8-1, typo up to 0.9, else 0."""
+    if typed == word:
+        return 1.0
+    if word.startswith(typed):
+        return 0.8 + 0.2 * len(typed) / len(word)
+    if typed.isdigit() or word.isdigit() or len(typed) < 3:
+        return 0.0  # numbers and very short words match exactly or by prefix, never by likeness
+    if typed in word:
+        return 0.6
+    matcher = difflib.SequenceMatcher(None, typed, word)
+    # The quick ratios are cheap upper bounds of ratio(): most words are ruled out before the costly one.
+    if matcher.real_quick_ratio() < 0.7 or matcher.quick_ratio() < 0.7:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio * 0.9 if ratio >= 0.7 else 0.0
+
+
+def _phrase_score(typed_words: Sequence[str], words: Sequence[str]) -> float:
+    """Return the average best match of every typed word, or 0 when any typed word matches nothing."""
+    if not typed_words or not words:
+        return 0.0
+    total = 0.0
+    for typed in typed_words:
+        best = max(_token_score(typed, word) for word in words)
+        if best == 0.0:
+            return 0.0
+        total += best
+    return total / len(typed_words)
+
+
+def _plain_words(key: str) -> list[str]:
+    """Return a name key's words without suffixes, so 'Kyle Larson Jr.' finds Kyle Larson."""
+    words = [w for w in key.split() if w not in _SUFFIXES]
+    return words or key.split()
+
+
+@functools.lru_cache(maxsize=16_384)
+def _name_parts(name: str) -> tuple[str, tuple[str, ...]]:
+    """Return a name's identity key and its words without suffixes (cached: autocomplete asks on every keystroke)."""
+    key = name_key(name)
+    return key, tuple(_plain_words(key))
+
+
+def name_score(typed: str, name: str) -> float:
+    """Return how well typed text matches a person's name: above 1 exact, about 0.9 a whole surname, 0 nothing."""
+    (typed_key, typed_words), (key, words) = _name_parts(typed), _name_parts(name)
+    if not typed_key:
+        return 0.0
+    if typed_key == key:
+        return 1.05
+    if typed_words == words:
+        return 1.0
+    score = 0.9 * _phrase_score(typed_words, words)
+    if score and typed_words[-1] == words[-1]:
+        score += 0.02  # a surname typed alone outranks the same word as a first name
+    return score
+
+
+def car_query(text: str) -> str | None:
+    """Return the car number in text such as '#07' or '07' (kept as typed: '07' is not '7'), else None."""
+    match = _CAR.match(text.strip())
+    return car_key(match[1]) if match else None
+
+
+@functools.lru_cache(maxsize=8_192)
+def _race_words(race: RaceSummary) -> tuple[str, ...]:
+    return tuple(fold(f"{race.name} {race.track} {race.series} {race.series_short} {race.season}").split())
+
+
+@functools.lru_cache(maxsize=8_192)
+def _folded_label(race: RaceSummary) -> str:
+    return fold(race.label)
+
+
+def race_score(typed: str, race: RaceSummary) -> float:
+    """Return how well typed text matches a race's name, track, series or season."""
+    folded = fold(typed)
+    if not folded:
+        return 0.0
+    score = _phrase_score(folded.split(), _race_words(race))
+    if folded in _folded_label(race):
+        score = max(score, 0.95)
+    return score
+
+
+# --- ranking (autocomplete order) ----------------------------------------------------------------------------
+
+
+def rank_races(index: SearchIndex, text: str) -> list[RaceSummary]:
+    """Return the races matching text, best first, newest first among equals; all races for empty text."""
+    folded = fold(text)
+    if not folded:
+        return list(index.races)
+    if folded in LATEST_WORDS:
+        return list(index.races)  # newest first already
+    scored = [(race_score(text, race), race) for race in index.races]
+    # sorted() is stable, so races that score alike stay newest first
+    return [race for score, race in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
+
+
+def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -> list[DriverMatch]:
+    """Return drivers matching text (a name, surname, alias or car number), best first.
+
+    Car numbers are those of the given race, or of the latest race when none is given. Empty text lists
+    that race's field in finishing order, then everyone else by name.
+    """
+    reference = race_id if race_id is not None else (index.latest.id if index.latest else None)
+    cars = index.cars.get(reference, {}) if reference is not None else {}
+    finish_of = {driver_id: finish for driver_id, finish in cars.values()}
+
+    def order(match: DriverMatch) -> tuple[float, int, str]:
+        finish = finish_of.get(match.driver.id)
+        return (-match.score, finish if finish is not None else 10_000, match.driver.name)
+
+    number = car_query(text)
+    if number is not None:
+        matches = []
+        for car, (driver_id, _) in cars.items():
+            driver = index.driver(driver_id)
+            if driver is None:
+                continue
+            if car == number:
+                matches.append(DriverMatch(driver, 2.0, car))
+            elif car.startswith(number):
+                matches.append(DriverMatch(driver, 1.5, car))
+        return sorted(matches, key=order)
+
+    car_of = {driver_id: car for car, (driver_id, _) in cars.items()}
+    if not fold(text):
+        return sorted((DriverMatch(d, 0.0, car_of.get(d.id)) for d in index.drivers), key=order)
+    matches = []
+    for driver in index.drivers:
+        score = max(name_score(text, name) for name in (driver.name, *driver.aliases))
+        if score >= SUGGEST:
+            matches.append(DriverMatch(driver, score, car_of.get(driver.id)))
+    return sorted(matches, key=order)
+
+
+def rank_tracks(index: SearchIndex, text: str) -> list[Track]:
+    """Return tracks matching text, best first; all tracks for empty text."""
+    folded = fold(text)
+    if not folded:
+        return list(index.tracks)
+    scored = [(_phrase_score(folded.split(), fold(t.name).split()), t) for t in index.tracks]
+    return [track for score, track in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
+
+
+def _series_names(series: Series) -> set[str]:
+    """Return every folded name a fan may use for a stored series, including the family short names."""
+    names = {fold(series.short_name), fold(series.name), fold(series.name.removeprefix("NASCAR "))}
+    for code, aliases in SERIES_ALIASES.items():
+        if names & {code, *aliases} or any(alias in fold(series.name) for alias in aliases if " " in alias):
+            names |= {code, *aliases}
+    return names
+
+
+def rank_series(index: SearchIndex, text: str) -> list[Series]:
+    """Return stored series matching text (short names such as 'truck' too), best first."""
+    folded = fold(text)
+    if not folded:
+        return list(index.series)
+    scored = []
+    for series in index.series:
+        names = _series_names(series)
+        score = 1.0 if folded in names else max(_phrase_score(folded.split(), n.split()) for n in names)
+        scored.append((score, series))
+    return [series for score, series in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
+
+
+# --- autocomplete choices as (label, value) pairs ------------------------------------------------------------
+
+
+def race_suggestions(index: SearchIndex, text: str) -> list[tuple[str, str]]:
+    """Return at most 25 (label, value) race choices for what is typed so far."""
+    return [(f"{r.label} · {r.series_short}", f"{RACE_VALUE}{r.id}") for r in rank_races(index, text)[:MAX_CHOICES]]
+
+
+def driver_suggestions(index: SearchIndex, text: str, *, race_id: int | None = None) -> list[tuple[str, str]]:
+    """Return at most 25 (label, value) driver choices; a car number in the reference race leads the label."""
+    matches = rank_drivers(index, text, race_id=race_id)[:MAX_CHOICES]
+    return [(f"#{m.car} {m.driver.name}" if m.car else m.driver.name, f"{DRIVER_VALUE}{m.driver.id}") for m in matches]
+
+
+def series_suggestions(index: SearchIndex, text: str, *, include_new: bool = False) -> list[tuple[str, str]]:
+    """Return at most 25 (label, value) series choices: those with races, or with include_new every family too."""
+    pairs = [(f"{s.name} ({s.short_name})", s.short_name) for s in rank_series(index, text)]
+    if include_new:
+        known = {code for s in index.all_series for code in SERIES_ALIASES if code in _series_names(s)}
+        folded = fold(text)
+        for code, name in SERIES_NAMES.items():
+            if code not in known and (not folded or code.startswith(folded) or folded in fold(name)):
+                pairs.append((f"{name} ({code})", code))
+    return pairs[:MAX_CHOICES]
+
+
+def track_suggestions(index: SearchIndex, text: str) -> list[tuple[str, str]]:
+    """Return at most 25 (label, value) track choices."""
+    return [(t.name, f"{TRACK_VALUE}{t.id}") for t in rank_tracks(index, text)[:MAX_CHOICES]]
+
+
+def season_suggestions(index: SearchIndex, text: str) -> list[int]:
+    """Return stored seasons, newest first, that start with the digits typed."""
+    seasons = sorted({r.season for r in index.races}, reverse=True)
+    return [s for s in seasons if str(s).startswith(text.strip())][:MAX_CHOICES]
+
+
+# --- resolution (what the command acts on) -------------------------------------------------------------------
+
+
+def echo(text: str) -> str:
+    """Return user text safe to quote back: one line, at most 60 characters, no backticks."""
+    flat = " ".join(text.replace("`", "'").split())
+    return flat if len(flat) <= 60 else flat[:59] + "…"
+
+
+def _one_of(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _closest(text: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """Return up to limit names that look like text, for a 'did you mean'."""
+    by_fold: dict[str, str] = {}
+    for name in names:
+        by_fold.setdefault(fold(name), name)
+        for word in fold(name).split():
+            by_fold.setdefault(word, name)
+    close = difflib.get_close_matches(fold(text), list(by_fold), n=limit * 3, cutoff=0.6)
+    found: list[str] = []
+    for key in close:
+        if by_fold[key] not in found:
+            found.append(by_fold[key])
+    return found[:limit]
+
+
+def _id_value(text: str, kind: str) -> int | None:
+    match = _ID_VALUE.match(text.strip())
+    return int(match[2]) if match and match[1] == kind else None
+
+
+def resolve_race(index: SearchIndex, text: str | None) -> RaceSummary:
+    """Return the race meant by a picked choice or typed text; the latest race when nothing was given."""
+    if index.latest is None:
+        raise NotFoundError("No races are stored yet, so there is nothing to show.")
+    if text is None or not text.strip() or fold(text) in LATEST_WORDS:
+        return index.latest
+    race_id = _id_value(text, "race")
+    if race_id is not None:
+        race = index.race(race_id)
+        if race is None:
+            raise NotFoundError("That race is no longer stored; pick another from the list.")
+        return race
+    ranked = rank_races(index, text)
+    if ranked and race_score(text, ranked[0]) >= ACCEPT:
+        return ranked[0]
+    suggestions = [r.label for r in ranked[:3]] or _closest(text, [r.label for r in index.races])
+    hint = f" Did you mean {_one_of(suggestions)}?" if suggestions else " Try a race name, track or season."
+    raise NotFoundError(f"No race '{echo(text)}'.{hint}")
+
+
+def race_in_context(index: SearchIndex, text: str | None) -> int | None:
+    """Return the id of the race an option typed so far clearly means, else None (never raises: for autocomplete)."""
+    if not text or not text.strip():
+        return None
+    race_id = _id_value(text, "race")
+    if race_id is not None:
+        return race_id if index.race(race_id) else None
+    if fold(text) in LATEST_WORDS:
+        return index.latest.id if index.latest else None
+    ranked = rank_races(index, text)
+    return ranked[0].id if ranked and race_score(text, ranked[0]) >= ACCEPT else None
+
+
+def resolve_driver(index: SearchIndex, text: str, *, race_id: int | None = None) -> Driver:
+    """Return the driver meant by a picked choice, a name, a surname or a car number.
+
+    Raises NotFoundError with the closest names, or BadInputError when the text fits several drivers equally.
+    """
+    driver_id = _id_value(text, "driver")
+    if driver_id is not None:
+        driver = index.driver(driver_id)
+        if driver is None:
+            raise NotFoundError("That driver is no longer stored; pick another from the list.")
+        return driver
+    if not fold(text) and car_query(text) is None:
+        raise BadInputError("Type a driver's name, surname or car number.")
+    matches = rank_drivers(index, text, race_id=race_id)
+    number = car_query(text)
+    if number is not None:
+        exact = [m for m in matches if m.score >= 2.0]
+        if exact:
+            return exact[0].driver
+        reference = index.race(race_id) if race_id is not None else index.latest
+        where = f" in the {reference.season} {reference.name}" if reference else ""
+        raise NotFoundError(f"No car #{number}{where}.")
+    if matches and matches[0].score >= ACCEPT:
+        best = matches[0]
+        tied = [m.driver.name for m in matches if m.score >= best.score - 0.01]
+        if len(tied) > 1:
+            raise BadInputError(f"'{echo(text)}' could be {_one_of(tied[:5])}; type more of the name.")
+        return best.driver
+    suggestions = [m.driver.name for m in matches[:3]] or _closest(text, [d.name for d in index.drivers])
+    hint = f" Did you mean {_one_of(suggestions)}?" if suggestions else ""
+    raise NotFoundError(f"No driver '{echo(text)}'.{hint}")
+
+
+# The full names a new race's series gets when only a family short name was given.
+SERIES_NAMES = {"truck": "NASCAR Craftsman Truck Series", "nxs": "NASCAR Xfinity Series", "cup": "NASCAR Cup Series"}
+
+
+def _family(text: str) -> str | None:
+    """Return the family short name ('truck', 'nxs', 'cup') text names, if any."""
+    folded = fold(text)
+    return next((code for code, aliases in SERIES_ALIASES.items() if folded == code or folded in aliases), None)
+
+
+@overload
+def resolve_series(index: SearchIndex, text: str) -> Series: ...
+@overload
+def resolve_series(index: SearchIndex, text: str, *, allow_new: Literal[True]) -> tuple[str, str]: ...
+def resolve_series(index: SearchIndex, text: str, *, allow_new: bool = False) -> Series | tuple[str, str]:
+    """Return the series meant by a short name ('truck', 'nxs', 'cup') or a full name.
+
+    With allow_new (for storing a new race) the answer is the series' (name, short name): a stored
+    series when one matches, else the family named by a short name, even if no race of it is stored yet.
+    """
+    folded = fold(text)
+    pool = index.all_series if allow_new else index.series
+    match = next((s for s in pool if folded in _series_names(s)), None)
+    if allow_new:
+        if match is not None:
+            return (match.name, match.short_name)
+        family = _family(text)
+        if family is None:
+            raise BadInputError(f"Unknown series '{echo(text)}'; use truck, nxs, cup or a stored series name.")
+        return (SERIES_NAMES[family], family)
+    if match is not None:
+        return match
+    stored = ", ".join(f"{s.name} ({s.short_name})" for s in index.series) or "none yet"
+    if _family(text):
+        raise NotFoundError(f"No races of the '{echo(text)}' series are stored. Stored series: {stored}.")
+    ranked = rank_series(index, text)
+    if ranked:
+        raise NotFoundError(f"No series '{echo(text)}'. Did you mean {_one_of([s.name for s in ranked[:3]])}?")
+    raise NotFoundError(f"No series '{echo(text)}'. Stored series: {stored}.")
+
+
+def resolve_track(index: SearchIndex, text: str) -> Track:
+    """Return the track meant by a picked choice or typed text."""
+    track_id = _id_value(text, "track")
+    if track_id is not None:
+        track = next((t for t in index.tracks if t.id == track_id), None)
+        if track is None:
+            raise NotFoundError("That track is no longer stored; pick another from the list.")
+        return track
+    ranked = rank_tracks(index, text)
+    folded = fold(text).split()
+    if ranked and _phrase_score(folded, fold(ranked[0].name).split()) >= ACCEPT:
+        return ranked[0]
+    suggestions = [t.name for t in ranked[:3]] or _closest(text, [t.name for t in index.tracks])
+    hint = f" Did you mean {_one_of(suggestions)}?" if suggestions else ""
+    raise NotFoundError(f"No track '{echo(text)}'.{hint}")
+
+
+# --- the cache in front of the store -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RaceData:
+    """One race with everything the fan commands show about it."""
+
+    race: Race
+    entries: tuple[Entry, ...]
+    stages: tuple[StageResult, ...]
+    moments: tuple[KeyMoment, ...]
+    notes: tuple[RaceNote, ...]
+
+
+async def load_index(store: Store) -> SearchIndex:
+    """Read everything search needs from the store, every server's races included."""
+    cars: dict[int, dict[str, tuple[int, int | None]]] = {}
+    for race_id, car, driver_id, finish in await store.car_numbers():
+        cars.setdefault(race_id, {})[car] = (driver_id, finish)
+    races = tuple(await store.race_summaries())
+    series = tuple(await store.all_series())
+    raced_series, raced_tracks = {r.series for r in races}, {r.track for r in races}
+    return SearchIndex(
+        races=races,
+        drivers=tuple(await store.drivers()),
+        series=tuple(s for s in series if s.name in raced_series),
+        tracks=tuple(Track(track_id, name) for track_id, name in await store.tracks() if name in raced_tracks),
+        cars=cars,
+        all_series=series,
+        owners=await store.race_owners(),
+    )
+
+
+class Catalog:
+    """The search index and per-race facts, read from the store and reused while the data is unchanged.
+
+    Autocomplete fires on every keystroke, so the index is rebuilt only when the store's fingerprint
+    changes, and the fingerprint itself is checked at most every few seconds. Whoever writes to the
+    store through the bot calls invalidate() so the next read sees the change at once.
+    """
+
+    RECHECK_SECONDS = 5.0
+    RACES_KEPT = 32
+    VIEWS_KEPT = 256
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self._clock = clock
+        self._index: SearchIndex | None = None
+        self._version: tuple[int, ...] | None = None
+        self._checked_at = 0.0
+        self._views: OrderedDict[int | None, SearchIndex] = OrderedDict()
+        self._races: OrderedDict[tuple[int, int], RaceData] = OrderedDict()
+
+    def invalidate(self) -> None:
+        """Forget everything cached, so the next read comes from the store."""
+        self._index = None
+        self._views.clear()
+        self._races.clear()
+
+    async def index(self, guild_id: int | None = None) -> SearchIndex:
+        """Return the index a server sees (shared races only for None), rebuilt when the store changed."""
+        now = self._clock()
+        if self._index is None or now - self._checked_at >= self.RECHECK_SECONDS:
+            version = await self.store.catalog_version()
+            if self._index is None or version != self._version:
+                self._index = await load_index(self.store)
+                self._version = version
+                self._views.clear()
+            self._checked_at = now
+        view = self._views.get(guild_id)
+        if view is None:
+            view = self._views[guild_id] = self._index.visible_to(guild_id)
+            while len(self._views) > self.VIEWS_KEPT:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(guild_id)
+        return view
+
+    async def race_data(self, race_id: int) -> RaceData:
+        """Return a race's facts, entries, stages, moments and notes, cached per data version.
+
+        The race id must come from this catalog's index for the asking server, which is what keeps
+        another server's uploads out of sight.
+        """
+        race = await self.store.race(race_id)
+        if race is None:
+            raise NotFoundError("That race is no longer stored; pick another from the list.")
+        key = (race.id, race.data_version)
+        cached = self._races.get(key)
+        if cached is not None:
+            self._races.move_to_end(key)
+            return cached
+        data = RaceData(
+            race=race,
+            entries=tuple(await self.store.entries(race_id)),
+            stages=tuple(await self.store.stage_results(race_id)),
+            moments=tuple(await self.store.key_moments(race_id)),
+            notes=tuple(await self.store.race_notes(race_id)),
+        )
+        self._races[key] = data
+        while len(self._races) > self.RACES_KEPT:
+            self._races.popitem(last=False)
+        return data

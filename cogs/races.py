@@ -1,0 +1,184 @@
+"""Fan commands about one race or the list of races: /recap, /results, /stages and /races."""
+
+import random
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.errors import NotFoundError
+from bot.recap_writer import RecapFacts, write_recap
+from bot.search import (
+    Catalog,
+    RaceData,
+    race_suggestions,
+    resolve_race,
+    resolve_series,
+    season_suggestions,
+    series_suggestions,
+)
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.client import PitBoard
+
+RACE_OPTION = "Race name, track or season (or pick one); the latest race if empty"
+
+
+def results_reply(data: RaceData, *, top: int | None, owner_id: int) -> render.Reply:
+    """Return the finishing order, paged, or raise when the race has no results."""
+    if not data.entries:
+        raise NotFoundError(f"No results are stored for the {render.race_title(data.race)} yet.")
+    return render.paged(render.results_pages(data, top), owner_id=owner_id, command="results")
+
+
+def stages_reply(data: RaceData) -> render.Reply:
+    """Return the stage results, or raise when the race has none."""
+    if not data.stages:
+        raise NotFoundError(f"No stage results are stored for the {render.race_title(data.race)}.")
+    return render.Reply(render.stages_embed(data))
+
+
+async def race_quotes_reply(
+    store: Store, data: RaceData, *, guild_id: int | None, owner_id: int, rng: random.Random
+) -> render.Reply:
+    """Return the race's quotes with an 'Another' button, or raise when it has none."""
+    quotes = await store.quotes(race_id=data.race.id, guild_id=guild_id)
+    if not quotes:
+        raise NotFoundError(f"No quotes are stored for the {render.race_title(data.race)}.")
+    return render.quotes_reply(quotes, owner_id=owner_id, rng=rng)
+
+
+class RecapView(render.ReplyView):
+    """Buttons under a recap that open that race's results, stages and quotes for whoever presses them."""
+
+    def __init__(self, catalog: Catalog, race_id: int, rng: random.Random) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.race_id = race_id
+        self.rng = rng
+
+    @discord.ui.button(label="Results", style=discord.ButtonStyle.primary)
+    async def results(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
+        """Post the race's finishing order."""
+        data = await self.catalog.race_data(self.race_id)
+        await render.send_reply(interaction, results_reply(data, top=None, owner_id=interaction.user.id))
+
+    @discord.ui.button(label="Stages", style=discord.ButtonStyle.secondary)
+    async def stages(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
+        """Post the race's stage results."""
+        data = await self.catalog.race_data(self.race_id)
+        await render.send_reply(interaction, stages_reply(data))
+
+    @discord.ui.button(label="Quotes", style=discord.ButtonStyle.secondary)
+    async def quotes(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
+        """Post one of the race's quotes, with 'Another' for the rest."""
+        data = await self.catalog.race_data(self.race_id)
+        reply = await race_quotes_reply(
+            self.catalog.store, data, guild_id=interaction.guild_id, owner_id=interaction.user.id, rng=self.rng
+        )
+        await render.send_reply(interaction, reply)
+
+
+class Races(commands.Cog):
+    """Recaps, results, stages and the list of stored races."""
+
+    def __init__(self, store: Store, catalog: Catalog, *, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.rng = rng or random.Random()  # noqa: S311 - shuffles quotes, guards nothing
+
+    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Suggest races by name, track, season or 'latest'."""
+        return render.choices(race_suggestions(await self.catalog.index(interaction.guild_id), current))
+
+    async def series_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest stored series."""
+        return render.choices(series_suggestions(await self.catalog.index(interaction.guild_id), current))
+
+    async def season_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Suggest stored seasons."""
+        seasons = season_suggestions(await self.catalog.index(interaction.guild_id), current)
+        return [app_commands.Choice(name=str(season), value=season) for season in seasons]
+
+    async def _race(self, interaction: discord.Interaction, race: str | None) -> RaceData:
+        index = await self.catalog.index(interaction.guild_id)
+        return await self.catalog.race_data(resolve_race(index, race).id)
+
+    @app_commands.command(name="recap")
+    @app_commands.describe(race=RACE_OPTION)
+    @app_commands.autocomplete(race=race_autocomplete)
+    async def recap(self, interaction: discord.Interaction, race: str | None = None) -> None:
+        """Read the recap of a race: who won, how, and the moments that decided it."""
+        data = await self._race(interaction, race)
+        published = None
+        if interaction.guild_id is not None:
+            published = await self.store.published_recap(data.race.id, interaction.guild_id)
+        if published is not None:
+            body = f"**{published.headline}**\n\n{published.body}"
+            embed = render.recap_embed(data, body, published_by=published.author_id)
+        else:
+            facts = RecapFacts(
+                race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes
+            )
+            embed = render.recap_embed(data, write_recap(facts))
+        await render.send_reply(interaction, render.Reply(embed, RecapView(self.catalog, data.race.id, self.rng)))
+
+    @app_commands.command(name="results")
+    @app_commands.describe(race=RACE_OPTION, top="Show only the first this many finishers")
+    @app_commands.autocomplete(race=race_autocomplete)
+    async def results(
+        self,
+        interaction: discord.Interaction,
+        race: str | None = None,
+        top: app_commands.Range[int, 1, 100] | None = None,
+    ) -> None:
+        """See a race's finishing order, ten finishers a page."""
+        data = await self._race(interaction, race)
+        await render.send_reply(interaction, results_reply(data, top=top, owner_id=interaction.user.id))
+
+    @app_commands.command(name="stages")
+    @app_commands.describe(race=RACE_OPTION)
+    @app_commands.autocomplete(race=race_autocomplete)
+    async def stages(self, interaction: discord.Interaction, race: str | None = None) -> None:
+        """See each stage's top ten and the points they scored."""
+        data = await self._race(interaction, race)
+        await render.send_reply(interaction, stages_reply(data))
+
+    @app_commands.command(name="races")
+    @app_commands.describe(series="truck, nxs, cup or a full series name", season="A season, such as 2025")
+    @app_commands.autocomplete(series=series_autocomplete)
+    @app_commands.autocomplete(season=season_autocomplete)
+    async def races(
+        self,
+        interaction: discord.Interaction,
+        series: str | None = None,
+        season: app_commands.Range[int, 1900, 2200] | None = None,
+    ) -> None:
+        """List the stored races with their winners and dates."""
+        index = await self.catalog.index(interaction.guild_id)
+        if not index.races:
+            raise NotFoundError("No races are stored yet, so there is nothing to list.")
+        chosen = resolve_series(index, series) if series else None
+        found = [
+            race
+            for race in index.races
+            if (chosen is None or race.series == chosen.name) and (season is None or race.season == season)
+        ]
+        parts = [p for p in (chosen.name if chosen else None, str(season) if season else None) if p]
+        filters = f" ({', '.join(parts)})" if parts else ""
+        if not found:
+            raise NotFoundError(f"No races stored{filters}.")
+        pages = render.races_pages(found, filters)
+        await render.send_reply(interaction, render.paged(pages, owner_id=interaction.user.id, command="races"))
+
+
+async def setup(bot: "PitBoard") -> None:
+    """Add the cog, handing it the store and the shared search catalog."""
+    await bot.add_cog(Races(bot.store, bot.catalog))

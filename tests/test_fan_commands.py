@@ -1,0 +1,657 @@
+"""The fan commands, called as Discord would call them, checked by what the fan sees."""
+
+import datetime as dt
+import random
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.client import EXTENSIONS, PitBoard
+from bot.config import Settings
+from bot.errors import BadInputError, NotFoundError, UserFacingError
+from bot.racefiles import parse_results
+from bot.render import PagedView
+from bot.search import Catalog
+from bot.store import Store
+from bot.tree import report_error
+from cogs.drivers import Drivers
+from cogs.help import Help
+from cogs.quotes import Quotes
+from cogs.races import Races, RecapView
+from tests.fan_fakes import (
+    OTHER_USER_ID,
+    USER_ID,
+    embed_of,
+    make_interaction,
+    paged_view,
+    quote_view,
+    sent,
+    text_of,
+    view_of,
+)
+
+
+@pytest.fixture
+def races(store: Store) -> Races:
+    return Races(store, Catalog(store), rng=random.Random(7))
+
+
+@pytest.fixture
+def drivers(store: Store) -> Drivers:
+    return Drivers(store, Catalog(store))
+
+
+@pytest.fixture
+def quotes(store: Store) -> Quotes:
+    return Quotes(store, Catalog(store), rng=random.Random(7))
+
+
+def lines(embed: discord.Embed) -> list[str]:
+    return (embed.description or "").splitlines()
+
+
+def fields(embed: discord.Embed) -> dict[str, str]:
+    return {f.name or "": f.value or "" for f in embed.fields}
+
+
+# --- /results ------------------------------------------------------------------------------------------------
+
+
+async def test_results_top_3(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction, top=3)
+    embed = embed_of(interaction)
+    assert embed.title == "Results · 2025 Baptist Health 200"
+    firsts = [line for line in lines(embed) if line.startswith("**")]
+    assert firsts == [
+        "**1st** #07 Kyle Larson · Chevrolet · Spire Motorsports",
+        "**2nd** #34 Layne Riggs · Ford · Front Row Motorsports",
+        "**3rd** #11 Corey Heim · Toyota · TRICON Garage",
+    ]
+    assert "top 3 of 34" in lines(embed)[0]
+    assert embed.footer.text == "Official results · 13 sources"
+    assert view_of(interaction) is None  # one page, no buttons
+
+
+async def test_results_lines_show_start_movement_laps_status_led_and_points(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction, top=3)
+    text = embed_of(interaction).description or ""
+    assert "start 3rd (▲2) · 134 laps · running · led 20 · no pts (not eligible)" in text
+    assert "start 1st (▼2) · 134 laps · running · led 78 · 54 pts" in text
+
+
+async def test_results_page_4_ends_with_mallozzi(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction)
+    view = paged_view(interaction)
+    assert len(view.pages) == 4
+    assert embed_of(interaction).footer.text == "Official results · 13 sources · page 1/4"
+    last = view.pages[3]
+    assert lines(last)[-2:] == [
+        "**34th** #2 Stephen Mallozzi · Ford · Reaume Brothers Racing",
+        "start 33rd (▼1) · 15 laps · vibration · led 0 · 3 pts",
+    ]
+    assert (last.footer.text or "").endswith("page 4/4")
+
+
+async def test_results_mark_disputed_eligibility(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction)
+    page_2 = paged_view(interaction).pages[1].description or ""
+    assert "#7 Corey Day" in page_2
+    assert "0 pts (eligibility disputed)" in page_2
+
+
+async def test_results_paging_edges(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction)
+    view = paged_view(interaction)
+    assert (view.previous.disabled, view.next.disabled) == (True, False)
+
+    turn = make_interaction()
+    await view.previous.callback(turn)  # already on the first page
+    assert view.page == 0
+    for expected in (1, 2, 3, 3):
+        turn = make_interaction()
+        await view.next.callback(turn)
+        assert view.page == expected
+        edited = turn.response.edit_message.await_args.kwargs
+        assert edited["embed"] is view.pages[expected]
+    assert (view.previous.disabled, view.next.disabled) == (False, True)
+
+
+@pytest.mark.parametrize(("top", "pages"), [(10, 1), (11, 2), (34, 4), (100, 4)])
+async def test_results_page_counts(races: Races, top: int, pages: int):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction, top=top)
+    view = view_of(interaction)
+    assert (len(view.pages) if isinstance(view, PagedView) else 1) == pages
+
+
+async def test_only_the_asker_turns_pages(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction)
+    view = paged_view(interaction)
+
+    stranger = make_interaction(user_id=OTHER_USER_ID)
+    assert await view.interaction_check(stranger) is False
+    hint = sent(stranger)
+    assert hint["ephemeral"] is True
+    assert "/results" in stranger.response.send_message.await_args.args[0]
+
+    owner = make_interaction(user_id=USER_ID)
+    assert await view.interaction_check(owner) is True
+
+
+async def test_buttons_turn_off_when_the_view_times_out(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction)
+    view = paged_view(interaction)
+    await view.on_timeout()
+    assert all(getattr(item, "disabled", False) for item in view.children)
+    interaction.edit_original_response.assert_awaited_once_with(view=view)
+
+
+async def test_a_failed_edit_on_timeout_is_not_an_error(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction)
+    view = paged_view(interaction)
+    response = MagicMock(status=404, reason="Not Found")
+    interaction.edit_original_response.side_effect = discord.NotFound(response, "Unknown Message")
+    await view.on_timeout()  # the message was deleted: nothing to turn off
+
+
+# --- /recap --------------------------------------------------------------------------------------------------
+
+
+async def test_recap_embed(races: Races):
+    interaction = make_interaction()
+    await races.recap.callback(races, interaction)
+    embed = embed_of(interaction)
+    assert embed.title == "2025 Baptist Health 200 · Homestead-Miami Speedway"
+    assert (embed.description or "").startswith("<t:1742558400:D> · NASCAR Craftsman Truck Series\n\n")
+    assert "Kyle Larson" in (embed.description or "")
+    assert fields(embed) == {
+        "Winner": "#07 Kyle Larson\nSpire Motorsports Chevrolet",
+        "Runner-up": "#34 Layne Riggs\nFront Row Motorsports Ford",
+        "Third": "#11 Corey Heim\nTRICON Garage Toyota",
+        "Pole": "#11 Corey Heim\n32.111 s · 168.167 mph",
+        "Stage winners": "Stage 1: Corey Heim\nStage 2: Corey Heim",
+        "Laps led": "Corey Heim 78\nRoss Chastain 33\nKyle Larson 20\nLayne Riggs 3",
+    }
+    assert embed.footer.text == "Official results · 13 sources"
+    view = view_of(interaction)
+    assert isinstance(view, RecapView)
+    assert [getattr(item, "label", None) for item in view.children] == ["Results", "Stages", "Quotes"]
+
+
+async def test_recap_mentions_the_margin_as_stored(races: Races):
+    interaction = make_interaction()
+    await races.recap.callback(races, interaction, race="Homestead 2025")
+    assert "1.340" in (embed_of(interaction).description or "")
+
+
+def store_numbers(data) -> set[str]:
+    """Every number the store holds about the race, in any field or text."""
+    values: list[object] = []
+    for thing in (data.race, *data.entries, *data.moments, *data.notes, *data.race.stages):
+        values += [getattr(thing, name) for name in thing.__slots__]
+    for result in data.stages:
+        values += [result.stage, result.position, result.points]
+    values += [data.race.date.year, data.race.date.month, data.race.date.day]
+    found: set[str] = set()
+    for value in values:
+        found |= set(re.findall(r"\d+(?:\.\d+)?", str(value)))
+    return found
+
+
+async def test_the_generated_recap_has_no_number_the_store_lacks(races: Races):
+    interaction = make_interaction()
+    await races.recap.callback(races, interaction)
+    embed = embed_of(interaction)
+    text = re.sub(r"<t:\d+:D>", "", text_of(embed))  # the date, as a timestamp, is the race date
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", text))
+    stored = store_numbers(await races.catalog.race_data(1))
+    assert numbers, "the recap should state some facts"
+    assert numbers - stored == set()
+
+
+async def test_recap_uses_the_servers_published_recap(store: Store, races: Races):
+    version = await store.add_recap_version(
+        5, 1, headline="Larson spins and wins", body="Our moderators' words.", author_id=42
+    )
+    await store.record_recap_post(
+        guild_id=5,
+        race_id=1,
+        channel_id=9,
+        message_id=10,
+        thread_id=None,
+        version=version.version,
+        user_id=42,
+        edited=False,
+    )
+    interaction = make_interaction(guild_id=5)
+    await races.recap.callback(races, interaction)
+    embed = embed_of(interaction)
+    assert (embed.description or "").endswith("**Larson spins and wins**\n\nOur moderators' words.")
+    assert (embed.footer.text or "").startswith("Recap published by this server's moderators")
+
+    elsewhere = make_interaction(guild_id=6)
+    await races.recap.callback(races, elsewhere)
+    assert "Our moderators' words." not in (embed_of(elsewhere).description or "")
+
+
+async def test_recap_buttons_open_results_stages_and_quotes(races: Races):
+    interaction = make_interaction()
+    await races.recap.callback(races, interaction)
+    view = view_of(interaction)
+    assert isinstance(view, RecapView)
+
+    clicker = make_interaction(user_id=OTHER_USER_ID)
+    await view.results.callback(clicker)
+    pager = paged_view(clicker)
+    assert pager.owner_id == OTHER_USER_ID  # whoever pressed owns the new pager
+    assert embed_of(clicker).title == "Results · 2025 Baptist Health 200"
+
+    clicker = make_interaction()
+    await view.stages.callback(clicker)
+    assert embed_of(clicker).title == "Stages · 2025 Baptist Health 200"
+
+    clicker = make_interaction()
+    await view.quotes.callback(clicker)
+    assert (embed_of(clicker).footer.text or "").startswith("Quote 1 of 19")
+
+
+# --- /stages -------------------------------------------------------------------------------------------------
+
+
+async def test_stages(races: Races):
+    interaction = make_interaction()
+    await races.stages.callback(races, interaction, race="latest")
+    embed = embed_of(interaction)
+    stage_1 = fields(embed)["Stage 1 (laps 1-30)"].splitlines()
+    assert stage_1[0] == "1. #11 Corey Heim · 10 pts"
+    assert stage_1[1] == "2. #07 Kyle Larson · no pts (not eligible)"
+    assert stage_1[4] == "5. Ross Chastain or Stewart Friesen (unresolved)"
+    assert stage_1[9] == "10. Chandler Smith or Grant Enfinger (unresolved) · 1 pt"
+    assert len(stage_1) == 10
+    assert list(fields(embed)) == ["Stage 1 (laps 1-30)", "Stage 2 (laps 31-60)"]
+    assert (embed.footer.text or "").startswith("Stage 3 ends at the checkered flag")
+
+
+# --- /races --------------------------------------------------------------------------------------------------
+
+
+async def test_races_lists_winner_and_date(races: Races):
+    interaction = make_interaction()
+    await races.races.callback(races, interaction, series="truck", season=2025)
+    embed = embed_of(interaction)
+    assert lines(embed) == [
+        "1 race stored (NASCAR Craftsman Truck Series, 2025).",
+        "",
+        "**2025 Baptist Health 200** · Homestead-Miami Speedway · <t:1742558400:D>",
+        "truck round 4 · winner #07 Kyle Larson · official",
+    ]
+
+
+async def test_races_outside_the_filters(races: Races):
+    with pytest.raises(NotFoundError, match=r"No races stored \(2024\)"):
+        await races.races.callback(races, make_interaction(), season=2024)
+    with pytest.raises(NotFoundError, match="No races of the 'cup' series"):
+        await races.races.callback(races, make_interaction(), series="cup")
+
+
+# --- /quote --------------------------------------------------------------------------------------------------
+
+
+async def test_quote_by_driver_steps_through_every_quote_once(quotes: Quotes):
+    interaction = make_interaction()
+    await quotes.quote.callback(quotes, interaction, driver="larson")
+    view = quote_view(interaction)
+    assert len(view.quotes) == 10
+    assert {q.speaker for q in view.quotes} == {"Kyle Larson"}
+    shown = [view.quotes[view.position].id]
+    embed = embed_of(interaction)
+    assert embed.title == "Kyle Larson"
+    assert (embed.footer.text or "").startswith("Quote 1 of 10")
+    assert set(fields(embed)) == {"Role", "Race", "Context", "Source"}
+    for _ in range(12):  # more presses than quotes
+        if view.another.disabled:
+            break
+        press = make_interaction()
+        await view.another.callback(press)
+        shown.append(view.quotes[view.position].id)
+    assert len(shown) == len(set(shown)) == 10
+    assert view.another.disabled and view.another.label == "No more quotes"
+
+
+async def test_quote_filters_combine(quotes: Quotes):
+    interaction = make_interaction()
+    await quotes.quote.callback(quotes, interaction, driver="#07", race="Homestead 2025", words="spin")
+    view = quote_view(interaction)
+    assert {q.speaker for q in view.quotes} == {"Kyle Larson"}
+    assert all("spin" in (q.text + (q.context or "")).lower() for q in view.quotes)
+
+
+async def test_quote_with_one_match_has_no_button(quotes: Quotes):
+    interaction = make_interaction()
+    await quotes.quote.callback(quotes, interaction, driver="ankrum")
+    embed = embed_of(interaction)
+    assert embed.title == "Tyler Ankrum"
+    assert embed.footer.text is not None and embed.footer.text.startswith("Quote 1 of 1")
+    assert view_of(interaction) is None
+
+
+async def test_quote_words_find_speakers_who_are_not_drivers(quotes: Quotes):
+    interaction = make_interaction()
+    await quotes.quote.callback(quotes, interaction, words="the nose")
+    embed = embed_of(interaction)
+    assert embed.title == "Joe Shear Jr."
+    assert fields(embed)["Role"] == "Crew chief, #98 (Ty Majeski)"
+    assert embed.url is not None and embed.url.startswith("https://motociclismo.pt/")
+
+
+async def test_quote_with_no_match(quotes: Quotes):
+    with pytest.raises(NotFoundError, match=r"No quotes from Corey Day in the 2025 Baptist Health 200\."):
+        await quotes.quote.callback(quotes, make_interaction(), driver="#7")
+    with pytest.raises(NotFoundError, match="No quotes with 'zzz'"):
+        await quotes.quote.callback(quotes, make_interaction(), words="zzz")
+
+
+# --- /wins ---------------------------------------------------------------------------------------------------
+
+
+async def test_wins_for_larson(drivers: Drivers):
+    interaction = make_interaction()
+    await drivers.wins.callback(drivers, interaction, driver="larson")
+    embed = embed_of(interaction)
+    assert embed.title == "Kyle Larson · wins"
+    assert fields(embed) == {
+        "Wins": "1",
+        "Starts": "1",
+        "Win rate": "100%",
+        "Top 5s": "1",
+        "Top 10s": "1",
+        "Laps led": "20",
+    }
+    assert "**2025 Baptist Health 200** · Homestead-Miami Speedway · <t:1742558400:D> · from 3rd" in lines(embed)
+
+
+async def test_wins_for_a_driver_without_wins(drivers: Drivers):
+    interaction = make_interaction()
+    await drivers.wins.callback(drivers, interaction, driver="heim", series="truck", track="homestead", season=2025)
+    embed = embed_of(interaction)
+    assert (fields(embed)["Wins"], fields(embed)["Starts"], fields(embed)["Win rate"]) == ("0", "1", "0%")
+    assert (fields(embed)["Top 5s"], fields(embed)["Laps led"]) == ("1", "78")
+    assert "(NASCAR Craftsman Truck Series, Homestead-Miami Speedway, 2025)" in (embed.description or "")
+
+
+async def test_wins_leaderboard(drivers: Drivers):
+    interaction = make_interaction()
+    await drivers.wins.callback(drivers, interaction)
+    embed = embed_of(interaction)
+    assert embed.title == "Wins leaderboard"
+    assert lines(embed)[-1] == "**1.** Kyle Larson · 1 win in 1 start"
+
+
+async def test_wins_outside_the_filters(drivers: Drivers):
+    with pytest.raises(NotFoundError, match=r"Kyle Larson has no starts in the stored races \(2024\)"):
+        await drivers.wins.callback(drivers, make_interaction(), driver="larson", season=2024)
+    with pytest.raises(NotFoundError, match=r"No wins are stored \(2024\)"):
+        await drivers.wins.callback(drivers, make_interaction(), season=2024)
+
+
+# --- /driver -------------------------------------------------------------------------------------------------
+
+
+async def test_driver_7_is_corey_day_not_larson(drivers: Drivers):
+    interaction = make_interaction()
+    await drivers.driver.callback(drivers, interaction, name="#7")
+    embed = embed_of(interaction)
+    assert embed.title == "Corey Day"
+    assert fields(embed)["Car"] == "#7"
+    assert fields(embed)["Points"] == "0 pts (eligibility disputed)"
+
+
+async def test_driver_profile(drivers: Drivers):
+    interaction = make_interaction()
+    await drivers.driver.callback(drivers, interaction, name="07")
+    embed = embed_of(interaction)
+    assert embed.title == "Kyle Larson"
+    assert fields(embed) == {
+        "Car": "#07",
+        "Make": "Chevrolet",
+        "Team": "Spire Motorsports",
+        "Sponsor": "HendrickCars.com",
+        "Start": "3rd",
+        "Finish": "1st (▲2)",
+        "Laps led": "20",
+        "Points": "no pts (not eligible)",
+        "Quotes stored": "10 · /quote driver:Kyle Larson",
+        "Career in Pit Board's races": "1 start · 1 win · 1 top 5 · 1 top 10 · 20 laps led",
+    }
+    assert "Latest race: **2025 Baptist Health 200**" in (embed.description or "")
+
+
+async def test_driver_profile_of_a_non_finisher_with_an_alias(drivers: Drivers):
+    interaction = make_interaction()
+    await drivers.driver.callback(drivers, interaction, name="Gio Ruggiero")
+    embed = embed_of(interaction)
+    assert embed.title == "Giovanni Ruggiero"
+    assert lines(embed)[0] == "Also known as Gio Ruggiero."
+    assert fields(embed)["Sponsor"] == "not recorded"
+    assert fields(embed)["Finish"] == "29th (▼24)"
+
+
+async def test_unknown_driver_answers_privately_with_the_closest(drivers: Drivers):
+    interaction = make_interaction()
+    with pytest.raises(NotFoundError) as caught:
+        await drivers.driver.callback(drivers, interaction, name="Larsen")
+    assert str(caught.value) == "No driver 'Larsen'. Did you mean Kyle Larson?"
+    # The tree's error path answers privately, with mentions off.
+    await report_error(interaction, caught.value, where="/driver")
+    kwargs = sent(interaction)
+    assert interaction.response.send_message.await_args.args == ("No driver 'Larsen'. Did you mean Kyle Larson?",)
+    assert kwargs["ephemeral"] is True
+    assert kwargs["allowed_mentions"].users is False
+
+
+async def test_ambiguous_driver(drivers: Drivers):
+    with pytest.raises(BadInputError, match="could be Corey Heim or Corey Day"):
+        await drivers.driver.callback(drivers, make_interaction(), name="corey")
+
+
+async def test_unknown_race(races: Races):
+    with pytest.raises(NotFoundError, match=r"^No race 'Daytona'\."):
+        await races.recap.callback(races, make_interaction(), race="Daytona")
+
+
+# --- empty store ---------------------------------------------------------------------------------------------
+
+
+async def test_every_command_on_an_empty_store_says_there_is_nothing(empty_store: Store):
+    catalog = Catalog(empty_store)
+    races, drivers, quotes = Races(empty_store, catalog), Drivers(empty_store, catalog), Quotes(empty_store, catalog)
+    calls = [
+        races.recap.callback(races, make_interaction()),
+        races.results.callback(races, make_interaction()),
+        races.stages.callback(races, make_interaction()),
+        races.races.callback(races, make_interaction()),
+        quotes.quote.callback(quotes, make_interaction()),
+        drivers.wins.callback(drivers, make_interaction()),
+        drivers.wins.callback(drivers, make_interaction(), driver="larson"),
+        drivers.driver.callback(drivers, make_interaction(), name="larson"),
+    ]
+    for call in calls:
+        with pytest.raises(UserFacingError, match="No races are stored yet"):
+            await call
+
+
+# --- autocomplete --------------------------------------------------------------------------------------------
+
+
+async def test_race_autocomplete(races: Races):
+    choices = await races.race_autocomplete(make_interaction(), "homestead")
+    assert [(c.name, c.value) for c in choices] == [
+        ("2025 Baptist Health 200 (Homestead-Miami Speedway) · truck", "race:1")
+    ]
+
+
+async def test_a_picked_race_resolves(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction, race="race:1", top=1)
+    assert "#07 Kyle Larson" in (embed_of(interaction).description or "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("heim", "#11 Corey Heim"),
+        ("LARSON", "#07 Kyle Larson"),
+        ("ty maj", "#98 Ty Majeski"),
+        ("07", "#07 Kyle Larson"),
+    ],
+)
+async def test_driver_autocomplete(drivers: Drivers, typed: str, first: str):
+    choices = await drivers.driver_autocomplete(make_interaction(), typed)
+    assert choices[0].name == first
+    assert choices[0].value.startswith("driver:")
+    assert len(choices) <= 25
+
+
+async def test_quote_driver_autocomplete_reads_the_chosen_race(quotes: Quotes):
+    choices = await quotes.driver_autocomplete(make_interaction(race="race:1"), "7")
+    assert choices[0].name == "#7 Corey Day"
+    choices = await quotes.driver_autocomplete(make_interaction(race="no such race"), "7")
+    assert choices[0].name == "#7 Corey Day"  # falls back to the latest race
+
+
+async def test_season_and_series_autocomplete(races: Races, drivers: Drivers):
+    assert [(c.name, c.value) for c in await races.season_autocomplete(make_interaction(), "")] == [("2025", 2025)]
+    assert [c.value for c in await drivers.series_autocomplete(make_interaction(), "t")] == ["truck"]
+    assert [c.value for c in await drivers.track_autocomplete(make_interaction(), "miami")] == ["track:1"]
+
+
+# --- /help and loading ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def bot(store: Store, tmp_path: Path) -> AsyncIterator[PitBoard]:
+    settings = Settings(token=None, database_path=tmp_path / "unused.db")
+    async with PitBoard(settings=settings, store=store) as bot:
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        yield bot
+
+
+FAN_COMMANDS = ["recap", "results", "stages", "quote", "wins", "driver", "races", "help"]
+
+
+async def test_every_fan_command_is_registered_with_a_description(bot: PitBoard):
+    registered = {c.name: c for c in bot.tree.get_commands()}
+    assert set(FAN_COMMANDS) <= set(registered)
+    for name in FAN_COMMANDS:
+        command = registered[name]
+        assert isinstance(command, app_commands.Command)
+        assert 0 < len(command.description) <= 100
+        assert all(0 < len(p.description) <= 100 for p in command.parameters)
+    payload = bot.command_payload()  # what Discord would receive: must serialise
+    assert {c["name"] for c in payload} >= set(FAN_COMMANDS)
+
+
+async def test_help_offline_shows_plain_names(bot: PitBoard):
+    cog = bot.get_cog("Help")
+    assert cog is not None  # load_extension imports cogs.help afresh, so compare by name, not class
+    interaction = make_interaction()
+    await cog.help.callback(cog, interaction)  # type: ignore[attr-defined]
+    description = embed_of(interaction).description or ""
+    listed = re.findall(r"^/(\w+) · ", description, flags=re.MULTILINE)
+    assert listed == FAN_COMMANDS
+
+
+async def test_help_shows_clickable_mentions(bot: PitBoard):
+    tree = MagicMock(spec=app_commands.CommandTree)
+    tree.get_commands = bot.tree.get_commands
+    tree.client = MagicMock(application_id=555)
+    registered = []
+    for n, name in enumerate(FAN_COMMANDS, start=1):
+        command = MagicMock(spec=app_commands.AppCommand)
+        command.name, command.id = name, 1000 + n
+        registered.append(command)
+    tree.fetch_commands = AsyncMock(side_effect=[registered, []])
+    cog = Help(tree)
+    interaction = make_interaction(guild_id=5)
+    await cog.help.callback(cog, interaction)
+    description = embed_of(interaction).description or ""
+    assert description.startswith("</recap:1001> · Read the recap of a race")
+    assert "</help:1008> · " in description
+
+    again = make_interaction(guild_id=5)
+    await cog.help.callback(cog, again)
+    assert tree.fetch_commands.await_count == 2  # global + this server, fetched once
+
+
+async def test_help_falls_back_to_names_when_discord_fails(bot: PitBoard):
+    tree = MagicMock(spec=app_commands.CommandTree)
+    tree.get_commands = bot.tree.get_commands
+    tree.client = MagicMock(application_id=555)
+    tree.fetch_commands = AsyncMock(side_effect=discord.HTTPException(MagicMock(status=500, reason="x"), "down"))
+    cog = Help(tree)
+    interaction = make_interaction()
+    await cog.help.callback(cog, interaction)
+    assert (embed_of(interaction).description or "").startswith("/recap · ")
+
+
+# --- a server's own uploads ----------------------------------------------------------------------------------
+
+UPLOAD = """finish,start,car,driver,team,make,laps,status,laps_led,points
+1,2,07,Alex Able,Team A,Ford,100,running,60,55
+2,1,7,Bea Bright,Team B,Toyota,100,running,40,45
+"""
+
+
+async def test_a_servers_uploaded_race_is_seen_only_there(store: Store):
+    entries, errors = parse_results(UPLOAD)
+    assert errors == []
+    await store.import_guild_results(
+        guild_id=5,
+        user_id=42,
+        series=("ARCA Menards Series", "arca"),
+        season=2025,
+        round_=3,
+        name="Club 150",
+        track="Club Oval",
+        date=dt.date(2025, 4, 5),
+        entries=entries,
+    )
+    cog = Races(store, Catalog(store))
+    drivers = Drivers(store, Catalog(store))
+
+    own = make_interaction(guild_id=5)
+    await cog.races.callback(cog, own)
+    assert "Club 150" in (embed_of(own).description or "")
+    own = make_interaction(guild_id=5)
+    await cog.results.callback(cog, own, top=1)  # the latest race this server sees is its own
+    assert "#07 Alex Able" in (embed_of(own).description or "")
+    own = make_interaction(guild_id=5)
+    await drivers.driver.callback(drivers, own, name="07")  # car numbers of that latest race
+    assert embed_of(own).title == "Alex Able"
+
+    other = make_interaction(guild_id=6)
+    await cog.races.callback(cog, other)
+    assert "Club 150" not in (embed_of(other).description or "")
+    with pytest.raises(NotFoundError, match="No race 'Club 150'"):
+        await cog.results.callback(cog, make_interaction(guild_id=6), race="Club 150")
+    with pytest.raises(NotFoundError, match="No driver 'Alex Able'"):
+        await drivers.driver.callback(drivers, make_interaction(guild_id=6), name="Alex Able")
+    other = make_interaction(guild_id=6)
+    await drivers.wins.callback(drivers, other)
+    assert "Alex Able" not in (embed_of(other).description or "")
+    choices = await cog.race_autocomplete(make_interaction(guild_id=6), "club")
+    assert choices == []

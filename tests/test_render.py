@@ -1,0 +1,160 @@
+"""Embeds stay within Discord's limits and show stored values as stored."""
+
+import dataclasses
+import datetime as dt
+
+import discord
+import pytest
+
+from bot import render
+from bot.search import Catalog, RaceData
+from bot.store import Store
+from bot.store.models import Quote
+
+
+@pytest.fixture
+async def homestead(store: Store) -> RaceData:
+    return await Catalog(store).race_data(1)
+
+
+def within_limits(embed: discord.Embed) -> bool:
+    return (
+        len(embed.title or "") <= 256
+        and len(embed.description or "") <= 4096
+        and len(embed.fields) <= 25
+        and all(len(f.name or "") <= 256 and 0 < len(f.value or "") <= 1024 for f in embed.fields)
+        and len(embed.footer.text or "") <= 2048
+        and len(embed) <= 6000
+    )
+
+
+def test_clip_cuts_at_a_word_and_marks_the_cut():
+    text = "Kyle Larson spun and won " * 20
+    cut = render.clip(text, 60)
+    assert len(cut) <= 60
+    assert cut.endswith("…")
+    assert cut[:-1] == cut[:-1].rstrip() and text.startswith(cut[:-1])
+    assert render.clip("short", 60) == "short"
+
+
+def test_fit_brings_an_oversized_embed_within_every_limit():
+    embed = discord.Embed(title="T" * 300, description="word " * 1500)
+    for n in range(30):
+        embed.add_field(name=f"field {n} " * 40, value="value " * 400)
+    embed.set_footer(text="footer " * 500)
+    render.fit(embed)
+    assert within_limits(embed)
+
+
+def test_fit_keeps_a_small_embed_as_it_is():
+    embed = discord.Embed(title="Results", description="1st #07 Kyle Larson")
+    embed.add_field(name="Winner", value="#07 Kyle Larson")
+    render.fit(embed)
+    assert (embed.title, embed.description, embed.fields[0].value) == (
+        "Results",
+        "1st #07 Kyle Larson",
+        "#07 Kyle Larson",
+    )
+
+
+def test_choices_are_cut_to_discords_limits():
+    choices = render.choices((f"race {'x' * 150} {n}", f"race:{n}") for n in range(40))
+    assert len(choices) == 25
+    assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
+
+
+def test_race_date_is_noon_utc_so_no_reader_sees_another_day():
+    noon = int(dt.datetime(2025, 3, 21, 12, tzinfo=dt.UTC).timestamp())
+    assert render.race_date(dt.date(2025, 3, 21)) == f"<t:{noon}:D>"
+
+
+@pytest.mark.parametrize(
+    ("points", "eligible", "text"),
+    [
+        (48, True, "48 pts"),
+        (1, True, "1 pt"),
+        (0, False, "no pts (not eligible)"),
+        (0, None, "0 pts (eligibility disputed)"),
+        (None, True, "pts not recorded"),
+    ],
+)
+def test_points_show_eligibility(points, eligible, text):
+    assert render.points_text(points, eligible) == text
+
+
+def test_a_result_line_has_every_column(homestead: RaceData):
+    line = render.result_line(homestead.entries[0])
+    assert line == (
+        "**1st** #07 Kyle Larson · Chevrolet · Spire Motorsports\n"
+        "start 3rd (▲2) · 134 laps · running · led 20 · no pts (not eligible)"
+    )
+
+
+def test_missing_values_read_not_recorded(homestead: RaceData):
+    blank = dataclasses.replace(
+        homestead.entries[0], start=None, laps=None, status=None, laps_led=None, points=None, make=None, team=None
+    )
+    line = render.result_line(dataclasses.replace(blank, points_eligible=True))
+    for words in ("start not recorded", "laps not recorded", "status not recorded", "laps led not recorded"):
+        assert words in line
+    assert "make not recorded · team not recorded" in line
+
+
+def test_result_pages_stay_within_limits_with_long_names(homestead: RaceData):
+    long = tuple(dataclasses.replace(e, team="Team " * 60, driver="Driver " * 20) for e in homestead.entries)
+    pages = render.number_pages(render.results_pages(dataclasses.replace(homestead, entries=long)))
+    assert len(pages) == 4
+    assert all(within_limits(p) for p in pages)
+
+
+def test_every_homestead_embed_is_within_limits(homestead: RaceData):
+    embeds = [
+        render.recap_embed(homestead, "A recap. " * 600),
+        render.stages_embed(homestead),
+        *render.number_pages(render.results_pages(homestead)),
+    ]
+    assert all(within_limits(e) for e in embeds)
+
+
+def quote(**changes) -> Quote:
+    base = Quote(
+        id=1,
+        race_id=1,
+        race_label="2025 Baptist Health 200 (Homestead-Miami Speedway)",
+        driver_id=2,
+        speaker="Kyle Larson",
+        role="Race winner",
+        text="That last run was a lot of fun.",
+        context="Post-race TV interview",
+        source_url="https://example.com/story",
+        confidence="one source",
+        added_by=None,
+        created_at=dt.datetime(2025, 3, 22, tzinfo=dt.UTC),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def test_quote_embed_links_its_source():
+    embed = render.quote_embed(quote(), 1, 3)
+    assert embed.title == "Kyle Larson"
+    assert embed.url == "https://example.com/story"
+    assert embed.description == "“That last run was a lot of fun.”"
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Role"] == "Race winner"
+    assert fields["Context"] == "Post-race TV interview"
+    assert fields["Source"] == "[https://example.com/story](https://example.com/story)"
+    assert embed.footer.text == "Quote 1 of 3 · one source"
+
+
+def test_a_long_quote_without_a_usable_link_still_fits():
+    embed = render.quote_embed(quote(text="words " * 1200, source_url="see the TV broadcast", role=None), 1, 1)
+    assert embed.url is None
+    assert {f.name: f.value for f in embed.fields}["Source"] == "not recorded"
+    assert {f.name: f.value for f in embed.fields}["Role"] == "not recorded"
+    assert within_limits(embed)
+
+
+def test_help_lists_commands_and_fits():
+    embed = render.help_embed([(f"</cmd{n}:123>", "Does a thing. " * 7) for n in range(60)], ["</mod a:9>"] * 200)
+    assert within_limits(embed)
+    assert (embed.description or "").startswith("</cmd0:123> · Does a thing.")
