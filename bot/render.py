@@ -11,7 +11,8 @@ from discord import app_commands
 
 from bot.recap_writer import ordinal
 from bot.search import RaceData
-from bot.store.models import Driver, DriverResult, Entry, Quote, Race, RaceSummary, StageResult
+from bot.spoilers import hide
+from bot.store.models import Correction, Driver, DriverResult, Entry, Quote, Race, RaceSummary, StageResult
 from bot.tree import NO_MENTIONS, View, send_private
 
 log = logging.getLogger(__name__)
@@ -323,18 +324,28 @@ def result_line(entry: Entry) -> str:
     return f"{place} {car(entry)} {entry.driver} · {machine}\n{start} · {laps} · {status} · {led} · {points}"
 
 
-def results_pages(data: RaceData, top: int | None = None) -> list[discord.Embed]:
-    """Return the finishing order, ten to a page."""
+def corrections_text(corrections: Sequence[Correction]) -> str:
+    """Return the latest corrections, one a line, each with its reason."""
+    return clip("\n".join(f"{c.summary} · {c.reason}" for c in corrections[-5:]), 1024)
+
+
+def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = False) -> list[discord.Embed]:
+    """Return the finishing order, ten to a page; in spoiler-safe mode each finisher is hidden until tapped."""
     race = data.race
     entries = data.entries[:top] if top else data.entries
     heading = f"{race.track} · {race_date(race.date)}"
     if top and top < len(data.entries):
         heading += f" · top {top} of {len(data.entries)}"
+    if spoiler:
+        heading += "\nSpoiler-safe mode: tap a line to reveal it."
+    lines = [hide(result_line(e)) if spoiler else result_line(e) for e in entries]
     embeds = []
-    for lines in pages_of([result_line(e) for e in entries]):
-        embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(lines))
+    for page in pages_of(lines):
+        embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(page))
+        if data.corrections:
+            embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
         embed.set_footer(text=status_line(race))
-        embeds.append(embed)
+        embeds.append(fit(embed))
     return embeds
 
 
@@ -351,8 +362,8 @@ def stage_line(result: StageResult) -> str:
     return f"{result.position}. {car(result.entry)} {result.entry.driver} · {points}"
 
 
-def stages_embed(data: RaceData) -> discord.Embed:
-    """Return each stage's top ten with its points, one field per stage."""
+def stages_embed(data: RaceData, *, spoiler: bool = False) -> discord.Embed:
+    """Return each stage's top ten with its points, one field per stage (hidden until tapped when spoiler-safe)."""
     race = data.race
     embed = new_embed(f"Stages · {race_title(race)}", f"{race.track} · {race_date(race.date)}")
     laps = {s.number: s for s in race.stages}
@@ -364,7 +375,8 @@ def stages_embed(data: RaceData) -> discord.Embed:
         name = f"Stage {number}"
         if stage and stage.first_lap is not None and stage.last_lap is not None:
             name += f" (laps {stage.first_lap}-{stage.last_lap})"
-        embed.add_field(name=name, value="\n".join(stage_line(r) for r in results[:10]), inline=False)
+        lines = [hide(stage_line(r)) if spoiler else stage_line(r) for r in results[:10]]
+        embed.add_field(name=name, value="\n".join(lines), inline=False)
     last = max(laps) if laps else None
     note = f"Stage {last} ends at the checkered flag: see /results. · " if last and last not in by_stage else ""
     embed.set_footer(text=note + status_line(race))
@@ -410,11 +422,26 @@ def recap_embed(data: RaceData, body: str, *, published_by: int | None = None) -
         led_text = NOT_RECORDED
     embed.add_field(name="Laps led", value=led_text or "nobody recorded leading a lap")
 
+    if data.corrections:
+        embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
+
     footer = status_line(race)
     if published_by is not None:
         footer = f"Recap published by this server's moderators · {footer}"
     embed.set_footer(text=footer)
     return fit(embed)
+
+
+def spoiler_recap_embed(race: Race, until: dt.datetime) -> discord.Embed:
+    """Return a recap card that names the race but not its result, for spoiler-safe mode."""
+    embed = new_embed(
+        f"{race_title(race)} · {race.track}",
+        f"{race_date(race.date)} · {race.series}\n\n"
+        f"This server keeps results hidden until <t:{int(until.timestamp())}:f>. "
+        "Press **Reveal** to read the recap privately; nobody else will see it.",
+    )
+    embed.set_footer(text=status_line(race))
+    return embed
 
 
 # --- quotes --------------------------------------------------------------------------------------------------
@@ -568,11 +595,15 @@ def driver_embed(
     return fit(embed)
 
 
-def races_pages(races: Sequence[RaceSummary], filters: str) -> list[discord.Embed]:
-    """Return the stored races, newest first, ten to a page, with winner and date."""
+def races_pages(
+    races: Sequence[RaceSummary], filters: str, *, hidden: frozenset[int] = frozenset()
+) -> list[discord.Embed]:
+    """Return the stored races, newest first, ten to a page, with winner and date (hidden races' winners masked)."""
     lines = []
     for race in races:
         winner = f"#{race.winner_car} {race.winner}" if race.winner else NOT_RECORDED
+        if race.id in hidden and race.winner:
+            winner = hide(winner)
         lines.append(
             f"**{race_title(race)}** · {race.track} · {race_date(race.date)}\n"
             f"{race.series_short} round {race.round} · winner {winner} · {race.results_status}"

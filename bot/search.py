@@ -12,7 +12,7 @@ from typing import Literal, overload
 from bot.errors import BadInputError, NotFoundError
 from bot.names import car_key, fold, name_key
 from bot.store import Store
-from bot.store.models import Driver, Entry, KeyMoment, Race, RaceNote, RaceSummary, Series, StageResult
+from bot.store.models import Correction, Driver, Entry, KeyMoment, Race, RaceNote, RaceSummary, Series, StageResult
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 RACE_VALUE = "race:"
@@ -484,6 +484,7 @@ class RaceData:
     stages: tuple[StageResult, ...]
     moments: tuple[KeyMoment, ...]
     notes: tuple[RaceNote, ...]
+    corrections: tuple[Correction, ...] = ()
 
 
 async def load_index(store: Store) -> SearchIndex:
@@ -571,6 +572,7 @@ class Catalog:
             stages=tuple(await self.store.stage_results(race_id)),
             moments=tuple(await self.store.key_moments(race_id)),
             notes=tuple(await self.store.race_notes(race_id)),
+            corrections=tuple(await self.store.corrections(race_id)),
         )
         self._races[key] = data
         while len(self._races) > self.RACES_KEPT:

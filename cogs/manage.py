@@ -61,9 +61,11 @@ def _missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member, 
 class RecapModal(Modal):
     """The form a moderator writes a recap in."""
 
-    headline: discord.ui.TextInput["RecapModal"] = discord.ui.TextInput(label="Headline", max_length=256)
+    headline: discord.ui.TextInput["RecapModal"] = discord.ui.TextInput(
+        label="Headline", custom_id="headline", max_length=256
+    )
     body: discord.ui.TextInput["RecapModal"] = discord.ui.TextInput(
-        label="Recap", style=discord.TextStyle.paragraph, max_length=4000
+        label="Recap", custom_id="body", style=discord.TextStyle.paragraph, max_length=4000
     )
 
     def __init__(
@@ -634,15 +636,17 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
 class QuoteModal(Modal):
     """The form for a moderator's quote."""
 
-    speaker: discord.ui.TextInput["QuoteModal"] = discord.ui.TextInput(label="Speaker", max_length=100)
+    speaker: discord.ui.TextInput["QuoteModal"] = discord.ui.TextInput(
+        label="Speaker", custom_id="speaker", max_length=100
+    )
     text: discord.ui.TextInput["QuoteModal"] = discord.ui.TextInput(
-        label="Quote", style=discord.TextStyle.paragraph, max_length=1000
+        label="Quote", custom_id="text", style=discord.TextStyle.paragraph, max_length=1000
     )
     context: discord.ui.TextInput["QuoteModal"] = discord.ui.TextInput(
-        label="Context (optional)", required=False, max_length=200
+        label="Context (optional)", custom_id="context", required=False, max_length=200
     )
     source: discord.ui.TextInput["QuoteModal"] = discord.ui.TextInput(
-        label="Source link (https)", max_length=500, placeholder="https://"
+        label="Source link (https)", custom_id="source", max_length=500, placeholder="https://"
     )
 
     def __init__(self, cog: Manage, race: Race) -> None:

@@ -19,7 +19,9 @@ from bot.search import (
     season_suggestions,
     series_suggestions,
 )
+from bot.spoilers import SpoilerPolicy
 from bot.store import Store
+from bot.tree import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -27,18 +29,28 @@ if TYPE_CHECKING:
 RACE_OPTION = "Race name, track or season (or pick one); the latest race if empty"
 
 
-def results_reply(data: RaceData, *, top: int | None, owner_id: int) -> render.Reply:
+def results_reply(data: RaceData, *, top: int | None, owner_id: int, spoiler: bool = False) -> render.Reply:
     """Return the finishing order, paged, or raise when the race has no results."""
     if not data.entries:
         raise NotFoundError(f"No results are stored for the {render.race_title(data.race)} yet.")
-    return render.paged(render.results_pages(data, top), owner_id=owner_id, command="results")
+    return render.paged(render.results_pages(data, top, spoiler=spoiler), owner_id=owner_id, command="results")
 
 
-def stages_reply(data: RaceData) -> render.Reply:
+def stages_reply(data: RaceData, *, spoiler: bool = False) -> render.Reply:
     """Return the stage results, or raise when the race has none."""
     if not data.stages:
         raise NotFoundError(f"No stage results are stored for the {render.race_title(data.race)}.")
-    return render.Reply(render.stages_embed(data))
+    return render.Reply(render.stages_embed(data, spoiler=spoiler))
+
+
+async def full_recap_embed(store: Store, data: RaceData, guild_id: int | None) -> discord.Embed:
+    """Return the recap: this server's published one if any, else one written from the stored facts."""
+    published = await store.published_recap(data.race.id, guild_id) if guild_id is not None else None
+    if published is not None:
+        body = f"**{published.headline}**\n\n{published.body}"
+        return render.recap_embed(data, body, published_by=published.author_id)
+    facts = RecapFacts(race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes)
+    return render.recap_embed(data, write_recap(facts))
 
 
 async def race_quotes_reply(
@@ -54,23 +66,29 @@ async def race_quotes_reply(
 class RecapView(render.ReplyView):
     """Buttons under a recap that open that race's results, stages and quotes for whoever presses them."""
 
-    def __init__(self, catalog: Catalog, race_id: int, rng: random.Random) -> None:
+    def __init__(self, catalog: Catalog, spoilers: SpoilerPolicy, race_id: int, rng: random.Random) -> None:
         super().__init__()
         self.catalog = catalog
+        self.spoilers = spoilers
         self.race_id = race_id
         self.rng = rng
+
+    async def _hidden(self, interaction: discord.Interaction, data: RaceData) -> bool:
+        return await self.spoilers.until(interaction.guild_id, data.race.date) is not None
 
     @discord.ui.button(label="Results", style=discord.ButtonStyle.primary)
     async def results(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
         """Post the race's finishing order."""
         data = await self.catalog.race_data(self.race_id)
-        await render.send_reply(interaction, results_reply(data, top=None, owner_id=interaction.user.id))
+        spoiler = await self._hidden(interaction, data)
+        reply = results_reply(data, top=None, owner_id=interaction.user.id, spoiler=spoiler)
+        await render.send_reply(interaction, reply)
 
     @discord.ui.button(label="Stages", style=discord.ButtonStyle.secondary)
     async def stages(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
         """Post the race's stage results."""
         data = await self.catalog.race_data(self.race_id)
-        await render.send_reply(interaction, stages_reply(data))
+        await render.send_reply(interaction, stages_reply(data, spoiler=await self._hidden(interaction, data)))
 
     @discord.ui.button(label="Quotes", style=discord.ButtonStyle.secondary)
     async def quotes(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
@@ -82,12 +100,26 @@ class RecapView(render.ReplyView):
         await render.send_reply(interaction, reply)
 
 
+class SpoilerRecapView(RecapView):
+    """A recap card in spoiler-safe mode: Reveal answers privately, the other buttons hide results."""
+
+    @discord.ui.button(label="Reveal", style=discord.ButtonStyle.success, row=1)
+    async def reveal(self, interaction: discord.Interaction, button: discord.ui.Button["SpoilerRecapView"]) -> None:
+        """Show the full recap to the person who pressed, and nobody else."""
+        data = await self.catalog.race_data(self.race_id)
+        embed = await full_recap_embed(self.catalog.store, data, interaction.guild_id)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
 class Races(commands.Cog):
     """Recaps, results, stages and the list of stored races."""
 
-    def __init__(self, store: Store, catalog: Catalog, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, store: Store, catalog: Catalog, spoilers: SpoilerPolicy, *, rng: random.Random | None = None
+    ) -> None:
         self.store = store
         self.catalog = catalog
+        self.spoilers = spoilers
         self.rng = rng or random.Random()  # noqa: S311 - shuffles quotes, guards nothing
 
     async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -117,18 +149,14 @@ class Races(commands.Cog):
     async def recap(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """Read the recap of a race: who won, how, and the moments that decided it."""
         data = await self._race(interaction, race)
-        published = None
-        if interaction.guild_id is not None:
-            published = await self.store.published_recap(data.race.id, interaction.guild_id)
-        if published is not None:
-            body = f"**{published.headline}**\n\n{published.body}"
-            embed = render.recap_embed(data, body, published_by=published.author_id)
-        else:
-            facts = RecapFacts(
-                race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes
-            )
-            embed = render.recap_embed(data, write_recap(facts))
-        await render.send_reply(interaction, render.Reply(embed, RecapView(self.catalog, data.race.id, self.rng)))
+        until = await self.spoilers.until(interaction.guild_id, data.race.date)
+        if until is not None:
+            view = SpoilerRecapView(self.catalog, self.spoilers, data.race.id, self.rng)
+            await render.send_reply(interaction, render.Reply(render.spoiler_recap_embed(data.race, until), view))
+            return
+        embed = await full_recap_embed(self.store, data, interaction.guild_id)
+        view = RecapView(self.catalog, self.spoilers, data.race.id, self.rng)
+        await render.send_reply(interaction, render.Reply(embed, view))
 
     @app_commands.command(name="results")
     @app_commands.describe(race=RACE_OPTION, top="Show only the first this many finishers")
@@ -141,7 +169,9 @@ class Races(commands.Cog):
     ) -> None:
         """See a race's finishing order, ten finishers a page."""
         data = await self._race(interaction, race)
-        await render.send_reply(interaction, results_reply(data, top=top, owner_id=interaction.user.id))
+        spoiler = await self.spoilers.until(interaction.guild_id, data.race.date) is not None
+        reply = results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
+        await render.send_reply(interaction, reply)
 
     @app_commands.command(name="stages")
     @app_commands.describe(race=RACE_OPTION)
@@ -149,7 +179,8 @@ class Races(commands.Cog):
     async def stages(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """See each stage's top ten and the points they scored."""
         data = await self._race(interaction, race)
-        await render.send_reply(interaction, stages_reply(data))
+        spoiler = await self.spoilers.until(interaction.guild_id, data.race.date) is not None
+        await render.send_reply(interaction, stages_reply(data, spoiler=spoiler))
 
     @app_commands.command(name="races")
     @app_commands.describe(series="truck, nxs, cup or a full series name", season="A season, such as 2025")
@@ -175,10 +206,11 @@ class Races(commands.Cog):
         filters = f" ({', '.join(parts)})" if parts else ""
         if not found:
             raise NotFoundError(f"No races stored{filters}.")
-        pages = render.races_pages(found, filters)
+        hidden = await self.spoilers.hidden(interaction.guild_id, found)
+        pages = render.races_pages(found, filters, hidden=hidden)
         await render.send_reply(interaction, render.paged(pages, owner_id=interaction.user.id, command="races"))
 
 
 async def setup(bot: "PitBoard") -> None:
     """Add the cog, handing it the store and the shared search catalog."""
-    await bot.add_cog(Races(bot.store, bot.catalog))
+    await bot.add_cog(Races(bot.store, bot.catalog, SpoilerPolicy(bot.store)))

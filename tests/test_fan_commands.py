@@ -17,6 +17,7 @@ from bot.errors import BadInputError, NotFoundError, UserFacingError
 from bot.racefiles import parse_results
 from bot.render import PagedView
 from bot.search import Catalog
+from bot.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.tree import report_error
 from cogs.drivers import Drivers
@@ -38,7 +39,7 @@ from tests.fan_fakes import (
 
 @pytest.fixture
 def races(store: Store) -> Races:
-    return Races(store, Catalog(store), rng=random.Random(7))
+    return Races(store, Catalog(store), SpoilerPolicy(store), rng=random.Random(7))
 
 
 @pytest.fixture
@@ -477,7 +478,8 @@ async def test_unknown_race(races: Races):
 
 async def test_every_command_on_an_empty_store_says_there_is_nothing(empty_store: Store):
     catalog = Catalog(empty_store)
-    races, drivers, quotes = Races(empty_store, catalog), Drivers(empty_store, catalog), Quotes(empty_store, catalog)
+    races = Races(empty_store, catalog, SpoilerPolicy(empty_store))
+    drivers, quotes = Drivers(empty_store, catalog), Quotes(empty_store, catalog)
     calls = [
         races.recap.callback(races, make_interaction()),
         races.results.callback(races, make_interaction()),
@@ -630,7 +632,7 @@ async def test_a_servers_uploaded_race_is_seen_only_there(store: Store):
         date=dt.date(2025, 4, 5),
         entries=entries,
     )
-    cog = Races(store, Catalog(store))
+    cog = Races(store, Catalog(store), SpoilerPolicy(store))
     drivers = Drivers(store, Catalog(store))
 
     own = make_interaction(guild_id=5)

@@ -61,3 +61,42 @@ async def launch(
 async def bot(launch: Callable[..., Awaitable[PitBoard]]) -> PitBoard:
     """The real bot, ready, with commands synced."""
     return await launch()
+
+
+def components(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every component of a message, flattened out of its action rows."""
+    found = []
+    for row in message.get("components") or []:
+        found += row.get("components", [row])
+    return found
+
+
+def button(message: dict[str, Any] | None, label: str) -> str:
+    """Return the custom_id of the button with this label (discord.py makes the ids up)."""
+    assert message is not None, "no message to click on"
+    ids = [c["custom_id"] for c in components(message) if c.get("label") == label]
+    assert ids, f"no button {label!r}; labels: {[c.get('label') for c in components(message)]}"
+    return ids[0]
+
+
+def embed_of(request: Any) -> dict[str, Any]:
+    """The first embed of a recorded callback or message request."""
+    body = request.body.get("data", request.body)
+    return body["embeds"][0]
+
+
+def text_of(request: Any) -> str:
+    """Content, embed titles, descriptions and fields of a recorded request, as one string."""
+    body = request.body.get("data", request.body) or {}
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(parts)
+
+
+def ephemeral(request: Any) -> bool:
+    """Whether a callback or follow-up is visible only to the person who asked."""
+    body = request.body.get("data", request.body) or {}
+    return bool((body.get("flags") or 0) & 64)
