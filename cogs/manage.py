@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import search
+from bot import render, search
 from bot.errors import BadInputError, NotAllowedError, NotFoundError
 from bot.names import name_key
 from bot.posts import recap_post_embed, timestamp
@@ -175,10 +175,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Offer the races this server can see."""
         index = await self.catalog.index(_guild(interaction).id)
-        return [
-            app_commands.Choice(name=label[:100], value=value)
-            for label, value in search.race_suggestions(index, current)
-        ]
+        return render.choices(search.race_suggestions(index, current))
 
     async def _preview_embed(self, guild: discord.Guild, race: Race, version: RecapVersion) -> discord.Embed:
         settings = await self.store.guild_settings(guild.id)
@@ -480,10 +477,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     ) -> list[app_commands.Choice[str]]:
         """Offer stored series and the short names truck, nxs and cup."""
         index = await self.catalog.index(_guild(interaction).id)
-        return [
-            app_commands.Choice(name=label[:100], value=value)
-            for label, value in search.series_suggestions(index, current)
-        ]
+        return render.choices(search.series_suggestions(index, current, include_new=True))
 
     @results.command(name="import")
     @app_commands.describe(

@@ -40,6 +40,19 @@ RESULTS_CSV = b"""finish,start,car,driver,team,make,laps,status,laps_led,points
 """
 
 
+def upload(csv: bytes) -> dict:
+    """The options of /manage results import for a 2026 club race."""
+    return {
+        "file": FakeAttachment("results.csv", csv, "text/csv"),
+        "series": "truck",
+        "season": 2026,
+        "round": 1,
+        "name": "Club 150",
+        "track": "Club Oval",
+        "date": "2026-02-13",
+    }
+
+
 async def dump(store: Store) -> list[str]:
     return [line async for line in store.connection.iterdump()]
 
@@ -86,15 +99,7 @@ async def test_fans_are_refused_at_run_time_and_nothing_changes(
 
 async def test_upload_is_refused_to_fans_too(bot: PitBoard, fake_discord: FakeDiscord, store: Store):
     before = await dump(store)
-    options = {
-        "file": FakeAttachment("results.csv", RESULTS_CSV, "text/csv"),
-        "series": "truck",
-        "season": 2026,
-        "round": 1,
-        "name": "Club 150",
-        "track": "Club Oval",
-        "date": "2026-02-13",
-    }
+    options = upload(RESULTS_CSV)
     answer = await reply(fake_discord, "manage results import", options, user=FAN, force=True)
     assert ephemeral(answer) and "Only moderators" in text_of(answer)
     assert await dump(store) == before
@@ -158,15 +163,7 @@ async def test_a_csv_with_bad_lines_writes_nothing_and_lists_them(
 ):
     before = await dump(store)
     bad = RESULTS_CSV + b"3,4,7,Cy Cole,Team C,Ford,99,running,0,34\nx,5,21,Dee Dunn,Team D,Ford,99,running,0,30\n"
-    options = {
-        "file": FakeAttachment("results.csv", bad, "text/csv"),
-        "series": "truck",
-        "season": 2026,
-        "round": 1,
-        "name": "Club 150",
-        "track": "Club Oval",
-        "date": "2026-02-13",
-    }
+    options = upload(bad)
     answer = await (await fake_discord.send_slash("manage results import", options, user=OWNER)).wait_followup()
     assert ephemeral(answer)
     text = text_of(answer)
@@ -177,15 +174,7 @@ async def test_a_csv_with_bad_lines_writes_nothing_and_lists_them(
 
 
 async def test_upload_official_and_correction_reach_fans(bot: PitBoard, fake_discord: FakeDiscord):
-    options = {
-        "file": FakeAttachment("results.csv", RESULTS_CSV, "text/csv"),
-        "series": "truck",
-        "season": 2026,
-        "round": 1,
-        "name": "Club 150",
-        "track": "Club Oval",
-        "date": "2026-02-13",
-    }
+    options = upload(RESULTS_CSV)
     imported = await (await fake_discord.send_slash("manage results import", options, user=OWNER)).wait_followup()
     assert "provisional" in text_of(imported)
     latest = await reply(fake_discord, "results", user=FAN)
