@@ -7,9 +7,9 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import maintenance, preview
-from bot.client import PitBoard, use_discord_endpoints
+from bot import maintenance
 from bot.config import ConfigError, Settings, load_settings, read_environment
+from bot.importers import commands as data_commands
 from bot.logs import setup_logging
 from bot.store import Store, StoreError, open_store
 
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         "line", metavar="COMMAND", help='a slash command as typed in Discord, e.g. "/results top:5"'
     )
     preview_parser.add_argument("--page", type=int, default=1, help="which page of a paged reply to show (default 1)")
+    preview_parser.add_argument("--out", type=Path, metavar="FILE", help="write the reply's picture (a /chart) to FILE")
+    data_commands.add_parsers(commands)
     return parser
 
 
@@ -50,6 +52,8 @@ async def open_ready_store(settings: Settings) -> Store:
 async def run_bot(settings: Settings) -> None:
     """Open the store, seed it if empty, and run the bot until it is stopped."""
     assert settings.token is not None  # load_settings(require_token=True) guarantees it
+    from bot.client import PitBoard, use_discord_endpoints  # discord.py loads only for what needs it (see main)
+
     store = await open_ready_store(settings)
     try:
         use_discord_endpoints(settings.api_base, settings.gateway_url)
@@ -91,9 +95,20 @@ async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
     """Answer one fan command from the store with no Discord connection and print the reply."""
     # Nothing connects, so discord.py's start-up notices (such as missing voice libraries) are noise here.
     logging.getLogger("discord").setLevel(logging.ERROR)
+    from bot import preview  # discord.py loads only for what needs it (see main)
+
     store = await open_ready_store(settings)
     try:
-        return await preview.run(settings, store, args.line, page=args.page, out=sys.stdout)
+        return await preview.run(settings, store, args.line, page=args.page, out=sys.stdout, image=args.out)
+    finally:
+        await store.close()
+
+
+async def run_data(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one import, export or drivers command against the store (seeded first if empty)."""
+    store = await open_ready_store(settings)
+    try:
+        return await data_commands.run(store, args, data_dir=settings.data_dir, out=sys.stdout, err=sys.stderr)
     finally:
         await store.close()
 
@@ -108,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     secrets = [settings.token.reveal()] if settings.token else []
     setup_logging(settings.log_level, secrets)
+    # The bot and preview import discord.py inside their run functions: that import takes most of a second,
+    # which the data commands (imports timed over whole histories) should not pay.
     try:
         if args.command == "db":
             return asyncio.run(run_db(settings, args))
         if args.command == "preview":
             return asyncio.run(run_preview(settings, args))
+        if args.command in data_commands.COMMANDS:
+            return asyncio.run(run_data(settings, args))
         asyncio.run(run_bot(settings))
     except StoreError as error:
         print(f"Database error: {error}", file=sys.stderr)  # noqa: T201

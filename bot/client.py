@@ -12,12 +12,20 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.search import Catalog
-from bot.store import Store
+from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.races", "cogs.drivers", "cogs.quotes", "cogs.help", "cogs.manage")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.races",
+    "cogs.drivers",
+    "cogs.quotes",
+    "cogs.help",
+    "cogs.manage",
+    "cogs.charts",
+    "cogs.history",
+)
 COMMAND_HASH_KEY = "global_command_hash"
 
 
@@ -58,7 +66,8 @@ class PitBoard(commands.AutoShardedBot):
         self.store = store
         # One search catalog for every cog, so a moderator's change is seen by all of them at once.
         self.catalog = Catalog(store)
-        self.initial_extensions = extensions
+        # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
+        self.initial_extensions = (*extensions, *settings.extra_extensions)
 
     async def setup_hook(self) -> None:
         """Load every extension (failing fast), then sync commands as the settings ask."""
@@ -83,7 +92,10 @@ class PitBoard(commands.AutoShardedBot):
             log.info("Command definitions unchanged since the last sync; not syncing")
             return
         synced = await self.tree.sync()
-        await self.store.set_meta_value(COMMAND_HASH_KEY, digest)
+        try:
+            await self.store.set_meta_value(COMMAND_HASH_KEY, digest)
+        except StoreReadOnlyError:
+            log.warning("The database is read-only, so this sync is not remembered; the next start syncs again")
         log.info("Synced %d global commands", len(synced))
 
     async def on_ready(self) -> None:

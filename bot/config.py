@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$", re.ASCII)
 
 
 class ConfigError(Exception):
@@ -56,6 +58,7 @@ class Settings:
     api_base: str | None = None
     gateway_url: str | None = None
     data_dir: Path = field(default=PROJECT_ROOT / "data")
+    extra_extensions: tuple[str, ...] = ()  # loaded after the bot's own; benchmarks only
 
 
 def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
@@ -87,6 +90,14 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
             name, f"'{raw}' must start with {' or '.join(s + '://' for s in schemes)}; or leave it unset."
         )
     return raw.rstrip("/")
+
+
+def _module_names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+    for module in names:
+        if not _MODULE_NAME.match(module):
+            raise ConfigError(name, f"'{module}' is not a module name such as bench.floor; separate names with commas.")
+    return names
 
 
 def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
@@ -124,4 +135,5 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         ),
         api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+        extra_extensions=_module_names(env, "EXTRA_EXTENSIONS"),
     )

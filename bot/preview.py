@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO, cast
 
 import discord
@@ -30,6 +31,7 @@ class Sent:
     embed: discord.Embed | None
     view: discord.ui.View | None
     ephemeral: bool
+    files: tuple[discord.File, ...] = ()
 
 
 class _Response:
@@ -50,11 +52,12 @@ class _Response:
         embed: discord.Embed | None = None,
         view: discord.ui.View | None = None,
         ephemeral: bool = False,
+        file: discord.File | None = None,
         **_: Any,
     ) -> None:
         """Keep the message instead of sending it."""
         self._done = True
-        self._sent.append(Sent(content, embed, view, ephemeral))
+        self._sent.append(Sent(content, embed, view, ephemeral, (file,) if file else ()))
 
     async def defer(self, **_: Any) -> None:
         """Note that an answer will follow."""
@@ -86,10 +89,11 @@ class _Followup:
         embed: discord.Embed | None = None,
         view: discord.ui.View | None = None,
         ephemeral: bool = False,
+        file: discord.File | None = None,
         **_: Any,
     ) -> None:
         """Keep the follow-up instead of sending it."""
-        self._sent.append(Sent(content, embed, view, ephemeral))
+        self._sent.append(Sent(content, embed, view, ephemeral, (file,) if file else ()))
 
 
 class PreviewInteraction:
@@ -252,8 +256,23 @@ def page_of(sent: Sent, page: int) -> tuple[discord.Embed, discord.ui.View | Non
     return sent.embed, view
 
 
-async def answer(bot: PitBoard, text: str, *, page: int = 1) -> tuple[str, bool]:
-    """Run a fan command line against the loaded cogs; return the reply as text and whether it was public."""
+def picture_line(sent: Sent, image: Path | None) -> str:
+    """Write the reply's attached picture to image, if given; return a line naming the picture ('' if none)."""
+    if image is None:
+        return f"picture: {sent.files[0].filename} (write it with --out FILE.png)" if sent.files else ""
+    if not sent.files:
+        raise BadInputError("This reply has no picture to write to --out.")
+    picture = sent.files[0]
+    picture.reset()
+    image.write_bytes(picture.fp.read())
+    return f"picture: {picture.filename}, written to {image}"
+
+
+async def answer(bot: PitBoard, text: str, *, page: int = 1, image: Path | None = None) -> tuple[str, bool]:
+    """Run a fan command line against the loaded cogs; return the reply as text and whether it was public.
+
+    With image, the reply's picture (a /chart's) is written to that file.
+    """
     commands = {
         c.name: c
         for c in bot.tree.get_commands(type=discord.AppCommandType.chat_input)
@@ -271,19 +290,20 @@ async def answer(bot: PitBoard, text: str, *, page: int = 1) -> tuple[str, bool]
         if sent.ephemeral or sent.embed is None:
             return f"(only you would see this) {readable(sent.content or '')}", not sent.ephemeral
         embed, view = page_of(sent, page)
+        picture = picture_line(sent, image)
     except UserFacingError as error:
         # What the command tree would answer privately.
         return f"(only you would see this) {error}", False
     if isinstance(view, ReplyView):
         view.stop()  # no timeout task runs offline, but leave nothing pending
-    return describe(embed, view), True
+    return describe(embed, view) + (f"\n{picture}" if picture else ""), True
 
 
-async def run(settings: Settings, store: Store, text: str, *, page: int, out: TextIO) -> int:
-    """Print the reply to one command line; return 0 for a public reply, 1 for a private error."""
+async def run(settings: Settings, store: Store, text: str, *, page: int, out: TextIO, image: Path | None = None) -> int:
+    """Print the reply to one command line (writing its picture to image, if given); 0 if public, 1 if private."""
     async with PitBoard(settings=settings, store=store) as bot:
         for extension in bot.initial_extensions:
             await bot.load_extension(extension)
-        reply, public = await answer(bot, text, page=page)
+        reply, public = await answer(bot, text, page=page, image=image)
     out.write(reply + "\n")
     return 0 if public else 1

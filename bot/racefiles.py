@@ -227,8 +227,12 @@ def entry_from_row(row: dict[str, str], where: str) -> EntryRecord:
 
 def parse_results(text: str, name: str = "results.csv") -> tuple[tuple[EntryRecord, ...], list[str]]:
     """Check every row of a results CSV; return the good records and one message per bad line."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    columns = [c.strip() for c in reader.fieldnames or []]
+    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    try:
+        columns = [c.strip() for c in reader.fieldnames or []]
+    except csv.Error as error:
+        return (), [f"{name}:1: {error}"]
     missing = [c for c in REQUIRED_RESULT_COLUMNS if c not in columns]
     if missing:
         return (), [f"{name}:1: the header lacks the column(s) {', '.join(missing)}"]

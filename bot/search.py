@@ -1,11 +1,13 @@
 """Finding what a fan typed: races, drivers, series and tracks, ranked forgivingly from a cached index."""
 
+import asyncio
+import bisect
 import difflib
 import functools
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, overload
 
@@ -13,6 +15,7 @@ from bot.errors import BadInputError, NotFoundError
 from bot.names import car_key, fold, name_key
 from bot.store import Store
 from bot.store.models import Correction, Driver, Entry, KeyMoment, Race, RaceNote, RaceSummary, Series, StageResult
+from bot.store.races import PACKED_ENTRY, PACKED_FIELD
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 RACE_VALUE = "race:"
@@ -52,6 +55,127 @@ class DriverMatch:
     car: str | None
 
 
+# car number -> (driver id, finish) in one race; car numbers are text, so '07' and '7' differ
+RaceCars = dict[str, tuple[int, int | None]]
+
+
+def unpack_cars(packed: str) -> RaceCars:
+    """Return one race's cars from its packed 'entry id, car, driver id, finish' fields, in entry order.
+
+    A car number two entries share (a data error) keeps the later entry, as a dict filled in entry order would.
+    """
+    fields = sorted((item.split(PACKED_FIELD) for item in packed.split(PACKED_ENTRY)), key=lambda f: int(f[0]))
+    cars: RaceCars = {}
+    for _, car, driver_id, finish in fields:
+        cars[car] = (int(driver_id), int(finish) if finish else None)
+    return cars
+
+
+class CarTable(Mapping[int, RaceCars]):
+    """Every race's car numbers, kept packed as the store sends them and unpacked one race at a time.
+
+    200,000 results as dicts of tuples cost tens of megabytes and long garbage collections, while a fan
+    only ever looks at one race's field: the latest race's, or the race picked so far.
+    """
+
+    UNPACKED_KEPT = 64
+
+    def __init__(self, packed: Mapping[int, str], *, only: frozenset[int] | None = None) -> None:
+        self._packed = packed
+        self._only = only  # the races a server's view may see; None: all
+        self._unpacked: OrderedDict[int, RaceCars] = OrderedDict()
+
+    def __getitem__(self, race_id: int) -> RaceCars:
+        if self._only is not None and race_id not in self._only:
+            raise KeyError(race_id)
+        cars = self._unpacked.get(race_id)
+        if cars is None:
+            cars = self._unpacked[race_id] = unpack_cars(self._packed[race_id])
+            while len(self._unpacked) > self.UNPACKED_KEPT:
+                self._unpacked.popitem(last=False)
+        return cars
+
+    def __contains__(self, race_id: object) -> bool:
+        return race_id in self._packed and (self._only is None or race_id in self._only)
+
+    def __iter__(self) -> Iterator[int]:
+        return (race_id for race_id in self._packed if self._only is None or race_id in self._only)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def only(self, race_ids: Iterable[int]) -> "CarTable":
+        """Return the same table limited to these races."""
+        return CarTable(self._packed, only=frozenset(race_ids))
+
+
+@dataclass(slots=True)
+class _RaceWords:
+    """Which races hold each word, so typed words are matched against a few hundred words, not every race."""
+
+    postings: dict[str, list[int]]  # folded word -> positions in SearchIndex.races
+    labels: str  # every race's folded label, one per line, for substring matches
+    starts: list[int]  # where each race's label starts in labels
+
+    @classmethod
+    def build(cls, races: Sequence[RaceSummary]) -> "_RaceWords":
+        postings: dict[str, list[int]] = {}
+        for position, race in enumerate(races):
+            for word in dict.fromkeys(_race_words(race)):
+                postings.setdefault(word, []).append(position)
+        labels = [fold(race.label) for race in races]
+        starts = [0]
+        for label in labels[:-1]:
+            starts.append(starts[-1] + len(label) + 1)
+        return cls(postings, "\n".join(labels), starts)
+
+    def containing(self, folded: str) -> set[int]:
+        """Return the positions of the races whose folded label contains folded."""
+        found: set[int] = set()
+        at = self.labels.find(folded)
+        while at != -1:
+            found.add(bisect.bisect_right(self.starts, at) - 1)
+            at = self.labels.find(folded, at + 1)
+        return found
+
+
+@dataclass(slots=True)
+class _NameWords:
+    """Every driver's names (name and aliases) as name keys and words, and which names hold each word."""
+
+    owners: list[int]  # name -> position of its driver in SearchIndex.drivers
+    keys: list[str]
+    words: list[tuple[str, ...]]
+    postings: dict[str, list[int]]  # word -> names holding it
+
+    @classmethod
+    def build(cls, drivers: Sequence[Driver]) -> "_NameWords":
+        owners, keys, words, postings = [], [], [], {}
+        for position, driver in enumerate(drivers):
+            for name in (driver.name, *driver.aliases):
+                key = name_key(name)
+                plain = tuple(_plain_words(key))
+                for word in dict.fromkeys(plain):
+                    postings.setdefault(word, []).append(len(owners))
+                owners.append(position)
+                keys.append(key)
+                words.append(plain)
+        return cls(owners, keys, words, postings)
+
+
+class _Lookup:
+    """What an index builds on first use and keeps: rows by id, word postings, the empty-text driver lists."""
+
+    __slots__ = ("by_id", "driver_by_id", "fields", "names", "race_words")
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, RaceSummary] | None = None
+        self.driver_by_id: dict[int, Driver] | None = None
+        self.race_words: _RaceWords | None = None
+        self.names: _NameWords | None = None
+        self.fields: OrderedDict[int | None, list[DriverMatch]] = OrderedDict()  # reference race -> everyone
+
+
 @dataclass(frozen=True, slots=True)
 class SearchIndex:
     """Everything names are matched against, loaded from the store in one go."""
@@ -60,18 +184,29 @@ class SearchIndex:
     drivers: tuple[Driver, ...]
     series: tuple[Series, ...]  # those with a race in this index
     tracks: tuple[Track, ...]  # those with a race in this index
-    # race id -> car number -> (driver id, finish); car numbers are text, so '07' and '7' differ
-    cars: dict[int, dict[str, tuple[int, int | None]]] = field(default_factory=dict)
+    cars: Mapping[int, RaceCars] = field(default_factory=dict)  # race id -> car number -> (driver id, finish)
     all_series: tuple[Series, ...] = ()  # every stored series, for naming a new race's series
     owners: dict[int, int] = field(default_factory=dict)  # race id -> the server that uploaded it
+    # Drivers with an entry in the shared races (key None) and in each server's uploads; None: read them off cars.
+    drivers_by_owner: Mapping[int | None, frozenset[int]] | None = None
+    _lookup: _Lookup = field(default_factory=_Lookup, init=False, repr=False, compare=False)
 
     def visible_to(self, guild_id: int | None) -> "SearchIndex":
         """Return the index a server sees: shared races plus its own uploads (only shared ones in DMs)."""
         races = tuple(r for r in self.races if self.owners.get(r.id) in (None, guild_id))
         if len(races) == len(self.races):
             return self
-        cars = {r.id: self.cars[r.id] for r in races if r.id in self.cars}
-        driver_ids = {driver_id for by_car in cars.values() for driver_id, _ in by_car.values()}
+        race_ids = [r.id for r in races]
+        if isinstance(self.cars, CarTable):
+            cars: Mapping[int, RaceCars] = self.cars.only(race_ids)
+        else:
+            cars = {race_id: self.cars[race_id] for race_id in race_ids if race_id in self.cars}
+        by_owner = None
+        if self.drivers_by_owner is None:
+            driver_ids = {driver_id for by_car in cars.values() for driver_id, _ in by_car.values()}
+        else:
+            by_owner = {owner: ids for owner, ids in self.drivers_by_owner.items() if owner in (None, guild_id)}
+            driver_ids = frozenset[int]().union(*by_owner.values())
         series_names = {r.series for r in races}
         track_names = {r.track for r in races}
         return SearchIndex(
@@ -82,6 +217,7 @@ class SearchIndex:
             cars=cars,
             all_series=self.all_series,
             owners={race_id: owner for race_id, owner in self.owners.items() if owner == guild_id},
+            drivers_by_owner=by_owner,
         )
 
     @property
@@ -91,11 +227,27 @@ class SearchIndex:
 
     def race(self, race_id: int) -> RaceSummary | None:
         """Return the race with this id, if stored."""
-        return next((r for r in self.races if r.id == race_id), None)
+        if self._lookup.by_id is None:
+            self._lookup.by_id = {r.id: r for r in reversed(self.races)}
+        return self._lookup.by_id.get(race_id)
 
     def driver(self, driver_id: int) -> Driver | None:
         """Return the driver with this id, if stored."""
-        return next((d for d in self.drivers if d.id == driver_id), None)
+        if self._lookup.driver_by_id is None:
+            self._lookup.driver_by_id = {d.id: d for d in reversed(self.drivers)}
+        return self._lookup.driver_by_id.get(driver_id)
+
+    def race_words(self) -> _RaceWords:
+        """Return which races hold each word (built on first use)."""
+        if self._lookup.race_words is None:
+            self._lookup.race_words = _RaceWords.build(self.races)
+        return self._lookup.race_words
+
+    def name_words(self) -> _NameWords:
+        """Return every driver's names as keys and words, and which names hold each word (built on first use)."""
+        if self._lookup.names is None:
+            self._lookup.names = _NameWords.build(self.drivers)
+        return self._lookup.names
 
     def car_of(self, race_id: int | None, driver_id: int) -> str | None:
         """Return the driver's car number in a race, if they were in it."""
@@ -194,19 +346,50 @@ def race_score(typed: str, race: RaceSummary) -> float:
     return score
 
 
+def _phrase_scores(typed_words: Sequence[str], postings: Mapping[str, list[int]]) -> dict[int, float]:
+    """Return _phrase_score(typed_words, words) for every item with a nonzero one, items given by word postings.
+
+    Each typed word is scored against each distinct word once, instead of against every item's words: the
+    same sums in the same order, so the same scores, for a few hundred words instead of thousands of items.
+    """
+    totals: dict[int, float] | None = None
+    for typed in typed_words:
+        best: dict[int, float] = {}
+        for word, items in postings.items():
+            score = _token_score(typed, word)
+            if score:
+                for item in items:
+                    if best.get(item, 0.0) < score:
+                        best[item] = score
+        totals = (
+            best if totals is None else {item: total + best[item] for item, total in totals.items() if item in best}
+        )
+        if not totals:
+            return {}
+    return {item: total / len(typed_words) for item, total in (totals or {}).items()}
+
+
 # --- ranking (autocomplete order) ----------------------------------------------------------------------------
 
 
 def rank_races(index: SearchIndex, text: str) -> list[RaceSummary]:
-    """Return the races matching text, best first, newest first among equals; all races for empty text."""
+    """Return the races matching text, best first, newest first among equals; all races for empty text.
+
+    A race's score is race_score(text, race); races without a word matching every typed word and without
+    the typed text in their label score 0, so only the others are looked at.
+    """
     folded = fold(text)
     if not folded:
         return list(index.races)
     if folded in LATEST_WORDS:
         return list(index.races)  # newest first already
-    scored = [(race_score(text, race), race) for race in index.races]
-    # sorted() is stable, so races that score alike stay newest first
-    return [race for score, race in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
+    words = index.race_words()
+    scores = _phrase_scores(folded.split(), words.postings)
+    for position in words.containing(folded):
+        scores[position] = max(scores.get(position, 0.0), 0.95)
+    # Position order is newest first, so races that score alike stay newest first.
+    ranked = sorted((-score, position) for position, score in scores.items() if score >= SUGGEST)
+    return [index.races[position] for _, position in ranked]
 
 
 def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -> list[DriverMatch]:
@@ -238,12 +421,37 @@ def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -
 
     car_of = {driver_id: car for car, (driver_id, _) in cars.items()}
     if not fold(text):
-        return sorted((DriverMatch(d, 0.0, car_of.get(d.id)) for d in index.drivers), key=order)
-    matches = []
-    for driver in index.drivers:
-        score = max(name_score(text, name) for name in (driver.name, *driver.aliases))
-        if score >= SUGGEST:
-            matches.append(DriverMatch(driver, score, car_of.get(driver.id)))
+        # Everyone, for each keystroke that empties the option: sorted once per reference race.
+        fields = index._lookup.fields
+        everyone = fields.get(reference)
+        if everyone is None:
+            everyone = sorted((DriverMatch(d, 0.0, car_of.get(d.id)) for d in index.drivers), key=order)
+            fields[reference] = everyone
+            while len(fields) > 8:
+                fields.popitem(last=False)
+        return list(everyone)
+    # name_score(text, name) for every name with a nonzero score, found through the word postings.
+    typed_key, typed_words = _name_parts(text)
+    names = index.name_words()
+    best: dict[int, float] = {}
+    for name, phrase in _phrase_scores(typed_words, names.postings).items():
+        key, words = names.keys[name], names.words[name]
+        if typed_key == key:
+            score = 1.05
+        elif typed_words == words:
+            score = 1.0
+        else:
+            score = 0.9 * phrase
+            if score and typed_words[-1] == words[-1]:
+                score += 0.02  # a surname typed alone outranks the same word as a first name
+        position = names.owners[name]
+        if score > best.get(position, 0.0):
+            best[position] = score
+    matches = [
+        DriverMatch(index.drivers[position], score, car_of.get(index.drivers[position].id))
+        for position, score in sorted(best.items())
+        if score >= SUGGEST
+    ]
     return sorted(matches, key=order)
 
 
@@ -489,9 +697,6 @@ class RaceData:
 
 async def load_index(store: Store) -> SearchIndex:
     """Read everything search needs from the store, every server's races included."""
-    cars: dict[int, dict[str, tuple[int, int | None]]] = {}
-    for race_id, car, driver_id, finish in await store.car_numbers():
-        cars.setdefault(race_id, {})[car] = (driver_id, finish)
     races = tuple(await store.race_summaries())
     series = tuple(await store.all_series())
     raced_series, raced_tracks = {r.series for r in races}, {r.track for r in races}
@@ -500,9 +705,10 @@ async def load_index(store: Store) -> SearchIndex:
         drivers=tuple(await store.drivers()),
         series=tuple(s for s in series if s.name in raced_series),
         tracks=tuple(Track(track_id, name) for track_id, name in await store.tracks() if name in raced_tracks),
-        cars=cars,
+        cars=CarTable(await store.packed_cars()),
         all_series=series,
         owners=await store.race_owners(),
+        drivers_by_owner=await store.drivers_by_owner(),
     )
 
 
@@ -511,7 +717,8 @@ class Catalog:
 
     Autocomplete fires on every keystroke, so the index is rebuilt only when the store's fingerprint
     changes, and the fingerprint itself is checked at most every few seconds. Whoever writes to the
-    store through the bot calls invalidate() so the next read sees the change at once.
+    store through the bot calls invalidate() so the next read sees the change at once. Races are
+    cached against the same fingerprint, so a race already read costs no query at all.
     """
 
     RECHECK_SECONDS = 5.0
@@ -522,50 +729,78 @@ class Catalog:
         self.store = store
         self._clock = clock
         self._index: SearchIndex | None = None
+        self._uploaders: frozenset[int] = frozenset()  # servers with races of their own in the index
         self._version: tuple[int, ...] | None = None
         self._checked_at = 0.0
+        self._written = 0  # the store's rows_written() when the fingerprint was last read
+        self._generation = 0  # counts invalidations, so a read that raced one is not kept
+        self._loading = asyncio.Lock()
         self._views: OrderedDict[int | None, SearchIndex] = OrderedDict()
-        self._races: OrderedDict[tuple[int, int], RaceData] = OrderedDict()
+        self._races: OrderedDict[int, RaceData] = OrderedDict()
 
     def invalidate(self) -> None:
         """Forget everything cached, so the next read comes from the store."""
         self._index = None
+        self._version = None
+        self._generation += 1
         self._views.clear()
         self._races.clear()
 
+    async def _check(self) -> None:
+        """Read the store's fingerprint after a write through the bot's connection, else at most every few seconds.
+
+        Forget everything cached when it changed. Writes by another process (an import) show within
+        RECHECK_SECONDS.
+        """
+        now = self._clock()
+        written = self.store.rows_written()
+        if self._version is None or written != self._written or now - self._checked_at >= self.RECHECK_SECONDS:
+            version = await self.store.catalog_version()
+            if version != self._version:
+                self.invalidate()
+                self._version = version
+            self._checked_at = now
+            self._written = written
+
     async def index(self, guild_id: int | None = None) -> SearchIndex:
         """Return the index a server sees (shared races only for None), rebuilt when the store changed."""
-        now = self._clock()
-        if self._index is None or now - self._checked_at >= self.RECHECK_SECONDS:
-            version = await self.store.catalog_version()
-            if self._index is None or version != self._version:
-                self._index = await load_index(self.store)
-                self._version = version
-                self._views.clear()
-            self._checked_at = now
-        view = self._views.get(guild_id)
+        async with self._loading:  # one load at a time: the others wait for it rather than repeat it
+            await self._check()
+            index = self._index
+            if index is None:
+                generation = self._generation
+                index = await load_index(self.store)
+                if generation == self._generation:
+                    self._index = index
+                    self._uploaders = frozenset(index.owners.values())
+        # Servers without uploads of their own all see the shared races: one view (and its word lists) for all.
+        key = guild_id if guild_id in self._uploaders else None
+        view = self._views.get(key) if index is self._index else None
         if view is None:
-            view = self._views[guild_id] = self._index.visible_to(guild_id)
-            while len(self._views) > self.VIEWS_KEPT:
-                self._views.popitem(last=False)
+            view = index.visible_to(key)
+            if index is self._index:
+                self._views[key] = view
+                while len(self._views) > self.VIEWS_KEPT:
+                    self._views.popitem(last=False)
         else:
-            self._views.move_to_end(guild_id)
+            self._views.move_to_end(key)
         return view
 
     async def race_data(self, race_id: int) -> RaceData:
-        """Return a race's facts, entries, stages, moments and notes, cached per data version.
+        """Return a race's facts, entries, stages, moments and notes, cached while the store is unchanged.
 
         The race id must come from this catalog's index for the asking server, which is what keeps
         another server's uploads out of sight.
         """
+        await self._check()
+        cached = self._races.get(race_id)
+        if cached is not None:
+            self._races.move_to_end(race_id)
+            return cached
+        generation = self._generation
         race = await self.store.race(race_id)
         if race is None:
             raise NotFoundError("That race is no longer stored; pick another from the list.")
-        key = (race.id, race.data_version)
-        cached = self._races.get(key)
-        if cached is not None:
-            self._races.move_to_end(key)
-            return cached
         data = RaceData(
             race=race,
             entries=tuple(await self.store.entries(race_id)),
@@ -574,7 +809,8 @@ class Catalog:
             notes=tuple(await self.store.race_notes(race_id)),
             corrections=tuple(await self.store.corrections(race_id)),
         )
-        self._races[key] = data
-        while len(self._races) > self.RACES_KEPT:
-            self._races.popitem(last=False)
+        if generation == self._generation:  # not invalidated while it was read
+            self._races[race_id] = data
+            while len(self._races) > self.RACES_KEPT:
+                self._races.popitem(last=False)
         return data

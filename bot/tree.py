@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
-from bot.store import StoreBusyError, StoreReadOnlyError
+from bot.store import StoreBusyError, StoreReadOnlyError, StoreWriteError
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +17,11 @@ NO_MENTIONS = discord.AllowedMentions.none()
 def message_for(error: BaseException) -> str | None:
     """Return the text to show the user, or None if the error is a bug that must be logged."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    if isinstance(cause, UserFacingError | StoreBusyError | StoreReadOnlyError):
+    if isinstance(cause, UserFacingError):
         return str(cause)
+    if isinstance(cause, StoreBusyError | StoreReadOnlyError | StoreWriteError):
+        text = str(cause)  # written for the command line too, where it follows "Database error: "
+        return text[:1].upper() + text[1:]
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -31,6 +34,27 @@ def message_for(error: BaseException) -> str | None:
         return f"'{error.value}' is not a valid value for that option."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
+    return None
+
+
+def option_problem(parameter: app_commands.Parameter, value: object) -> str | None:
+    """Return why a received option value breaks the range, length or choices its command declares, or None."""
+    name = parameter.display_name
+    if value is None:
+        return None
+    if parameter.choices and value not in [choice.value for choice in parameter.choices]:
+        return f"{name} must be one of {', '.join(choice.name for choice in parameter.choices)}."
+    if parameter.type is discord.AppCommandOptionType.string and isinstance(value, str):
+        size, unit = len(value), " characters long"
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        size, unit = value, ""
+    else:
+        return None
+    low, high = parameter.min_value, parameter.max_value
+    if (low is not None and size < low) or (high is not None and size > high):
+        if low is not None and high is not None:
+            return f"{name} must be between {low} and {high}{unit}."
+        return f"{name} must be at least {low}{unit}." if low is not None else f"{name} must be at most {high}{unit}."
     return None
 
 
@@ -55,11 +79,31 @@ async def report_error(interaction: discord.Interaction, error: BaseException, *
     if message is None:
         log.error("Unhandled error in %s", where, exc_info=error)
         message = GENERIC_FAILURE
+    elif isinstance(getattr(error, "original", error), StoreWriteError):
+        log.error("%s: %s", where, message)  # a full or failing disk: the operator has to act, not the user
     await send_private(interaction, message)
 
 
 class BotTree(app_commands.CommandTree):
     """A CommandTree whose on_error answers the user privately and logs bugs."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse, privately, option values outside the ranges, lengths and choices a command declares.
+
+        Discord checks them before it sends a command, but the bot does not count on it: an undeclared value
+        could break a store constraint or overflow a reply.
+        """
+        command = interaction.command
+        if interaction.type is not discord.InteractionType.application_command or not isinstance(
+            command, app_commands.Command
+        ):
+            return True
+        for parameter in command.parameters:
+            problem = option_problem(parameter, getattr(interaction.namespace, parameter.display_name, None))
+            if problem is not None:
+                await send_private(interaction, f"{problem} Nothing was done.")
+                return False
+        return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Reply ephemerally; log anything that is not an expected user error."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Fans' commands first, in the order a newcomer would try them.
-FAN_ORDER = ("recap", "results", "stages", "quote", "wins", "driver", "races", "help")
+FAN_ORDER = ("recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "help")
 
 
 class Help(commands.Cog):

@@ -22,6 +22,7 @@ from bot.search import (
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.tree import NO_MENTIONS
+from cogs.charts import ChartButton
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -72,6 +73,7 @@ class RecapView(render.ReplyView):
         self.spoilers = spoilers
         self.race_id = race_id
         self.rng = rng
+        self.add_item(ChartButton(race_id))
 
     async def _hidden(self, interaction: discord.Interaction, data: RaceData) -> bool:
         return await self.spoilers.until(interaction.guild_id, data.race.date) is not None
@@ -171,7 +173,9 @@ class Races(commands.Cog):
         data = await self._race(interaction, race)
         spoiler = await self.spoilers.until(interaction.guild_id, data.race.date) is not None
         reply = results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
-        await render.send_reply(interaction, reply)
+        view = reply.view or render.ReplyView()
+        view.add_item(ChartButton(data.race.id))
+        await render.send_reply(interaction, render.Reply(reply.embed, view))
 
     @app_commands.command(name="stages")
     @app_commands.describe(race=RACE_OPTION)

@@ -126,3 +126,18 @@ def test_db_refuses_a_foreign_file_without_traceback(tmp_path: Path):
     assert "not a SQLite database" in result.stderr
     assert "Traceback" not in result.stderr
     assert path.read_bytes().startswith(b"PK")
+
+
+def test_extra_extensions_are_module_names_loaded_after_the_bots_own():
+    from bot.client import EXTENSIONS, PitBoard
+
+    assert load_settings({"DISCORD_TOKEN": TOKEN}).extra_extensions == ()
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "EXTRA_EXTENSIONS": " bench.floor, tools.extra_2 ,"})
+    assert settings.extra_extensions == ("bench.floor", "tools.extra_2")
+    bot = PitBoard(settings=settings, store=None)  # type: ignore[arg-type] - nothing touches the store here
+    assert bot.initial_extensions == (*EXTENSIONS, "bench.floor", "tools.extra_2")
+    for bad in ("bench/floor", "bench.", "2fast", "bench floor"):
+        with pytest.raises(ConfigError) as caught:
+            load_settings({"DISCORD_TOKEN": TOKEN, "EXTRA_EXTENSIONS": bad})
+        assert caught.value.variable == "EXTRA_EXTENSIONS"
+        assert "not a module name" in str(caught.value)

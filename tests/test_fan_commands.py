@@ -76,7 +76,8 @@ async def test_results_top_3(races: Races):
     ]
     assert "top 3 of 34" in lines(embed)[0]
     assert embed.footer.text == "Official results · 13 sources"
-    assert view_of(interaction) is None  # one page, no buttons
+    view = view_of(interaction)
+    assert [item.label for item in view.children] == ["Chart"]  # one page: no ◀ ▶, only the chart
 
 
 async def test_results_lines_show_start_movement_laps_status_led_and_points(races: Races):
@@ -189,7 +190,7 @@ async def test_recap_embed(races: Races):
     assert embed.footer.text == "Official results · 13 sources"
     view = view_of(interaction)
     assert isinstance(view, RecapView)
-    assert [getattr(item, "label", None) for item in view.children] == ["Results", "Stages", "Quotes"]
+    assert [getattr(item, "label", None) for item in view.children] == ["Results", "Stages", "Quotes", "Chart"]
 
 
 async def test_recap_mentions_the_margin_as_stored(races: Races):
@@ -552,7 +553,7 @@ async def bot(store: Store, tmp_path: Path) -> AsyncIterator[PitBoard]:
         yield bot
 
 
-FAN_COMMANDS = ["recap", "results", "stages", "quote", "wins", "driver", "races", "help"]
+FAN_COMMANDS = ["recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "help"]
 
 
 async def test_every_fan_command_is_registered_with_a_description(bot: PitBoard):
@@ -592,7 +593,7 @@ async def test_help_shows_clickable_mentions(bot: PitBoard):
     await cog.help.callback(cog, interaction)
     description = embed_of(interaction).description or ""
     assert description.startswith("</recap:1001> · Read the recap of a race")
-    assert "</help:1008> · " in description
+    assert f"</help:{1000 + len(FAN_COMMANDS)}> · " in description
 
     again = make_interaction(guild_id=5)
     await cog.help.callback(cog, again)

@@ -91,7 +91,7 @@ async def test_results_top_5(bot: PitBoard):
         "4th #18 Tyler Ankrum",
         "5th #19 Daniel Hemric",
     ]
-    assert text.splitlines()[-1] == "-- Official results · 13 sources"
+    assert text.splitlines()[-2:] == ["-- Official results · 13 sources", "buttons: [Chart]"]
 
 
 async def test_page_4_of_results(bot: PitBoard):
@@ -99,7 +99,7 @@ async def test_page_4_of_results(bot: PitBoard):
     assert "34th #2 Stephen Mallozzi" in text
     assert "15 laps · vibration" in text
     assert "-- Official results · 13 sources · page 4/4" in text
-    assert text.splitlines()[-1] == "buttons: [◀]  [▶] (off)"
+    assert text.splitlines()[-1] == "buttons: [◀]  [▶] (off)  [Chart]"
 
 
 async def test_a_page_that_does_not_exist(bot: PitBoard):
@@ -115,7 +115,7 @@ async def test_recap_preview(bot: PitBoard):
     assert text.startswith("2025 Baptist Health 200 · Homestead-Miami Speedway\n")
     assert "March 21, 2025 · NASCAR Craftsman Truck Series" in text
     assert "Winner:\n  #07 Kyle Larson" in text
-    assert text.splitlines()[-1] == "buttons: [Results]  [Stages]  [Quotes]"
+    assert text.splitlines()[-1] == "buttons: [Results]  [Stages]  [Quotes]  [Chart]"
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,26 @@
 
 from pathlib import Path
 
-from bot.store.database import StoreBusyError, StoreError, StoreReadOnlyError, connect, migrate
+from bot.store.career import CareerReads
+from bot.store.charts import ChartReads
+from bot.store.database import StoreBusyError, StoreError, StoreReadOnlyError, StoreWriteError, connect, migrate
+from bot.store.history import HistoryImport
 from bot.store.meta import MetaValues
 from bot.store.moderation import Moderation, ResultsRefusedError
 from bot.store.races import RaceReads
 
-__all__ = ["ResultsRefusedError", "Store", "StoreBusyError", "StoreError", "StoreReadOnlyError", "open_store"]
+__all__ = [
+    "ResultsRefusedError",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "StoreReadOnlyError",
+    "StoreWriteError",
+    "open_store",
+]
 
 
-class Store(RaceReads, Moderation, MetaValues):
+class Store(RaceReads, ChartReads, CareerReads, Moderation, HistoryImport, MetaValues):
     """Typed access to Pit Board's SQLite database."""
 
 

@@ -21,6 +21,9 @@ from bot.store.models import (
     StageResult,
 )
 
+# How packed_cars joins a race's entries and each entry's fields (car numbers are letters and digits only).
+PACKED_ENTRY, PACKED_FIELD = "\x1e", "\x1f"
+
 # Columns of RaceSummary, shared by every query that lists races.
 _SUMMARY_COLUMNS = """
     r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
@@ -361,15 +364,36 @@ class RaceReads(StoreBase):
         rows = await self._fetchall(query, params)
         return [(Driver(r["id"], r["name"], ()), r["wins"], r["starts"]) for r in rows]
 
-    async def car_numbers(self) -> list[tuple[int, str, int, int | None]]:
-        """Return (race id, car number, driver id, finish) of every entry, for finding a driver by car."""
-        query = "SELECT race_id, car_number, driver_id, finish_pos FROM entries ORDER BY race_id, id"
-        return [(r["race_id"], r["car_number"], r["driver_id"], r["finish_pos"]) for r in await self._fetchall(query)]
+    async def packed_cars(self) -> dict[int, str]:
+        """Return race id -> its entries' 'entry id, car, driver id, finish', for finding a driver by car.
+
+        Packed into one string per race (fields joined by PACKED_FIELD, entries by PACKED_ENTRY, in no set
+        order): SQLite builds them, and search unpacks only the races fans ask about, so 200,000 results
+        cost a few thousand short strings rather than a Python tuple each.
+        """
+        query = """
+            SELECT race_id, group_concat(id || char(31) || car_number || char(31) || driver_id || char(31)
+                                         || coalesce(finish_pos, ''), char(30)) AS packed
+            FROM entries GROUP BY race_id
+        """
+        return {r["race_id"]: r["packed"] for r in await self._fetchall(query)}
+
+    async def drivers_by_owner(self) -> dict[int | None, frozenset[int]]:
+        """Return the ids of the drivers with an entry in the shared races (key None) and in each server's uploads."""
+        query = "SELECT DISTINCT r.owner_guild_id AS owner, e.driver_id FROM entries e JOIN races r ON r.id = e.race_id"
+        found: dict[int | None, set[int]] = {}
+        for row in await self._fetchall(query):
+            found.setdefault(row["owner"], set()).add(row["driver_id"])
+        return {owner: frozenset(ids) for owner, ids in found.items()}
 
     async def race_owners(self) -> dict[int, int]:
         """Return race id -> server id for the races a server uploaded itself (only that server sees them)."""
         query = "SELECT id, owner_guild_id FROM races WHERE owner_guild_id IS NOT NULL"
         return {r["id"]: r["owner_guild_id"] for r in await self._fetchall(query)}
+
+    def rows_written(self) -> int:
+        """Return how many rows this connection has changed since it opened: free to read, so caches see own writes."""
+        return self._conn.total_changes
 
     async def catalog_version(self) -> tuple[int, ...]:
         """Return a cheap fingerprint of the races, drivers and tracks; it changes whenever any of them does."""

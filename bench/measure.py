@@ -1,0 +1,302 @@
+"""Round trips: the fake Discord that times every interaction, and the bot running as its own process.
+
+The clock starts when the fake writes INTERACTION_CREATE to the gateway socket and stops when the bot's
+callback POST reaches the fake (for a deferred reply: its follow-up), all in the benchmark process.
+"""
+
+import asyncio
+import contextlib
+import itertools
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.workload import Row
+from bot.config import PROJECT_ROOT
+from tests.fakediscord.models import RecordedRequest
+from tests.fakediscord.server import FakeDiscord
+
+TOKEN = "MTAwMDAwMDAwMDAwMDAwOTk5.bench.token-for-benchmarks-only"  # noqa: S105 - the fake accepts any
+EPHEMERAL = 1 << 6
+DEFERRED = 5
+_PROBLEM = re.compile(r"\[(ERROR|CRITICAL)\s*\]|Traceback")
+
+
+@dataclass(slots=True)
+class Answer:
+    """When an interaction was sent and answered, and what the answer was."""
+
+    sent: float
+    answered: float = 0.0
+    error: str | None = None  # an ephemeral (error) reply's text, or a missing answer
+    choices: int | None = None  # for an autocomplete
+
+
+class TimedDiscord(FakeDiscord):
+    """FakeDiscord that stamps each interaction's dispatch and answer, and the gateway handshake."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pending: dict[str, tuple[Answer, asyncio.Future[Answer]]] = {}
+        self.identified_at = 0.0
+        self.guilds_sent_at = 0.0
+        self.guilds_sent = asyncio.Event()
+
+    async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
+        """Start the clock of an interaction just before it is written to the socket."""
+        if event == "INTERACTION_CREATE":
+            future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            self.pending[data["token"]] = (Answer(time.perf_counter()), future)
+        await super().dispatch(event, data, guild_id=guild_id)
+
+    async def handle_callback(self, rec: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
+        """Stop the clock when the callback arrives (unless it only defers)."""
+        arrived = time.perf_counter()
+        result = await super().handle_callback(rec, p)
+        body = rec.body if isinstance(rec.body, dict) else {}
+        if body.get("type") != DEFERRED:
+            self._answer(p["token"], arrived, body.get("data") or {})
+        return result
+
+    async def handle_followup(self, rec: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
+        """Stop the clock of a deferred interaction at its first follow-up."""
+        arrived = time.perf_counter()
+        result = await super().handle_followup(rec, p)
+        self._answer(p["token"], arrived, rec.body if isinstance(rec.body, dict) else {})
+        return result
+
+    def _answer(self, token: str, arrived: float, data: Mapping[str, Any]) -> None:
+        entry = self.pending.pop(token, None)
+        if entry is None:
+            return
+        answer, future = entry
+        answer.answered = arrived
+        if "choices" in data:
+            answer.choices = len(data["choices"])
+        elif int(data.get("flags") or 0) & EPHEMERAL:
+            answer.error = str(data.get("content") or "")[:200]
+        if not future.done():
+            future.set_result(answer)
+
+    async def _identify(self, conn: Any, d: dict[str, Any]) -> None:
+        """Note when the bot identified, and when READY and every GUILD_CREATE have been written."""
+        self.identified_at = time.perf_counter()
+        await super()._identify(conn, d)
+        self.guilds_sent_at = time.perf_counter()
+        self.guilds_sent.set()
+
+    def forget(self) -> None:
+        """Drop what the fake keeps about finished interactions, so a long run stays small and quick."""
+        self.requests.clear()
+        self.messages.clear()
+        self.gateway_log.clear()
+        self.interactions = {token: state for token, state in self.interactions.items() if token in self.pending}
+
+    async def ask(self, row: Row, options: Mapping[str, Any], timeout: float = 60.0) -> Answer:  # noqa: ASYNC109
+        """Send one interaction of a row and wait for its answer."""
+        if row.focused is not None:
+            interaction = await self.send_autocomplete(row.command, options, row.focused)
+        else:
+            interaction = await self.send_slash(row.command, options)
+        _, future = self.pending[interaction.token]
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            entry = self.pending.pop(interaction.token, None)
+            answer = entry[0] if entry else Answer(0.0)
+            answer.error = f"no answer within {timeout:.0f}s"
+            return answer
+
+
+@dataclass(slots=True)
+class Sample:
+    """Round trips of one row at one number in flight."""
+
+    latencies: list[float]  # seconds
+    elapsed: float  # wall time of the whole run, seconds
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        """Return how many interactions were answered."""
+        return len(self.latencies)
+
+    def percentile(self, q: float) -> float:
+        """Return the q-th percentile (0-100) in milliseconds, nearest rank."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+        return ordered[rank - 1] * 1000
+
+    @property
+    def throughput(self) -> float:
+        """Return answered interactions per second."""
+        return self.n / self.elapsed if self.elapsed else float("nan")
+
+    def merged(self, other: "Sample") -> "Sample":
+        """Return both samples as one."""
+        return Sample(self.latencies + other.latencies, self.elapsed + other.elapsed, self.errors + other.errors)
+
+
+async def run_row(fake: TimedDiscord, row: Row, n: int, in_flight: int, start: int = 0) -> Sample:
+    """Send n interactions of a row, keeping in_flight of them outstanding, cycling its option values."""
+    variants = itertools.islice(itertools.cycle(row.variants), start, None)
+    latencies: list[float] = []
+    errors: list[str] = []
+    remaining = n
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            answer = await fake.ask(row, next(variants))
+            if answer.error is not None:
+                errors.append(answer.error)
+            elif answer.answered:
+                latencies.append(answer.answered - answer.sent)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    elapsed = time.perf_counter() - began
+    fake.forget()
+    return Sample(latencies, elapsed, errors)
+
+
+async def run_alternating(fake: TimedDiscord, first: Row, second: Row, n: int) -> tuple[Sample, Sample]:
+    """Send n interactions of each row one at a time, alternating, so both see the same moment."""
+    a, b = Sample([], 0.0), Sample([], 0.0)
+    for i in range(n):
+        for row, sample in ((first, a), (second, b)):
+            began = time.perf_counter()
+            answer = await fake.ask(row, row.variants[i % len(row.variants)])
+            sample.elapsed += time.perf_counter() - began
+            if answer.error is not None:
+                sample.errors.append(answer.error)
+            elif answer.answered:
+                sample.latencies.append(answer.answered - answer.sent)
+    fake.forget()
+    return a, b
+
+
+# --- the bot as its own process -------------------------------------------------------------------------------
+
+
+def vm_hwm(pid: int) -> int | None:
+    """Return a process's peak resident memory in bytes (Linux VmHWM), or None if it cannot be read."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of a process's child processes (Linux)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def bot_environment(database: Path) -> dict[str, str]:
+    """Return this environment without Discord or database settings, plus a token and the database given."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DEV_GUILD", "EXTRA_"))}
+    return keep | {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(database), "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+
+
+class BotProcess:
+    """`python -m bot` started with the settings a server owner would use, pointed at the fake."""
+
+    def __init__(
+        self,
+        fake: TimedDiscord,
+        database: Path,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        profile: Path | None = None,
+    ) -> None:
+        self.fake = fake
+        self.database = database
+        self.extra_env = dict(extra_env or {})
+        self.profile = profile  # write a cProfile of the whole run of the bot here
+        self.process: asyncio.subprocess.Process | None = None
+        self.log: list[str] = []
+        self.spawned_at = 0.0
+        self.ready_logged_at = 0.0
+        self._ready = asyncio.Event()
+        self._reader: asyncio.Task[None] | None = None
+
+    def environment(self) -> dict[str, str]:
+        """Return the bot's environment, pointed at the fake, with the floor extension loaded."""
+        return bot_environment(self.database) | {
+            "DISCORD_API_BASE": self.fake.api_base,
+            "DISCORD_GATEWAY_URL": self.fake.gateway_url,
+            "EXTRA_EXTENSIONS": "bench.floor",
+            **self.extra_env,
+        }
+
+    async def start(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Spawn the bot and wait for its 'Ready as' line."""
+        self.fake.guilds_sent.clear()
+        self.spawned_at = time.perf_counter()
+        profiler = ("-m", "cProfile", "-o", str(self.profile)) if self.profile else ()
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *profiler,
+            "-m",
+            "bot",
+            cwd=PROJECT_ROOT,
+            env=self.environment(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        self._reader = asyncio.create_task(self._read())
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait({ready, self._reader}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            raise RuntimeError("the bot did not log 'Ready as':\n" + "".join(self.log[-30:]))
+
+    async def _read(self) -> None:
+        assert self.process is not None and self.process.stderr is not None  # piped in start()
+        while line := await self.process.stderr.readline():
+            text = line.decode(errors="replace")
+            self.log.append(text)
+            if "Ready as" in text and not self._ready.is_set():
+                self.ready_logged_at = time.perf_counter()
+                self._ready.set()
+
+    @property
+    def pid(self) -> int:
+        """Return the bot's process id."""
+        assert self.process is not None  # started
+        return self.process.pid
+
+    def peak_memory(self) -> tuple[int | None, int | None]:
+        """Return the peak resident memory of the bot and the largest of its worker processes, in bytes."""
+        workers = [m for m in (vm_hwm(c) for c in children(self.pid)) if m is not None]
+        return vm_hwm(self.pid), max(workers) if workers else None
+
+    async def stop(self) -> int:
+        """Stop the bot as a service manager would (SIGTERM) and return its exit status."""
+        if self.process is None:
+            return 0
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.process.wait(), 30)
+        if self._reader is not None:
+            await asyncio.wait_for(self._reader, 30)
+        return code
+
+    def problems(self) -> list[str]:
+        """Return the log lines that report an error or a traceback."""
+        return [line.rstrip() for line in self.log if _PROBLEM.search(line)]

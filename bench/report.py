@@ -1,0 +1,292 @@
+"""The benchmark's table: what was measured, on which machine and commit, and which targets were met."""
+
+import datetime as dt
+import math
+import os
+import platform
+import sqlite3
+import subprocess
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.measure import Sample
+from bot.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from bench.run import Budget, Phase, RowResult
+
+BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
+END = "<!-- bench:end -->"
+MB = 1024 * 1024
+X = "\N{MULTIPLICATION SIGN}"
+
+# The issue's targets (2-core machine).
+P50_SHIPPED = 1.3
+P50_SCALE = 1.5
+P99_LIMIT = 2.0
+THROUGHPUT_64 = 0.8
+AUTOCOMPLETE_P99_MS = 20.0
+IMPORT_ROWS_PER_S = 50_000
+COLD_START_S = 1.5
+RSS_MB = 150
+
+
+def machine() -> str:
+    """Return the processor, cores, memory, OS and versions the run used."""
+    cpu = "unknown processor"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(
+            int(line.split()[1]) * 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        )
+    except (OSError, StopIteration):
+        memory = 0
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}" for name in ("discord.py", "aiohttp", "aiosqlite") if _installed(name)
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory / 2**30:.0f} GiB; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, {versions}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def commit() -> str:
+    """Return the commit measured, marked when the work tree had changes on top of it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607 - git from PATH
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607 - git from PATH
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head} with uncommitted changes" if dirty else head
+
+
+def _ms(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _ratio(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}{X}"
+
+
+def _per_second(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.0f}"
+
+
+def ratios(result: "RowResult", level: int) -> tuple[float, float, float]:
+    """Return (p50, p99, throughput) of a row over the floor measured beside it, at one number in flight."""
+    row, floor = result.levels[level], result.floors[level]
+    return (
+        row.percentile(50) / floor.percentile(50),
+        row.percentile(99) / floor.percentile(99),
+        row.throughput / floor.throughput,
+    )
+
+
+def progress_line(result: "RowResult") -> str:
+    """Return one line for the terminal while the run goes on."""
+    one, at64 = result.levels[1], result.levels[64]
+    p50, p99, _ = ratios(result, 1)
+    return (
+        f"{result.row.label:<42} N={one.n:<4} p50 {_ms(one.percentile(50)):>6} ms ({_ratio(p50)})  "
+        f"p99 {_ms(one.percentile(99)):>6} ms ({_ratio(p99)})  "
+        f"@64 {_per_second(at64.throughput):>6}/s ({_ratio(ratios(result, 64)[2])})"
+        + (f"  ERRORS {len(one.errors)}" if one.errors else "")
+    )
+
+
+def _pooled(samples: Iterable[Sample]) -> Sample:
+    pooled = Sample([], 0.0)
+    for sample in samples:
+        pooled = pooled.merged(sample)
+    return pooled
+
+
+def _table(phase: "Phase") -> list[str]:
+    lines = [
+        f"| what | N | p50 ms | p99 ms | p50 {X} floor | p99 {X} floor | p50 ms @16 | p99 ms @16 | /s @16 "
+        f"| p50 ms @64 | p99 ms @64 | /s @64 | /s @64 {X} floor |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for autocomplete in (False, True):
+        results = [r for r in phase.rows if r.row.autocomplete == autocomplete]
+        if not results:
+            continue
+        label = "floor: /noop autocomplete (pooled)" if autocomplete else "floor: /noop (pooled)"
+        floors = {level: _pooled(r.floors[level] for r in results) for level in (1, 16, 64)}
+        lines.append(
+            f"| **{label}** | {floors[1].n} | {_ms(floors[1].percentile(50))} | {_ms(floors[1].percentile(99))} "
+            f"| 1{X} | 1{X} | {_ms(floors[16].percentile(50))} | {_ms(floors[16].percentile(99))} "
+            f"| {_per_second(floors[16].throughput)} | {_ms(floors[64].percentile(50))} "
+            f"| {_ms(floors[64].percentile(99))} | {_per_second(floors[64].throughput)} | 1{X} |"
+        )
+        for result in results:
+            one, at16, at64 = (result.levels[level] for level in (1, 16, 64))
+            p50, p99, _ = ratios(result, 1)
+            n = f"{one.n}/{at16.n}/{at64.n}"
+            errors = sum(len(s.errors) for s in result.levels.values())
+            lines.append(
+                f"| {result.row.label}{f' ({errors} errors)' if errors else ''} | {n} "
+                f"| {_ms(one.percentile(50))} | {_ms(one.percentile(99))} | {_ratio(p50)} | {_ratio(p99)} "
+                f"| {_ms(at16.percentile(50))} | {_ms(at16.percentile(99))} | {_per_second(at16.throughput)} "
+                f"| {_ms(at64.percentile(50))} | {_ms(at64.percentile(99))} | {_per_second(at64.throughput)} "
+                f"| {_ratio(ratios(result, 64)[2])} |"
+            )
+    return lines
+
+
+def _phase(phase: "Phase") -> list[str]:
+    shape = phase.shape
+    lines = [
+        f"### {phase.name}",
+        "",
+        f"{shape.races:,} races, {shape.results:,} results, {shape.drivers:,} drivers, {shape.tracks:,} tracks; "
+        f"database {phase.database_bytes / MB:,.1f} MB.",
+        "",
+    ]
+    if phase.imports:  # absent when a kept --workdir database was reused
+        total_rows = sum(run.rows for run in phase.imports)
+        total_seconds = sum(run.seconds for run in phase.imports)
+        parts = ", ".join(
+            f"{run.series} {run.rows:,} rows in {run.seconds:.2f} s ({run.rows / run.seconds:,.0f}/s)"
+            for run in phase.imports
+        )
+        lines += [
+            f"Import (`python -m bot import nascar-data`, whole process): {parts}; "
+            f"**{total_rows / total_seconds:,.0f} rows/s** overall.",
+            "",
+        ]
+    cold = phase.cold
+    worker = f"; chart worker process {phase.worker_rss / MB:.0f} MB" if phase.worker_rss else ""
+    lines += [
+        f"Start (a restart; the very first start, which seeds and syncs commands, took {phase.first_start:.2f} s to "
+        f"'Ready as'): identify {cold.identify:.2f} s, gateway READY + GUILD_CREATE sent {cold.guilds_sent:.2f} s, "
+        f"**first interaction answered {cold.first_answer:.2f} s**, 'Ready as' logged {cold.ready_logged:.2f} s. "
+        f"First fan command after start (builds the search index): {cold.first_fan_command * 1000:,.0f} ms.",
+        "",
+        f"Peak resident memory of the bot process (VmHWM): **{_mb(phase.peak_rss)}**{worker}.",
+        "",
+        *_table(phase),
+        "",
+    ]
+    if phase.problems:
+        lines += ["Errors the bot logged:", "", "```", *phase.problems[:20], "```", ""]
+    return lines
+
+
+def _mb(value: int | None) -> str:
+    return "unknown" if value is None else f"{value / MB:,.0f} MB"
+
+
+def _worst(results: list["RowResult"], pick: int, level: int, *, highest: bool = True) -> tuple[float, str]:
+    scored = [(ratios(r, level)[pick], r.row.label) for r in results] or [(math.nan, "no rows")]
+    return max(scored) if highest else min(scored)
+
+
+def targets(phases: list["Phase"]) -> list[str]:
+    """Return the targets table: each target, the measured value and whether it was met."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
+
+    def add(target: str, measured: str, met: bool) -> None:
+        lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
+
+    for index, phase in enumerate(phases):
+        limit = P50_SHIPPED if index == 0 else P50_SCALE
+        worst, label = _worst(phase.rows, 0, 1)
+        add(
+            f"{phase.name}: p50 of every command ≤ {limit}{X} the floor",
+            f"worst {worst:.2f}{X} ({label})",
+            worst <= limit,
+        )
+        worst, label = _worst(phase.rows, 1, 1)
+        limit = P99_LIMIT
+        add(f"{phase.name}: p99 ≤ {limit:.0f}{X} the floor's p99", f"worst {worst:.2f}{X} ({label})", worst <= limit)
+        worst, label = _worst(phase.rows, 2, 64, highest=False)
+        add(
+            f"{phase.name}: throughput at 64 in flight ≥ {THROUGHPUT_64}{X} the floor's",
+            f"worst {worst:.2f}{X} ({label})",
+            worst >= THROUGHPUT_64,
+        )
+        rss = (phase.peak_rss or 0) / MB
+        add(f"{phase.name}: peak RSS ≤ {RSS_MB} MB", _mb(phase.peak_rss), rss <= RSS_MB)
+    if len(phases) > 1:
+        scale = phases[-1]
+        completes = [(r.levels[1].percentile(99), r.row.label) for r in scale.rows if r.row.autocomplete]
+        worst_ms, label = max(completes or [(math.nan, "no rows")])
+        add(
+            f"{scale.name}: autocomplete p99 < {AUTOCOMPLETE_P99_MS:.0f} ms",
+            f"worst {worst_ms:.1f} ms ({label})",
+            worst_ms < AUTOCOMPLETE_P99_MS,
+        )
+        if scale.imports:
+            rate = sum(r.rows for r in scale.imports) / sum(r.seconds for r in scale.imports)
+            add(f"import ≥ {IMPORT_ROWS_PER_S:,} rows/s", f"{rate:,.0f} rows/s", rate >= IMPORT_ROWS_PER_S)
+        cold = scale.cold
+        add(
+            f"{scale.name}: cold start to READY ≤ {COLD_START_S} s",
+            f"gateway READY + GUILD_CREATE {cold.guilds_sent:.2f} s, first answer {cold.first_answer:.2f} s "
+            f"('Ready as' {cold.ready_logged:.2f} s)",
+            cold.first_answer <= COLD_START_S,
+        )
+    return lines
+
+
+def render(phases: list["Phase"], *, started: dt.datetime, finished: dt.datetime, budget: "Budget") -> str:
+    """Return the whole report as Markdown."""
+    minutes = (finished - started).total_seconds() / 60
+    lines = [
+        "## Latest run",
+        "",
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC ({minutes:.1f} minutes)",
+        f"- Commit: {commit()}",
+        f"- Machine: {machine()}",
+        f"- N per row: up to {budget.n} one at a time (alternating with the floor), then at 16 and 64 in flight, "
+        f"fewer for rows slower than {budget.seconds} s per batch (N column: 1/16/64); {budget.warmup} warm-up "
+        "round trips per row first.",
+        "",
+        *[line for phase in phases for line in _phase(phase)],
+        "### Targets",
+        "",
+        *targets(phases),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, text: str) -> None:
+    """Put the report between the markers of path, keeping what is written around them."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"{BEGIN}\n{text}{END}"
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + block + rest.split(END, 1)[1]
+    else:
+        new = (old.rstrip() + "\n\n" if old.strip() else "# Benchmark results\n\n") + block + "\n"
+    path.write_text(new, encoding="utf-8")

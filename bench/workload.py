@@ -1,0 +1,140 @@
+"""What the benchmark asks: every fan command and autocomplete, with option values taken from the database.
+
+Values vary from one interaction to the next the way fans' do (different races, drivers and half-typed
+words), so caches are exercised as in use rather than hit by one repeated question.
+"""
+
+import random
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.names import name_key
+
+SAMPLE = 40  # races and drivers a row cycles through (more than the catalog keeps, so some reads miss)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the results table: a slash command or an autocomplete, and the option values it cycles."""
+
+    label: str
+    command: str
+    variants: tuple[Mapping[str, Any], ...]
+    focused: str | None = None  # the option being typed, for an autocomplete
+
+    @property
+    def autocomplete(self) -> bool:
+        """Return whether this row sends autocomplete interactions (type 4)."""
+        return self.focused is not None
+
+
+FLOOR = Row("floor: /noop", "noop", ({},))
+FLOOR_AUTOCOMPLETE = Row("floor: /noop autocomplete", "noop", ({"text": "o"},), focused="text")
+
+
+@dataclass(frozen=True, slots=True)
+class DataShape:
+    """The size of what the bot holds."""
+
+    races: int
+    results: int
+    drivers: int
+    tracks: int
+
+
+def _plain(name: str) -> str:
+    return " ".join(w for w in name_key(name).split() if w not in _SUFFIXES)
+
+
+def _sample(rng: random.Random, items: list[Any], count: int = SAMPLE) -> list[Any]:
+    return rng.sample(items, min(count, len(items)))
+
+
+def shape_of(database: Path) -> DataShape:
+    """Return how many races, results, drivers and tracks the database holds."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        count = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+                 for table in ("races", "entries", "drivers", "tracks")}  # fmt: skip
+    return DataShape(count["races"], count["entries"], count["drivers"], count["tracks"])
+
+
+def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
+    """Return the rows to measure, with option values that exist in this database."""
+    rng = random.Random(seed)  # noqa: S311 - picks sample values, guards nothing
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        races = conn.execute(
+            """
+            SELECT r.id, sn.year, r.name, t.name, se.short_name FROM races r
+            JOIN seasons sn ON sn.id = r.season_id JOIN series se ON se.id = sn.series_id
+            JOIN tracks t ON t.id = r.track_id
+            WHERE r.owner_guild_id IS NULL AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)
+            ORDER BY r.race_date DESC, r.id DESC
+            """
+        ).fetchall()
+        drivers = conn.execute(
+            "SELECT d.id, d.name, count(*) AS starts FROM drivers d JOIN entries e ON e.driver_id = d.id "
+            "GROUP BY d.id ORDER BY starts DESC, d.id"
+        ).fetchall()
+        latest_series, latest_season = races[0][4], races[0][1]
+    finally:
+        conn.close()
+
+    # Names typed in full must name one driver: leave out those who share their name without a suffix.
+    plain_counts: dict[str, int] = {}
+    for _, name, _ in drivers:
+        plain_counts[_plain(name)] = plain_counts.get(_plain(name), 0) + 1
+    unique = [(i, name) for i, name, _ in drivers if plain_counts[_plain(name)] == 1 and _plain(name) == name_key(name)]
+    # Fans ask mostly about the drivers with the most starts, sometimes about anyone.
+    famous = unique[: SAMPLE // 2]
+    asked = famous + _sample(rng, unique[SAMPLE // 2 :], SAMPLE - len(famous))
+    picked_races = _sample(rng, races)
+    typed_races = [f"{year} {name} {track}" for _, year, name, track, _ in picked_races]
+    surnames = sorted({name.split()[-1][:4].lower() for _, name in asked})[:8]
+    tracks = sorted({track for *_, track, _ in races})
+    track_words = ["", *sorted({t.split()[0][:4].lower() for t in tracks})[:6]]
+
+    def values(option: str, items: list[Any]) -> tuple[dict[str, Any], ...]:
+        return tuple({option: item} for item in items)
+
+    return [
+        Row("/recap (latest race)", "recap", ({},)),
+        Row("/recap race: picked", "recap", values("race", [f"race:{r[0]}" for r in picked_races])),
+        Row("/results (latest race)", "results", ({},)),
+        Row("/results race: typed", "results", values("race", typed_races)),
+        Row("/stages (latest race)", "stages", ({},)),
+        Row("/quote (latest race)", "quote", ({},)),
+        Row("/wins (leaderboard)", "wins", ({},)),
+        Row("/wins series: season:", "wins", ({"series": latest_series, "season": latest_season},)),
+        Row("/wins driver: picked", "wins", values("driver", [f"driver:{i}" for i, _ in asked])),
+        Row("/driver name: typed", "driver", values("name", [name for _, name in asked])),
+        Row("/races (all)", "races", ({},)),
+        Row("/races series: season:", "races", ({"series": latest_series, "season": latest_season},)),
+        Row("/help", "help", ({},)),
+        Row("/chart (latest race)", "chart", ({},)),
+        Row(
+            "autocomplete /results race",
+            "results",
+            values("race", ["", "hom", "latest", "dayt", "2019 tal", "bristol", "coca cola 600", "2025"]),
+            focused="race",
+        ),
+        Row(
+            "autocomplete /wins driver",
+            "wins",
+            values("driver", ["", *surnames, "#7", "kyle b", "dale earn"]),
+            focused="driver",
+        ),
+        Row(
+            "autocomplete /quote driver (race chosen)",
+            "quote",
+            tuple({"race": "latest", "driver": typed} for typed in ["", "lar", "#1", "cor"]),
+            focused="driver",
+        ),
+        Row("autocomplete /wins track", "wins", values("track", track_words), focused="track"),
+        Row("autocomplete /races series", "races", values("series", ["", "cup", "tru", "xfin"]), focused="series"),
+        Row("autocomplete /races season", "races", values("season", ["", "20", "199", "2025"]), focused="season"),
+    ]

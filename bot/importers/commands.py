@@ -1,0 +1,211 @@
+"""The data command line: `import nascar-data FILE`, `import race DIR`, `export race RACE DIR`, `drivers merge A B`.
+
+Exit status: 0 done; 1 done, but some rows were rejected (the accepted ones were stored) or the request was refused
+(no such race or driver, a folder that is not empty); 2 nothing was stored (an unreadable file, a database error).
+"""
+
+import argparse
+import csv
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.importers.nascar_data import (
+    FIRST_SEASON,
+    SERIES_NAMES,
+    HistoryFile,
+    HistoryFileError,
+    count_rows,
+    read_history,
+)
+from bot.importers.race_folder import ExportRefusedError, export_race, import_race_folder
+from bot.racefiles import RaceFileError
+from bot.store import Store
+from bot.store.history import ImportReport, MergeRefusedError
+
+SHOWN_PROBLEMS = 20  # rejected rows and disagreements printed before pointing at --report
+_RACE_KEY = re.compile(r"^(?P<series>[a-z]+)/(?P<season>\d{4})/(?P<round>\d{1,3})$")
+COMMANDS = ("import", "export", "drivers")
+
+
+def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add the import, export and drivers commands to the command line."""
+    importing = commands.add_parser("import", help="add race data to the store").add_subparsers(
+        dest="kind", required=True
+    )
+    history = importing.add_parser(
+        "nascar-data", help="a whole series history: the CSV that nascaR.data's export_series() writes"
+    )
+    history.add_argument("file", type=Path)
+    history.add_argument("--series", required=True, choices=tuple(FIRST_SEASON), help="which series the file holds")
+    history.add_argument("--report", type=Path, metavar="FILE", help="write every rejected row and disagreement here")
+    history.add_argument("--dry-run", action="store_true", help="check and compare everything, but store nothing")
+    folder = importing.add_parser("race", help="one race folder (race.json, results.csv, stages.csv, quotes.json)")
+    folder.add_argument("folder", type=Path)
+    exporting = commands.add_parser("export", help="write stored data out").add_subparsers(dest="kind", required=True)
+    race = exporting.add_parser("race", help="one race as a race folder that `import race` loads back")
+    race.add_argument("race", help="its id, SERIES/SEASON/ROUND such as truck/2025/4, or its name")
+    race.add_argument("folder", type=Path, help="a new or empty folder")
+    drivers = commands.add_parser("drivers", help="fix driver identities").add_subparsers(dest="action", required=True)
+    merge = drivers.add_parser("merge", help="make driver B the same person as driver A (A's name is kept)")
+    merge.add_argument("keep", metavar="A", help="a driver's name, alias or #id")
+    merge.add_argument("merge", metavar="B", help="a driver's name, alias or #id")
+
+
+async def run(store: Store, args: argparse.Namespace, *, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    """Run one data command and return the exit status."""
+    try:
+        match (args.command, getattr(args, "kind", None) or getattr(args, "action", None)):
+            case ("import", "nascar-data"):
+                return await import_history(store, args.file, args.series, out=out, err=err, report=args.report,
+                                            dry_run=args.dry_run)  # fmt: skip
+            case ("import", "race"):
+                race_id = await import_race_folder(store, args.folder, data_dir)
+                _say(out, f"Loaded race #{race_id}." if race_id else "That race is already stored; nothing changed.")
+            case ("export", "race"):
+                race_id = await find_race(store, args.race)
+                written = await export_race(store, race_id, args.folder)
+                _say(out, f"Wrote {', '.join(p.name for p in written)} to {args.folder}")
+            case ("drivers", "merge"):
+                return await merge_drivers(store, args.keep, args.merge, out=out, err=err)
+    except (HistoryFileError, RaceFileError) as error:
+        _say(err, f"Nothing was stored: {error}")
+        return 2
+    except ExportRefusedError as error:
+        _say(err, str(error))
+        return 1
+    return 0
+
+
+def _say(stream: TextIO, text: str) -> None:
+    stream.write(text + "\n")
+
+
+@contextmanager
+def _bar(err: TextIO, *, total: int, what: str) -> Iterator[Callable[[int], None]]:
+    """Yield a progress callback drawing a bar on err when it is a terminal, and doing nothing otherwise."""
+    with tqdm(total=total, desc=what, unit=" rows", unit_scale=True, file=err, disable=not err.isatty()) as bar:
+
+        def advance(rows: int) -> None:
+            bar.update(rows)
+
+        yield advance
+
+
+async def import_history(
+    store: Store,
+    path: Path,
+    series: str,
+    *,
+    out: TextIO,
+    err: TextIO,
+    report: Path | None = None,
+    dry_run: bool = False,
+) -> int:
+    """Check a nascaR.data export, store what is new in one transaction, and print a summary."""
+    total = count_rows(path) if err.isatty() else 0
+    with _bar(err, total=total, what="Reading") as progress:
+        history = read_history(path, series=series, progress=progress)
+    with _bar(err, total=history.accepted, what="Writing") as progress:
+        outcome = await store.import_history(
+            history, series=(SERIES_NAMES[series], series), commit=not dry_run, progress=progress
+        )
+    for line in summary(history, outcome, report):
+        _say(out, line)
+    if report is not None:
+        write_report(report, history, outcome)
+    return 1 if history.rejected else 0
+
+
+def summary(history: HistoryFile, outcome: ImportReport, report: Path | None = None) -> list[str]:
+    """Return the lines printed after an import."""
+    lines = [
+        f"{history.source} ({history.series}): {history.rows:,} rows read, {history.accepted:,} accepted, "
+        f"{len(history.rejected):,} rejected",
+        f"Races: {outcome.races_added:,} added, {outcome.races_updated:,} updated, "
+        f"{outcome.races_unchanged:,} unchanged, {outcome.races_kept:,} kept as curated",
+        f"Entries: {outcome.entries_added:,} added, {outcome.entries_removed:,} replaced; "
+        f"stage finishes: {outcome.stage_results_added:,} added",
+        f"Drivers: {outcome.drivers_added:,} added, {outcome.drivers_updated:,} updated; "
+        f"tracks: {outcome.tracks_added:,} added",
+    ]
+    if outcome.car_repairs:
+        lines.append(
+            f"Car numbers kept from curated races: {len(outcome.car_repairs)} "
+            f"(the file wrote them as numbers, e.g. '{outcome.car_repairs[0].file}' for "
+            f"'{outcome.car_repairs[0].curated}')"
+        )
+    lines.append(f"Disagreements with curated races (curated values kept): {len(outcome.disagreements)}")
+    lines += [
+        f"  {d.race} · {d.driver or 'race'} · {d.field}: curated {d.curated}, file {d.file}"
+        + (f" (line {d.line})" if d.line else "")
+        for d in outcome.disagreements[:SHOWN_PROBLEMS]
+    ]
+    lines += [f"  note: {note}" for note in outcome.notes[:SHOWN_PROBLEMS]]
+    lines.append(f"Rows rejected: {len(history.rejected):,}")
+    lines += [f"  line {r.line}: {r.reason}" for r in history.rejected[:SHOWN_PROBLEMS]]
+    hidden = max(len(history.rejected), len(outcome.disagreements), len(outcome.notes)) > SHOWN_PROBLEMS
+    if hidden:
+        lines.append(f"  … more in {report}" if report else "  … and more: --report FILE lists them all")
+    if not outcome.committed:
+        lines.append("Dry run: nothing was stored.")
+    return lines
+
+
+def write_report(path: Path, history: HistoryFile, outcome: ImportReport) -> None:
+    """Write every rejected row, disagreement, kept car number and note as one CSV."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("kind", "line", "race", "driver", "field", "curated", "file", "reason"))
+        for rejection in history.rejected:
+            writer.writerow(("rejected", rejection.line, "", "", "", "", "", rejection.reason))
+        for kind, items in (("disagreement", outcome.disagreements), ("car number kept", outcome.car_repairs)):
+            for d in items:
+                writer.writerow((kind, d.line or "", d.race, d.driver, d.field, d.curated, d.file, ""))
+        for note in outcome.notes:
+            writer.writerow(("note", "", "", "", "", "", "", note))
+
+
+async def find_race(store: Store, text: str) -> int:
+    """Return the id of the race meant by an id, SERIES/SEASON/ROUND, or a race name as fans type it."""
+    if text.strip().isdigit():
+        return int(text)
+    key = _RACE_KEY.match(text.strip().lower())
+    if key:
+        series = next((s for s in await store.all_series() if s.short_name == key["series"]), None)
+        races = await store.race_summaries(series_id=series.id, season=int(key["season"])) if series else []
+        race = next((r for r in races if r.round == int(key["round"])), None)
+        if race is None:
+            raise ExportRefusedError(f"No race {text} is stored.")
+        return race.id
+    # Search (and with it discord.py) is loaded only here, so the other data commands start quickly.
+    from bot.errors import UserFacingError
+    from bot.search import load_index, resolve_race
+
+    try:
+        return resolve_race(await load_index(store), text).id
+    except UserFacingError as error:
+        raise ExportRefusedError(str(error)) from error
+
+
+async def merge_drivers(store: Store, keep: str, merge: str, *, out: TextIO, err: TextIO) -> int:
+    """Merge driver B into driver A and say what changed."""
+    found = []
+    for text in (keep, merge):
+        driver = await store.find_driver(text)
+        if driver is None:
+            _say(err, f"No driver '{text}': give a stored name, alias or #id.")
+            return 1
+        found.append(driver)
+    try:
+        outcome = await store.merge_drivers(found[0][0], found[1][0])
+    except MergeRefusedError as error:
+        _say(err, f"Not merged: {error}")
+        return 1
+    _say(out, f"Merged {outcome.merged} into {outcome.kept}: {outcome.entries_moved} entries moved.")
+    _say(out, f"{outcome.kept} is also known as: {', '.join(outcome.aliases)}")
+    return 0

@@ -1,0 +1,457 @@
+"""Read-only queries over whole histories: career lines, leaderboards, a track's winners, head-to-heads, milestones.
+
+Each is one indexed query over entries (plus, at most, a lookup of the reference race), so it stays quick with
+hundreds of thousands of results stored.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.recap_writer import ordinal
+from bot.store.database import StoreBase
+from bot.store.models import Driver, DriverResult, RaceSummary
+from bot.store.races import _SUMMARY_COLUMNS, _SUMMARY_FROM, _entry, _summary
+
+# Races up to and including the as_of race (needs the aliases r for races and sn for seasons, and the parameters
+# of _as_of_params). Within its series and season a race's round orders it; races of other series that season
+# count only when both dates are known to the day and theirs came first, since an imported race knows only its year.
+AS_OF_CLAUSE = """
+    (:as_of_year IS NULL
+     OR sn.year < :as_of_year
+     OR (sn.year = :as_of_year AND sn.series_id = :as_of_series AND r.round <= :as_of_round)
+     OR (sn.year = :as_of_year AND sn.series_id != :as_of_series AND r.date_precision = 'day'
+         AND :as_of_precision = 'day' AND r.race_date < :as_of_date))
+"""
+# Races a server can see: the shared ones, plus its own uploads; :exclude is a JSON list of race ids to leave out
+# (races still in a server's spoiler window).
+_VISIBLE = "(r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)"
+_NOT_EXCLUDED = "r.id NOT IN (SELECT value FROM json_each(:exclude))"
+
+
+@dataclass(frozen=True, slots=True)
+class CareerFigures:
+    """A driver's figures counted from the stored results within some filters."""
+
+    starts: int
+    wins: int
+    top5: int
+    top10: int
+    poles: int  # starts from first on the grid
+    laps_led: int
+    laps_led_unknown: int  # starts whose laps led were not recorded
+    average_finish: float | None
+    first_season: int | None
+    last_season: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackWin:
+    """The winner of one race at a track (driver None: no winner is stored for that race)."""
+
+    race_id: int
+    season: int
+    round: int
+    series_short: str
+    race_name: str
+    driver_id: int | None
+    driver: str | None
+    car: str | None
+    start: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """A record at a track, counted from the stored races, with everyone who holds it."""
+
+    label: str
+    value: str
+    holders: tuple[str, ...]  # 'Corey Heim', or 'Corey Heim (2025 Baptist Health 200)' for a one-race record
+
+
+@dataclass(frozen=True, slots=True)
+class TrackHistory:
+    """A track's stored races: winners oldest first, and records."""
+
+    wins: tuple[TrackWin, ...]
+    records: tuple[TrackRecord, ...]
+
+    def most_wins(self) -> tuple[int, tuple[str, ...]]:
+        """Return the most wins any driver has here and who has that many (first to get there first)."""
+        counts: dict[str, int] = {}
+        for win in self.wins:
+            if win.driver is not None:
+                counts[win.driver] = counts.get(win.driver, 0) + 1
+        if not counts:
+            return 0, ()
+        best = max(counts.values())
+        return best, tuple(name for name, count in counts.items() if count == best)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadToHead:
+    """Two drivers in the races both started (within some filters)."""
+
+    races: int
+    a_ahead: int
+    b_ahead: int
+    a_wins: int
+    b_wins: int
+    a_average: float | None
+    b_average: float | None
+    first_season: int | None
+    last_season: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class WinnerHistory:
+    """A race's winner and their stored history in its series up to that race, for milestone lines."""
+
+    race_id: int
+    driver: str
+    car: str
+    series: str
+    series_short: str
+    season: int
+    finishes: tuple[int | None, ...]  # the winner's series finishes up to and including this race, newest first
+    car_wins_before: int  # earlier wins in the series by this car number, whoever drove it
+    earlier_races: int  # stored races of the series before this one
+    first_season_stored: int | None  # the earliest stored season of the series
+
+    @property
+    def starts(self) -> int:
+        """Return the winner's series starts up to and including this race."""
+        return len(self.finishes)
+
+    @property
+    def wins(self) -> int:
+        """Return the winner's series wins up to and including this race."""
+        return sum(finish == 1 for finish in self.finishes)
+
+
+class CareerReads(StoreBase):
+    """Questions answered from everything stored."""
+
+    async def _as_of_params(self, as_of: RaceSummary | None) -> dict[str, Any]:
+        """Return the parameters of AS_OF_CLAUSE for a reference race (all None: no limit)."""
+        keys = ("as_of_year", "as_of_series", "as_of_round", "as_of_date", "as_of_precision")
+        if as_of is None:
+            return dict.fromkeys(keys)
+        query = """
+            SELECT sn.year, sn.series_id, r.round, r.race_date, r.date_precision
+            FROM races r JOIN seasons sn ON sn.id = r.season_id WHERE r.id = ?
+        """
+        row = await self._fetchone(query, (as_of.id,))
+        if row is None:  # the race is gone: nothing is 'up to' it
+            return dict(zip(keys, (-1, -1, -1, "", "day"), strict=True))
+        return dict(zip(keys, tuple(row), strict=True))
+
+    async def career_line(
+        self,
+        driver_id: int,
+        *,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+        guild_id: int | None = None,
+    ) -> CareerFigures:
+        """Return a driver's figures over everything stored within the filters, up to and including as_of."""
+        query = f"""
+            SELECT count(*) AS starts,
+                   coalesce(sum(e.finish_pos = 1), 0) AS wins,
+                   coalesce(sum(e.finish_pos <= 5), 0) AS top5,
+                   coalesce(sum(e.finish_pos <= 10), 0) AS top10,
+                   coalesce(sum(e.start_pos = 1), 0) AS poles,
+                   coalesce(sum(e.laps_led), 0) AS laps_led,
+                   coalesce(sum(e.laps_led IS NULL), 0) AS laps_led_unknown,
+                   avg(e.finish_pos) AS average_finish,
+                   min(sn.year) AS first_season,
+                   max(sn.year) AS last_season
+            FROM entries e
+            JOIN races r ON r.id = e.race_id
+            JOIN seasons sn ON sn.id = r.season_id
+            WHERE e.driver_id = :driver
+              AND (:series IS NULL OR sn.series_id = :series)
+              AND (:track IS NULL OR r.track_id = :track)
+              AND (:season IS NULL OR sn.year = :season)
+              AND {AS_OF_CLAUSE}
+              AND {_VISIBLE}
+        """  # noqa: S608 - fixed clauses, values are parameters
+        params = {"driver": driver_id, "series": series_id, "track": track_id, "season": season, "guild": guild_id}
+        row = await self._fetchone(query, params | await self._as_of_params(as_of))
+        assert row is not None  # an aggregate SELECT always answers one row
+        return CareerFigures(**dict(row))
+
+    async def career_results(
+        self,
+        driver_id: int,
+        *,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+        guild_id: int | None = None,
+    ) -> list[DriverResult]:
+        """Return a driver's entries with their races, newest first, up to and including as_of.
+
+        The same rows RaceReads.driver_results gives, but ordered and cut by season and round, which imported
+        races (whose date is only their year) need. Within a season, other series' races are ordered by round.
+        """
+        query = f"""
+            SELECT {_SUMMARY_COLUMNS},
+                   e.id AS e_id, e.race_id AS e_race_id, e.driver_id AS e_driver_id, d.name AS e_driver,
+                   e.car_number AS e_car_number, tm.name AS e_team, e.make AS e_make, e.sponsor AS e_sponsor,
+                   e.start_pos AS e_start_pos, e.finish_pos AS e_finish_pos, e.laps_completed AS e_laps_completed,
+                   e.status AS e_status, e.laps_led AS e_laps_led, e.points AS e_points,
+                   e.stage_points AS e_stage_points, e.points_eligible AS e_points_eligible, e.notes AS e_notes
+            {_SUMMARY_FROM}
+            JOIN entries e ON e.race_id = r.id
+            JOIN drivers d ON d.id = e.driver_id
+            LEFT JOIN teams tm ON tm.id = e.team_id
+            WHERE e.driver_id = :driver
+              AND (:series IS NULL OR sn.series_id = :series)
+              AND (:track IS NULL OR r.track_id = :track)
+              AND (:season IS NULL OR sn.year = :season)
+              AND {AS_OF_CLAUSE}
+              AND {_VISIBLE}
+            ORDER BY sn.year DESC, r.round DESC, r.race_date DESC, r.id DESC
+        """
+        params = {"driver": driver_id, "series": series_id, "track": track_id, "season": season, "guild": guild_id}
+        rows = await self._fetchall(query, params | await self._as_of_params(as_of))
+        return [DriverResult(_summary(r), _entry(r, "e_")) for r in rows]
+
+    async def wins_leaderboard(
+        self,
+        *,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+        guild_id: int | None = None,
+    ) -> list[tuple[Driver, int, int]]:
+        """Return (driver, wins, starts) for every driver with a win, most wins first, up to and including as_of."""
+        # Over a whole history the quickest plan reads the covering driver index in order and looks each race up
+        # (CROSS JOIN keeps SQLite to that order); a track or season picks few races, so then let SQLite choose.
+        join = "JOIN" if track_id is not None or season is not None else "CROSS JOIN"
+        query = f"""
+            SELECT e.driver_id AS id, d.name, sum(e.finish_pos = 1) AS wins, count(*) AS starts
+            FROM entries e
+            {join} races r ON r.id = e.race_id
+            {join} seasons sn ON sn.id = r.season_id
+            JOIN drivers d ON d.id = e.driver_id
+            WHERE (:series IS NULL OR sn.series_id = :series)
+              AND (:track IS NULL OR r.track_id = :track)
+              AND (:season IS NULL OR sn.year = :season)
+              AND {AS_OF_CLAUSE}
+              AND {_VISIBLE}
+            GROUP BY e.driver_id
+            HAVING wins > 0
+            ORDER BY wins DESC, starts ASC, d.name
+        """  # noqa: S608 - fixed clauses, values are parameters
+        params = {"series": series_id, "track": track_id, "season": season, "guild": guild_id}
+        rows = await self._fetchall(query, params | await self._as_of_params(as_of))
+        return [(Driver(r["id"], r["name"], ()), r["wins"], r["starts"]) for r in rows]
+
+    async def track_history(
+        self,
+        track_id: int,
+        *,
+        series_id: int | None = None,
+        guild_id: int | None = None,
+        exclude: Sequence[int] = (),
+    ) -> TrackHistory:
+        """Return a track's stored races with their winners (oldest first) and the records set there."""
+        params = {"track": track_id, "series": series_id, "guild": guild_id, "exclude": json.dumps(list(exclude))}
+        query = f"""
+            SELECT r.id, sn.year, r.round, se.short_name, r.name, e.driver_id, d.name AS driver, e.car_number,
+                   e.start_pos
+            FROM races r
+            JOIN seasons sn ON sn.id = r.season_id
+            JOIN series se ON se.id = sn.series_id
+            LEFT JOIN entries e ON e.race_id = r.id AND e.finish_pos = 1
+            LEFT JOIN drivers d ON d.id = e.driver_id
+            WHERE r.track_id = :track AND (:series IS NULL OR sn.series_id = :series) AND {_VISIBLE} AND {_NOT_EXCLUDED}
+            ORDER BY sn.year, se.short_name, r.round
+        """  # noqa: S608 - fixed clauses, values are parameters
+        wins = tuple(
+            TrackWin(
+                r["id"],
+                r["year"],
+                r["round"],
+                r["short_name"],
+                r["name"],
+                r["driver_id"],
+                r["driver"],
+                r["car_number"],
+                r["start_pos"],
+            )
+            for r in await self._fetchall(query, params)
+        )
+        return TrackHistory(wins, tuple(await self._track_records(params, wins)))
+
+    async def _track_records(self, params: dict[str, Any], wins: tuple[TrackWin, ...]) -> list[TrackRecord]:
+        """Return the records at a track that the stored results hold; a shared record names every holder."""
+        where = f"""
+            r.track_id = :track AND (:series IS NULL OR sn.series_id = :series) AND {_VISIBLE} AND {_NOT_EXCLUDED}
+        """
+        records: list[TrackRecord] = []
+        query = f"""
+            SELECT name, starts FROM (
+                SELECT d.name, count(*) AS starts, rank() OVER (ORDER BY count(*) DESC) AS place
+                FROM entries e
+                JOIN races r ON r.id = e.race_id JOIN seasons sn ON sn.id = r.season_id
+                JOIN drivers d ON d.id = e.driver_id
+                WHERE {where}
+                GROUP BY e.driver_id
+            ) WHERE place = 1 ORDER BY name
+        """  # noqa: S608 - fixed clauses, values are parameters
+        rows = await self._fetchall(query, params)
+        if rows and rows[0]["starts"] > 1:  # after one race everyone has one start: no record to tell
+            records.append(TrackRecord("Most starts", str(rows[0]["starts"]), tuple(r["name"] for r in rows)))
+        query = f"""
+            SELECT e.laps_led, d.name, sn.year, r.name AS race FROM entries e
+            JOIN races r ON r.id = e.race_id JOIN seasons sn ON sn.id = r.season_id
+            JOIN drivers d ON d.id = e.driver_id
+            WHERE {where} AND e.laps_led = (
+                SELECT max(e.laps_led) FROM entries e JOIN races r ON r.id = e.race_id
+                JOIN seasons sn ON sn.id = r.season_id WHERE {where}
+            ) AND e.laps_led > 0
+            ORDER BY sn.year, r.round
+        """  # noqa: S608 - fixed clauses, values are parameters
+        rows = await self._fetchall(query, params)
+        if rows:
+            holders = tuple(f"{r['name']} ({r['year']} {r['race']})" for r in rows)
+            records.append(TrackRecord("Most laps led in a race", str(rows[0]["laps_led"]), holders))
+        started = [w for w in wins if w.start is not None and w.driver is not None]
+        if started:
+            furthest = max(w.start or 0 for w in started)
+            holders = tuple(f"{w.driver} ({w.season} {w.race_name})" for w in started if w.start == furthest)
+            records.append(TrackRecord("Won from furthest back", f"from {ordinal(furthest)}", holders))
+        # Race-level facts that only curated races hold; each counts where it was recorded.
+        query = f"""
+            SELECT r.pole_speed_mph AS shown, pd.name AS holder, sn.year, r.name AS race
+            FROM races r JOIN seasons sn ON sn.id = r.season_id
+            LEFT JOIN entries pe ON pe.id = r.pole_entry_id LEFT JOIN drivers pd ON pd.id = pe.driver_id
+            WHERE {where} AND r.pole_speed_mph IS NOT NULL
+            ORDER BY CAST(r.pole_speed_mph AS REAL) DESC, sn.year LIMIT 1
+        """  # noqa: S608 - fixed clauses, values are parameters
+        row = await self._fetchone(query, params)
+        if row is not None:
+            holder = f"{row['holder'] or 'pole sitter not recorded'} ({row['year']} {row['race']})"
+            records.append(TrackRecord("Fastest pole", f"{row['shown']} mph", (holder,)))
+        query = f"""
+            SELECT r.margin_s AS shown, wd.name AS holder, sn.year, r.name AS race
+            FROM races r JOIN seasons sn ON sn.id = r.season_id
+            LEFT JOIN entries we ON we.race_id = r.id AND we.finish_pos = 1 LEFT JOIN drivers wd ON wd.id = we.driver_id
+            WHERE {where} AND r.margin_s IS NOT NULL
+            ORDER BY CAST(r.margin_s AS REAL), sn.year LIMIT 1
+        """  # noqa: S608 - fixed clauses, values are parameters
+        row = await self._fetchone(query, params)
+        if row is not None:
+            holder = f"{row['holder'] or 'winner not recorded'} ({row['year']} {row['race']})"
+            records.append(TrackRecord("Closest winning margin", f"{row['shown']} s", (holder,)))
+        return records
+
+    async def head_to_head(
+        self,
+        driver_a: int,
+        driver_b: int,
+        *,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        guild_id: int | None = None,
+        exclude: Sequence[int] = (),
+    ) -> HeadToHead:
+        """Return how two drivers fared in the races both started: who finished ahead, wins, average finish."""
+        query = f"""
+            SELECT count(*) AS races,
+                   coalesce(sum(a.finish_pos < b.finish_pos), 0) AS a_ahead,
+                   coalesce(sum(b.finish_pos < a.finish_pos), 0) AS b_ahead,
+                   coalesce(sum(a.finish_pos = 1), 0) AS a_wins,
+                   coalesce(sum(b.finish_pos = 1), 0) AS b_wins,
+                   avg(a.finish_pos) AS a_average,
+                   avg(b.finish_pos) AS b_average,
+                   min(sn.year) AS first_season,
+                   max(sn.year) AS last_season
+            FROM entries a
+            JOIN entries b ON b.race_id = a.race_id AND b.driver_id = :b
+            JOIN races r ON r.id = a.race_id
+            JOIN seasons sn ON sn.id = r.season_id
+            WHERE a.driver_id = :a
+              AND (:series IS NULL OR sn.series_id = :series)
+              AND (:track IS NULL OR r.track_id = :track)
+              AND {_VISIBLE} AND {_NOT_EXCLUDED}
+        """  # noqa: S608 - fixed clauses, values are parameters
+        params = {
+            "a": driver_a,
+            "b": driver_b,
+            "series": series_id,
+            "track": track_id,
+            "guild": guild_id,
+            "exclude": json.dumps(list(exclude)),
+        }
+        row = await self._fetchone(query, params)
+        assert row is not None  # an aggregate SELECT always answers one row
+        return HeadToHead(**dict(row))
+
+    async def winner_history(self, race_id: int, *, guild_id: int | None = None) -> WinnerHistory | None:
+        """Return a race's winner with their series history up to it, or None when the race has no stored winner."""
+        query = """
+            SELECT r.id, sn.year, sn.series_id, se.name AS series, se.short_name, r.round, r.race_date,
+                   r.date_precision, e.car_number, d.id AS driver_id, d.name AS driver
+            FROM races r
+            JOIN seasons sn ON sn.id = r.season_id
+            JOIN series se ON se.id = sn.series_id
+            JOIN entries e ON e.race_id = r.id AND e.finish_pos = 1
+            JOIN drivers d ON d.id = e.driver_id
+            WHERE r.id = ?
+        """
+        race = await self._fetchone(query, (race_id,))
+        if race is None:
+            return None
+        params = {
+            "series": race["series_id"],
+            "year": race["year"],
+            "round": race["round"],
+            "guild": guild_id,
+            "driver": race["driver_id"],
+            "car": race["car_number"],
+        }
+        # Within one series, season and round order races exactly.
+        query = f"""
+            SELECT e.finish_pos FROM entries e
+            JOIN races r ON r.id = e.race_id JOIN seasons sn ON sn.id = r.season_id
+            WHERE e.driver_id = :driver AND sn.series_id = :series
+              AND (sn.year < :year OR (sn.year = :year AND r.round <= :round)) AND {_VISIBLE}
+            ORDER BY sn.year DESC, r.round DESC
+        """  # noqa: S608 - fixed clauses, values are parameters
+        finishes = tuple(r["finish_pos"] for r in await self._fetchall(query, params))
+        query = f"""
+            SELECT count(*) FROM races r
+            JOIN seasons sn ON sn.id = r.season_id
+            JOIN entries e ON e.race_id = r.id AND e.finish_pos = 1
+            WHERE sn.series_id = :series AND e.car_number = :car
+              AND (sn.year < :year OR (sn.year = :year AND r.round < :round)) AND {_VISIBLE}
+        """  # noqa: S608 - fixed clauses, values are parameters
+        car_wins = await self._fetchone(query, params)
+        query = f"""
+            SELECT count(*) AS races, min(sn.year) AS first FROM races r JOIN seasons sn ON sn.id = r.season_id
+            WHERE sn.series_id = :series AND (sn.year < :year OR (sn.year = :year AND r.round < :round))
+              AND {_VISIBLE}
+        """  # noqa: S608 - fixed clauses, values are parameters
+        coverage = await self._fetchone(query, params)
+        assert car_wins is not None and coverage is not None  # aggregate SELECTs always answer one row
+        return WinnerHistory(
+            race_id=race_id,
+            driver=race["driver"],
+            car=race["car_number"],
+            series=race["series"],
+            series_short=race["short_name"],
+            season=race["year"],
+            finishes=finishes,
+            car_wins_before=int(car_wins[0]),
+            earlier_races=int(coverage["races"]),
+            first_season_stored=coverage["first"] if coverage["races"] else race["year"],
+        )
