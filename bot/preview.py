@@ -184,9 +184,11 @@ def parse(text: str, commands: Mapping[str, app_commands.Command[Any, ..., Any]]
         stray = re.match(r"^(\w+):", leading)
         if stray:
             raise BadInputError(f"/{name} has no option '{stray[1]}'. Its options: {', '.join(parameters) or 'none'}.")
-        if len(parameters) != 1:
+        # Bare text fills the one option a command must have (/driver larson), or its only option.
+        required = [d for d, p in parameters.items() if p.required] or list(parameters)
+        if len(required) != 1:
             raise BadInputError(f"Write options as name:value, e.g. /{name} {next(iter(parameters), 'option')}:…")
-        typed = {next(iter(parameters)): _unquote(leading)}
+        typed = {required[0]: _unquote(leading), **typed}
     kwargs: dict[str, object] = {}
     for display, parameter in parameters.items():
         if display in typed:

@@ -180,7 +180,12 @@ class _Writer:
     def result(self) -> str:
         """Return the opening paragraph: who won, in what, from where, by how much."""
         race, winner = self.race, self.winner
-        where = f"the {self.label} at {race.track} on {_MONTHS[race.date.month - 1]} {race.date.day}"
+        when = (
+            f"in round {race.round} of the {race.season} season"
+            if race.date_precision == "season"
+            else f"on {_MONTHS[race.date.month - 1]} {race.date.day}"
+        )
+        where = f"the {self.label} at {race.track} {when}"
         if not self.entries:
             return f"There are no results for {where} yet."
         if winner is None:

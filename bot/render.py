@@ -63,12 +63,16 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def race_date(date: dt.date) -> str:
-    """Return a race date as a Discord timestamp every reader sees as a date.
+def race_date(race: Race | RaceSummary) -> str:
+    """Return a race's date as a Discord timestamp every reader sees as a date, or its season alone.
 
     The store keeps the local date at the track without a time. Noon UTC shows as that same date
     everywhere from UTC-11 to UTC+11; midnight UTC would show American readers the day before.
+    Imported histories know only the season, and a made-up day would be a fact nobody gave us.
     """
+    date = race.date
+    if race.date_precision == "season":
+        return f"{date.year} season, round {race.round}"
     noon = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
     return discord.utils.format_dt(noon, "D")
 
@@ -333,7 +337,7 @@ def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = Fal
     """Return the finishing order, ten to a page; in spoiler-safe mode each finisher is hidden until tapped."""
     race = data.race
     entries = data.entries[:top] if top else data.entries
-    heading = f"{race.track} · {race_date(race.date)}"
+    heading = f"{race.track} · {race_date(race)}"
     if top and top < len(data.entries):
         heading += f" · top {top} of {len(data.entries)}"
     if spoiler:
@@ -365,7 +369,7 @@ def stage_line(result: StageResult) -> str:
 def stages_embed(data: RaceData, *, spoiler: bool = False) -> discord.Embed:
     """Return each stage's top ten with its points, one field per stage (hidden until tapped when spoiler-safe)."""
     race = data.race
-    embed = new_embed(f"Stages · {race_title(race)}", f"{race.track} · {race_date(race.date)}")
+    embed = new_embed(f"Stages · {race_title(race)}", f"{race.track} · {race_date(race)}")
     laps = {s.number: s for s in race.stages}
     by_stage: dict[int, list[StageResult]] = {}
     for result in data.stages:
@@ -393,10 +397,12 @@ def _entry_field(entry: Entry | None) -> str:
     return f"{car(entry)} {entry.driver}" + (f"\n{machine}" if machine else "")
 
 
-def recap_embed(data: RaceData, body: str, *, published_by: int | None = None) -> discord.Embed:
+def recap_embed(
+    data: RaceData, body: str, *, published_by: int | None = None, milestones: Sequence[str] = ()
+) -> discord.Embed:
     """Return the recap: the race, its date, the recap text and the fields fans look for first."""
     race, entries = data.race, data.entries
-    embed = new_embed(f"{race_title(race)} · {race.track}", f"{race_date(race.date)} · {race.series}\n\n{body}")
+    embed = new_embed(f"{race_title(race)} · {race.track}", f"{race_date(race)} · {race.series}\n\n{body}")
     by_finish = {e.finish: e for e in entries if e.finish is not None}
     embed.add_field(name="Winner", value=_entry_field(by_finish.get(1)))
     embed.add_field(name="Runner-up", value=_entry_field(by_finish.get(2)))
@@ -422,6 +428,8 @@ def recap_embed(data: RaceData, body: str, *, published_by: int | None = None) -
         led_text = NOT_RECORDED
     embed.add_field(name="Laps led", value=led_text or "nobody recorded leading a lap")
 
+    if milestones:
+        embed.add_field(name="Milestones", value=clip("\n".join(milestones), FIELD_VALUE_MAX), inline=False)
     if data.corrections:
         embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
 
@@ -436,7 +444,7 @@ def spoiler_recap_embed(race: Race, until: dt.datetime) -> discord.Embed:
     """Return a recap card that names the race but not its result, for spoiler-safe mode."""
     embed = new_embed(
         f"{race_title(race)} · {race.track}",
-        f"{race_date(race.date)} · {race.series}\n\n"
+        f"{race_date(race)} · {race.series}\n\n"
         f"This server keeps results hidden until <t:{int(until.timestamp())}:f>. "
         "Press **Reveal** to read the recap privately; nobody else will see it.",
     )
@@ -528,7 +536,7 @@ def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: 
     line = CareerLine.of(results)
     wins = [r for r in results if r.entry.finish == 1]
     lines = [
-        f"**{race_title(r.race)}** · {r.race.track} · {race_date(r.race.date)} · "
+        f"**{race_title(r.race)}** · {r.race.track} · {race_date(r.race)} · "
         + (f"from {ordinal(r.entry.start)}" if r.entry.start is not None else "start not recorded")
         for r in wins
     ]
@@ -572,7 +580,7 @@ def driver_embed(
     if results:
         latest = results[0]
         entry, race = latest.entry, latest.race
-        lines.append(f"Latest race: **{race_title(race)}** · {race.track} · {race_date(race.date)}")
+        lines.append(f"Latest race: **{race_title(race)}** · {race.track} · {race_date(race)}")
         embed.add_field(name="Car", value=car(entry))
         embed.add_field(name="Make", value=shown(entry.make))
         embed.add_field(name="Team", value=shown(entry.team))
@@ -605,7 +613,7 @@ def races_pages(
         if race.id in hidden and race.winner:
             winner = hide(winner)
         lines.append(
-            f"**{race_title(race)}** · {race.track} · {race_date(race.date)}\n"
+            f"**{race_title(race)}** · {race.track} · {race_date(race)}\n"
             f"{race.series_short} round {race.round} · winner {winner} · {race.results_status}"
         )
     embeds = []

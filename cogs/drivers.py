@@ -13,7 +13,9 @@ from bot.search import (
     SearchIndex,
     Track,
     driver_suggestions,
+    race_suggestions,
     resolve_driver,
+    resolve_race,
     resolve_series,
     resolve_track,
     season_suggestions,
@@ -21,7 +23,7 @@ from bot.search import (
     track_suggestions,
 )
 from bot.store import Store
-from bot.store.models import Series
+from bot.store.models import RaceSummary, Series
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -29,9 +31,12 @@ if TYPE_CHECKING:
 DRIVER_OPTION = "Name, surname or car number such as #07 (or pick one)"
 
 
-def filters_text(series: Series | None, track: Track | None, season: int | None) -> str:
+def filters_text(
+    series: Series | None, track: Track | None, season: int | None, as_of: RaceSummary | None = None
+) -> str:
     """Return ' (NASCAR Craftsman Truck Series, Homestead-Miami Speedway, 2025)', or '' without filters."""
-    parts = [p for p in (series.name if series else None, track.name if track else None, season) if p]
+    upto = f"up to the {as_of.season} {as_of.name}" if as_of else None
+    parts = [p for p in (series.name if series else None, track.name if track else None, season, upto) if p]
     return f" ({', '.join(str(p) for p in parts)})" if parts else ""
 
 
@@ -41,6 +46,10 @@ class Drivers(commands.Cog):
     def __init__(self, store: Store, catalog: Catalog) -> None:
         self.store = store
         self.catalog = catalog
+
+    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Suggest races by name, track, season or 'latest'."""
+        return render.choices(race_suggestions(await self.catalog.index(interaction.guild_id), current))
 
     async def driver_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -79,9 +88,11 @@ class Drivers(commands.Cog):
         series="truck, nxs, cup or a full series name",
         track="A track (or pick one)",
         season="A season, such as 2025",
+        as_of="Count only up to and including this race",
     )
     @app_commands.autocomplete(driver=driver_autocomplete, series=series_autocomplete, track=track_autocomplete)
     @app_commands.autocomplete(season=season_autocomplete)
+    @app_commands.autocomplete(as_of=race_autocomplete)
     async def wins(
         self,
         interaction: discord.Interaction,
@@ -89,25 +100,32 @@ class Drivers(commands.Cog):
         series: str | None = None,
         track: str | None = None,
         season: app_commands.Range[int, 1900, 2200] | None = None,
+        as_of: str | None = None,
     ) -> None:
         """Count a driver's wins, starts and top finishes, or see the wins leaderboard."""
         index = await self._index(interaction)
         chosen_series = resolve_series(index, series) if series else None
         chosen_track = resolve_track(index, track) if track else None
-        filters = filters_text(chosen_series, chosen_track, season)
+        reference = resolve_race(index, as_of) if as_of else None
+        filters = filters_text(chosen_series, chosen_track, season, reference)
         series_id = chosen_series.id if chosen_series else None
         track_id = chosen_track.id if chosen_track else None
         if driver:
             person = resolve_driver(index, driver)
-            results = await self.store.driver_results(
-                person.id, series_id=series_id, track_id=track_id, season=season, guild_id=interaction.guild_id
+            results = await self.store.career_results(
+                person.id,
+                series_id=series_id,
+                track_id=track_id,
+                season=season,
+                as_of=reference,
+                guild_id=interaction.guild_id,
             )
             if not results:
                 raise NotFoundError(f"{person.name} has no starts in the stored races{filters}.")
             pages = render.driver_wins_pages(person, results, filters)
         else:
-            rows = await self.store.win_counts(
-                series_id=series_id, track_id=track_id, season=season, guild_id=interaction.guild_id
+            rows = await self.store.wins_leaderboard(
+                series_id=series_id, track_id=track_id, season=season, as_of=reference, guild_id=interaction.guild_id
             )
             if not rows:
                 raise NotFoundError(f"No wins are stored{filters}.")
@@ -115,13 +133,16 @@ class Drivers(commands.Cog):
         await render.send_reply(interaction, render.paged(pages, owner_id=interaction.user.id, command="wins"))
 
     @app_commands.command(name="driver")
-    @app_commands.describe(name=DRIVER_OPTION)
-    @app_commands.autocomplete(name=driver_autocomplete)
-    async def driver(self, interaction: discord.Interaction, name: str) -> None:
+    @app_commands.describe(name=DRIVER_OPTION, as_of="Show the profile as it stood after this race")
+    @app_commands.autocomplete(name=driver_autocomplete, as_of=race_autocomplete)
+    async def driver(self, interaction: discord.Interaction, name: str, as_of: str | None = None) -> None:
         """See a driver's profile: latest entry, result, quotes and stored career."""
         index = await self._index(interaction)
         person = resolve_driver(index, name)
-        results = await self.store.driver_results(person.id, guild_id=interaction.guild_id)
+        reference = resolve_race(index, as_of) if as_of else None
+        results = await self.store.career_results(person.id, as_of=reference, guild_id=interaction.guild_id)
+        if not results and reference is not None:
+            raise NotFoundError(f"{person.name} has no starts up to the {reference.label}.")
         quotes = await self.store.quotes(driver_id=person.id, guild_id=interaction.guild_id)
         embed = render.driver_embed(person, results, len(quotes), quote_hint=f"/quote driver:{person.name}")
         await render.send_reply(interaction, render.Reply(embed))

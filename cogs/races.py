@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFoundError
+from bot.milestones import milestones
 from bot.recap_writer import RecapFacts, write_recap
 from bot.search import (
     Catalog,
@@ -47,11 +48,12 @@ def stages_reply(data: RaceData, *, spoiler: bool = False) -> render.Reply:
 async def full_recap_embed(store: Store, data: RaceData, guild_id: int | None) -> discord.Embed:
     """Return the recap: this server's published one if any, else one written from the stored facts."""
     published = await store.published_recap(data.race.id, guild_id) if guild_id is not None else None
+    lines = milestones(await store.winner_history(data.race.id, guild_id=guild_id))
     if published is not None:
         body = f"**{published.headline}**\n\n{published.body}"
-        return render.recap_embed(data, body, published_by=published.author_id)
+        return render.recap_embed(data, body, published_by=published.author_id, milestones=lines)
     facts = RecapFacts(race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes)
-    return render.recap_embed(data, write_recap(facts))
+    return render.recap_embed(data, write_recap(facts), milestones=lines)
 
 
 async def race_quotes_reply(

@@ -627,7 +627,7 @@ async def test_a_servers_uploaded_race_is_seen_only_there(store: Store):
         user_id=42,
         series=("ARCA Menards Series", "arca"),
         season=2025,
-        round_=3,
+        round_=5,  # "latest" is the newest season, then the highest round: after Homestead's round 4
         name="Club 150",
         track="Club Oval",
         date=dt.date(2025, 4, 5),

@@ -9,7 +9,7 @@ import pytest
 from bot import render
 from bot.search import Catalog, RaceData
 from bot.store import Store
-from bot.store.models import Quote
+from bot.store.models import Quote, RaceSummary
 
 
 @pytest.fixture
@@ -63,9 +63,30 @@ def test_choices_are_cut_to_discords_limits():
     assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
 
 
+def summary(date: dt.date, precision: str = "day") -> RaceSummary:
+    return RaceSummary(
+        id=1,
+        series="NASCAR Craftsman Truck Series",
+        series_short="truck",
+        season=date.year,
+        round=4,
+        name="Baptist Health 200",
+        track="Homestead-Miami Speedway",
+        date=date,
+        results_status="official",
+        winner=None,
+        winner_car=None,
+        date_precision=precision,
+    )
+
+
 def test_race_date_is_noon_utc_so_no_reader_sees_another_day():
     noon = int(dt.datetime(2025, 3, 21, 12, tzinfo=dt.UTC).timestamp())
-    assert render.race_date(dt.date(2025, 3, 21)) == f"<t:{noon}:D>"
+    assert render.race_date(summary(dt.date(2025, 3, 21))) == f"<t:{noon}:D>"
+
+
+def test_a_race_known_only_by_season_shows_no_day():
+    assert render.race_date(summary(dt.date(2023, 1, 1), "season")) == "2023 season, round 4"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ version, so the same chart is drawn once until a moderator's change bumps the ra
 
 import asyncio
 import concurrent.futures
-import datetime as dt
 import logging
 import multiprocessing
 import re
@@ -72,8 +71,10 @@ def _title(race: Race) -> str:
     return f"{race.season} {race.name}"
 
 
-def _date(date: dt.date) -> str:
-    return f"{date:%B} {date.day}, {date.year}"
+def _date(race: Race) -> str:
+    if race.date_precision == "season":
+        return f"{race.season} season, round {race.round}"
+    return f"{race.date:%B} {race.date.day}, {race.date.year}"
 
 
 def _slug(text: str) -> str:
@@ -201,7 +202,7 @@ class ChartService:
 
     def _race_spec(self, kind: ChartKind, data: RaceData, sources: Sequence[SourceLink]) -> tuple[render.Spec, str]:
         race = data.race
-        where = f"{race.track} · {_date(race.date)}"
+        where = f"{race.track} · {_date(race)}"
         note = _status_note(race)
         match kind:
             case ChartKind.LAPS_LED:

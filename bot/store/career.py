@@ -196,8 +196,8 @@ class CareerReads(StoreBase):
     ) -> list[DriverResult]:
         """Return a driver's entries with their races, newest first, up to and including as_of.
 
-        The same rows RaceReads.driver_results gives, but ordered and cut by season and round, which imported
-        races (whose date is only their year) need. Within a season, other series' races are ordered by round.
+        Ordered and cut by season and round, not by date, because imported races know only their year.
+        Within a season, other series' races are ordered by round.
         """
         query = f"""
             SELECT {_SUMMARY_COLUMNS},

@@ -28,6 +28,7 @@ class RaceSummary:
     results_status: str
     winner: str | None
     winner_car: str | None
+    date_precision: str = "day"  # 'season': the source gives only the year; date is 1 January then
 
     @property
     def label(self) -> str:
@@ -85,6 +86,7 @@ class Race:
     curated: bool
     data_version: int
     source_count: int
+    date_precision: str = "day"  # 'season': the source gives only the year; date is 1 January then
 
     @property
     def label(self) -> str:

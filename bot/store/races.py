@@ -8,7 +8,6 @@ import aiosqlite
 from bot.store.database import StoreBase
 from bot.store.models import (
     Driver,
-    DriverResult,
     Entry,
     KeyMoment,
     Quote,
@@ -27,7 +26,7 @@ PACKED_ENTRY, PACKED_FIELD = "\x1e", "\x1f"
 # Columns of RaceSummary, shared by every query that lists races.
 _SUMMARY_COLUMNS = """
     r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
-    t.name AS track, r.race_date, r.results_status,
+    t.name AS track, r.race_date, r.date_precision, r.results_status,
     (SELECT d.name FROM entries e JOIN drivers d ON d.id = e.driver_id
       WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner,
     (SELECT e.car_number FROM entries e WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner_car
@@ -63,6 +62,7 @@ def _summary(row: aiosqlite.Row) -> RaceSummary:
         results_status=row["results_status"],
         winner=row["winner"],
         winner_car=row["winner_car"],
+        date_precision=row["date_precision"],
     )
 
 
@@ -123,7 +123,7 @@ class RaceReads(StoreBase):
             WHERE (:series IS NULL OR se.id = :series)
               AND (:season IS NULL OR sn.year = :season)
               AND (:track IS NULL OR t.id = :track)
-            ORDER BY r.race_date DESC, r.id DESC
+            ORDER BY substr(r.race_date, 1, 4) DESC, r.round DESC, r.race_date DESC, r.id DESC
         """
         rows = await self._fetchall(query, {"series": series_id, "season": season, "track": track_id})
         return [_summary(r) for r in rows]
@@ -187,6 +187,7 @@ class RaceReads(StoreBase):
             curated=bool(row["curated"]),
             data_version=row["data_version"],
             source_count=row["source_count"],
+            date_precision=row["date_precision"],
         )
 
     async def entries(self, race_id: int) -> list[Entry]:
@@ -273,7 +274,7 @@ class RaceReads(StoreBase):
               AND (:words IS NULL OR instr(lower(q.text), lower(:words)) > 0
                    OR instr(lower(coalesce(q.context, '')), lower(:words)) > 0)
               AND (q.guild_id IS NULL OR q.guild_id = :guild)
-            ORDER BY r.race_date DESC, q.id
+            ORDER BY substr(r.race_date, 1, 4) DESC, r.round DESC, r.race_date DESC, q.id
         """
         params = {"race": race_id, "driver": driver_id, "words": words or None, "guild": guild_id}
         return [_quote(r) for r in await self._fetchall(query, params)]
@@ -287,82 +288,6 @@ class RaceReads(StoreBase):
         """
         rows = await self._fetchall(query)
         return [Driver(r["id"], r["name"], tuple(r["aliases"].split("\x1f")) if r["aliases"] else ()) for r in rows]
-
-    async def driver_results(
-        self,
-        driver_id: int,
-        *,
-        series_id: int | None = None,
-        track_id: int | None = None,
-        season: int | None = None,
-        as_of: RaceSummary | None = None,
-        guild_id: int | None = None,
-    ) -> list[DriverResult]:
-        """Return a driver's entries with their races, newest first, within the filters.
-
-        Only races a server can see count: shared ones, plus its own uploads when guild_id is given.
-        """
-        query = f"""
-            SELECT {_SUMMARY_COLUMNS},
-                   e.id AS e_id, e.race_id AS e_race_id, e.driver_id AS e_driver_id, d.name AS e_driver,
-                   e.car_number AS e_car_number, tm.name AS e_team, e.make AS e_make, e.sponsor AS e_sponsor,
-                   e.start_pos AS e_start_pos, e.finish_pos AS e_finish_pos, e.laps_completed AS e_laps_completed,
-                   e.status AS e_status, e.laps_led AS e_laps_led, e.points AS e_points,
-                   e.stage_points AS e_stage_points, e.points_eligible AS e_points_eligible, e.notes AS e_notes
-            {_SUMMARY_FROM}
-            JOIN entries e ON e.race_id = r.id
-            JOIN drivers d ON d.id = e.driver_id
-            LEFT JOIN teams tm ON tm.id = e.team_id
-            WHERE e.driver_id = :driver
-              AND (:series IS NULL OR se.id = :series)
-              AND (:track IS NULL OR t.id = :track)
-              AND (:season IS NULL OR sn.year = :season)
-              AND (:as_of_date IS NULL OR r.race_date < :as_of_date
-                   OR (r.race_date = :as_of_date AND r.id <= :as_of_id))
-              AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)
-            ORDER BY r.race_date DESC, r.id DESC
-        """
-        params = {
-            "guild": guild_id,
-            "driver": driver_id,
-            "series": series_id,
-            "track": track_id,
-            "season": season,
-            "as_of_date": as_of.date.isoformat() if as_of else None,
-            "as_of_id": as_of.id if as_of else None,
-        }
-        rows = await self._fetchall(query, params)
-        return [DriverResult(_summary(r), _entry(r, "e_")) for r in rows]
-
-    async def win_counts(
-        self,
-        *,
-        series_id: int | None = None,
-        track_id: int | None = None,
-        season: int | None = None,
-        guild_id: int | None = None,
-    ) -> list[tuple[Driver, int, int]]:
-        """Return (driver, wins, starts) for every driver with a win, most wins first.
-
-        Only races a server can see count: shared ones, plus its own uploads when guild_id is given.
-        """
-        query = """
-            SELECT d.id, d.name, sum(e.finish_pos = 1) AS wins, count(*) AS starts
-            FROM entries e
-            JOIN drivers d ON d.id = e.driver_id
-            JOIN races r ON r.id = e.race_id
-            JOIN seasons sn ON sn.id = r.season_id
-            WHERE (:series IS NULL OR sn.series_id = :series)
-              AND (:track IS NULL OR r.track_id = :track)
-              AND (:season IS NULL OR sn.year = :season)
-              AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)
-            GROUP BY d.id
-            HAVING wins > 0
-            ORDER BY wins DESC, starts ASC, d.name
-        """
-        params = {"series": series_id, "track": track_id, "season": season, "guild": guild_id}
-        rows = await self._fetchall(query, params)
-        return [(Driver(r["id"], r["name"], ()), r["wins"], r["starts"]) for r in rows]
 
     async def packed_cars(self) -> dict[int, str]:
         """Return race id -> its entries' 'entry id, car, driver id, finish', for finding a driver by car.

@@ -1,0 +1,65 @@
+"""/wins, /driver and /recap over an imported history: career figures as of a race, milestones, season dates."""
+
+import io
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.importers.nascar_data import parse_history
+from bot.search import Catalog
+from bot.spoilers import SpoilerPolicy
+from bot.store import Store
+from cogs.drivers import Drivers
+from cogs.races import Races
+from tests.fan_fakes import embed_of, make_interaction
+from tests.history_data import history_csv
+
+
+@pytest.fixture
+async def history_store(store: Store) -> AsyncIterator[Store]:
+    history = parse_history(io.StringIO(history_csv().text), series="truck", source="truck.csv")
+    await store.import_history(history, series=("NASCAR Craftsman Truck Series", "truck"))
+    yield store
+
+
+def everything(embed) -> str:
+    parts = [embed.title or "", embed.description or ""]
+    parts += [f"{f.name}: {f.value}" for f in embed.fields]
+    return "\n".join(parts)
+
+
+async def test_wins_as_of_homestead_counts_the_career_up_to_that_race(history_store: Store):
+    cog = Drivers(history_store, Catalog(history_store))
+    asked = make_interaction()
+    await cog.wins.callback(cog, asked, driver="larson", as_of="Homestead 2025")
+    text = everything(embed_of(asked))
+    assert "up to the 2025 Baptist Health 200" in text
+    assert "Wins: 4" in text and "Starts: 16" in text
+    everything_stored = make_interaction()
+    await cog.wins.callback(cog, everything_stored, driver="larson")
+    assert "Starts: 16\n" not in everything(embed_of(everything_stored))  # later 2025 rounds count too
+
+
+async def test_recap_adds_milestones_from_history(history_store: Store):
+    cog = Races(history_store, Catalog(history_store), SpoilerPolicy(history_store), rng=random.Random(1))
+    asked = make_interaction()
+    await cog.recap.callback(cog, asked, race="Homestead 2025")
+    fields = {f.name: f.value for f in embed_of(asked).fields}
+    assert "Kyle Larson's 4th Craftsman Truck Series win, in 16 starts" in fields["Milestones"]
+
+
+async def test_imported_races_show_their_season_and_round_never_an_invented_day(history_store: Store):
+    cog = Races(history_store, Catalog(history_store), SpoilerPolicy(history_store), rng=random.Random(1))
+    asked = make_interaction()
+    await cog.races.callback(cog, asked, season=2023)
+    text = everything(embed_of(asked))
+    assert "2023 season, round" in text
+    assert "<t:1672574400" not in text and "January 1" not in text  # noon UTC on 1 January 2023
+
+
+async def test_recap_without_history_has_no_milestones(store: Store):
+    cog = Races(store, Catalog(store), SpoilerPolicy(store), rng=random.Random(1))
+    asked = make_interaction()
+    await cog.recap.callback(cog, asked)
+    assert "Milestones" not in {f.name for f in embed_of(asked).fields}
