@@ -12,7 +12,8 @@ from bot import render
 from bot.charts.data import ChartKind
 from bot.charts.service import Chart, ChartService
 from bot.errors import BadInputError, NotFoundError
-from bot.search import Catalog, race_suggestions, resolve_race
+from bot.options import SearchOptions
+from bot.search import Catalog, resolve_race
 from bot.spoilers import SpoilerPolicy, hide
 from bot.tree import NO_MENTIONS
 
@@ -112,7 +113,7 @@ class ChartButton(discord.ui.Button[discord.ui.View]):
         await charts_of(interaction.client).send(interaction, self.race_id)
 
 
-class Charts(commands.Cog):
+class Charts(SearchOptions):
     """Race charts drawn as pictures."""
 
     def __init__(self, service: ChartService, catalog: Catalog, spoilers: SpoilerPolicy) -> None:
@@ -132,13 +133,9 @@ class Charts(commands.Cog):
         spoiler = await self.spoilers.until(interaction.guild_id, race.date) is not None
         await send_chart(interaction, self.service, race.id, kind, spoiler=spoiler)
 
-    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Suggest races by name, track, season or 'latest'."""
-        return render.choices(race_suggestions(await self.catalog.index(interaction.guild_id), current))
-
     @app_commands.command(name="chart")
     @app_commands.describe(race=RACE_OPTION, kind="Which chart; the one that tells the race best if empty")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     @app_commands.choices(kind=KIND_CHOICES)
     async def chart(self, interaction: discord.Interaction, race: str | None = None, kind: str | None = None) -> None:
         """Draw a race as a picture: laps led, start to finish, points, or points after each race."""

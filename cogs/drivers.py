@@ -4,23 +4,18 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFoundError
+from bot.options import SearchOptions
 from bot.search import (
     Catalog,
     SearchIndex,
     Track,
-    driver_suggestions,
-    race_suggestions,
     resolve_driver,
     resolve_race,
     resolve_series,
     resolve_track,
-    season_suggestions,
-    series_suggestions,
-    track_suggestions,
 )
 from bot.store import Store
 from bot.store.models import RaceSummary, Series
@@ -40,41 +35,12 @@ def filters_text(
     return f" ({', '.join(str(p) for p in parts)})" if parts else ""
 
 
-class Drivers(commands.Cog):
+class Drivers(SearchOptions):
     """Win counts and driver profiles, counted from stored results."""
 
     def __init__(self, store: Store, catalog: Catalog) -> None:
         self.store = store
         self.catalog = catalog
-
-    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Suggest races by name, track, season or 'latest'."""
-        return render.choices(race_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def driver_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest drivers by name, surname, alias or car number in the latest race."""
-        return render.choices(driver_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def series_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest stored series."""
-        return render.choices(series_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def track_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest stored tracks."""
-        return render.choices(track_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def season_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[int]]:
-        """Suggest stored seasons."""
-        seasons = season_suggestions(await self.catalog.index(interaction.guild_id), current)
-        return [app_commands.Choice(name=str(season), value=season) for season in seasons]
 
     async def _index(self, interaction: discord.Interaction) -> SearchIndex:
         index = await self.catalog.index(interaction.guild_id)
@@ -90,9 +56,13 @@ class Drivers(commands.Cog):
         season="A season, such as 2025",
         as_of="Count only up to and including this race",
     )
-    @app_commands.autocomplete(driver=driver_autocomplete, series=series_autocomplete, track=track_autocomplete)
-    @app_commands.autocomplete(season=season_autocomplete)
-    @app_commands.autocomplete(as_of=race_autocomplete)
+    @app_commands.autocomplete(
+        driver=SearchOptions.driver_autocomplete,
+        series=SearchOptions.series_autocomplete,
+        track=SearchOptions.track_autocomplete,
+    )
+    @app_commands.autocomplete(season=SearchOptions.season_autocomplete)
+    @app_commands.autocomplete(as_of=SearchOptions.race_autocomplete)
     async def wins(
         self,
         interaction: discord.Interaction,
@@ -134,7 +104,7 @@ class Drivers(commands.Cog):
 
     @app_commands.command(name="driver")
     @app_commands.describe(name=DRIVER_OPTION, as_of="Show the profile as it stood after this race")
-    @app_commands.autocomplete(name=driver_autocomplete, as_of=race_autocomplete)
+    @app_commands.autocomplete(name=SearchOptions.driver_autocomplete, as_of=SearchOptions.race_autocomplete)
     async def driver(self, interaction: discord.Interaction, name: str, as_of: str | None = None) -> None:
         """See a driver's profile: latest entry, result, quotes and stored career."""
         index = await self._index(interaction)

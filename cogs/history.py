@@ -5,19 +5,16 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import render
 from bot.errors import BadInputError, NotFoundError
+from bot.options import SearchOptions
 from bot.search import (
     Catalog,
     SearchIndex,
-    driver_suggestions,
     resolve_driver,
     resolve_series,
     resolve_track,
-    series_suggestions,
-    track_suggestions,
 )
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
@@ -96,31 +93,13 @@ def compare_embed(a: str, b: str, h2h: HeadToHead, filters: str, note: str = "")
     return render.fit(embed)
 
 
-class History(commands.Cog):
+class History(SearchOptions):
     """Questions answered from every stored race: a track's winners and records, and two drivers head to head."""
 
     def __init__(self, store: Store, catalog: Catalog, spoilers: SpoilerPolicy) -> None:
         self.store = store
         self.catalog = catalog
         self.spoilers = spoilers
-
-    async def driver_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest drivers by name, surname, alias or car number in the latest race."""
-        return render.choices(driver_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def series_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest stored series."""
-        return render.choices(series_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def track_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest stored tracks."""
-        return render.choices(track_suggestions(await self.catalog.index(interaction.guild_id), current))
 
     async def _index(self, interaction: discord.Interaction) -> SearchIndex:
         index = await self.catalog.index(interaction.guild_id)
@@ -137,7 +116,7 @@ class History(commands.Cog):
 
     @app_commands.command(name="track")
     @app_commands.describe(name="A track (or pick one)", series=SERIES_OPTION)
-    @app_commands.autocomplete(name=track_autocomplete, series=series_autocomplete)
+    @app_commands.autocomplete(name=SearchOptions.track_autocomplete, series=SearchOptions.series_autocomplete)
     async def track(self, interaction: discord.Interaction, name: str, series: str | None = None) -> None:
         """See a track's winners by year, who has won there most, and the records set there."""
         index = await self._index(interaction)
@@ -158,8 +137,8 @@ class History(commands.Cog):
 
     @app_commands.command(name="compare")
     @app_commands.describe(driver_a=DRIVER_OPTION, driver_b=DRIVER_OPTION, series=SERIES_OPTION, track="A track")
-    @app_commands.autocomplete(driver_a=driver_autocomplete, driver_b=driver_autocomplete)
-    @app_commands.autocomplete(series=series_autocomplete, track=track_autocomplete)
+    @app_commands.autocomplete(driver_a=SearchOptions.driver_autocomplete, driver_b=SearchOptions.driver_autocomplete)
+    @app_commands.autocomplete(series=SearchOptions.series_autocomplete, track=SearchOptions.track_autocomplete)
     async def compare(
         self,
         interaction: discord.Interaction,

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot import render, search
 from bot.errors import BadInputError, NotAllowedError, NotFoundError
 from bot.names import name_key
+from bot.options import SearchOptions
 from bot.posts import recap_post_embed, timestamp
 from bot.racefiles import parse_results
 from bot.spoilers import spoiler_active
@@ -136,7 +137,7 @@ class RecapPreview(View):
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class Manage(commands.GroupCog, group_name="manage", group_description="Moderator tools for Pit Board"):
+class Manage(SearchOptions, commands.GroupCog, group_name="manage", group_description="Moderator tools for Pit Board"):
     """Moderator commands; each one checks the member's rights when it runs."""
 
     settings = app_commands.Group(name="settings", description="This server's Pit Board settings")
@@ -171,11 +172,6 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         if race is None:
             raise NotFoundError("That race is no longer stored; pick another from the list.")
         return race
-
-    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Offer the races this server can see."""
-        index = await self.catalog.index(_guild(interaction).id)
-        return render.choices(search.race_suggestions(index, current))
 
     async def _preview_embed(self, guild: discord.Guild, race: Race, version: RecapVersion) -> discord.Embed:
         settings = await self.store.guild_settings(guild.id)
@@ -336,7 +332,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
 
     @recap.command(name="write")
     @app_commands.describe(race="The race to write about (default: the latest)")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def recap_write(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """Write a new version of a race's recap, then preview it privately."""
         chosen = await self._race(interaction, race)
@@ -350,7 +346,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         thread="Open a discussion thread on the post",
         ping="Ping the configured ping role",
     )
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def recap_publish(
         self,
         interaction: discord.Interaction,
@@ -370,7 +366,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
 
     @recap.command(name="history")
     @app_commands.describe(race="The race (default: the latest)")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def recap_history(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """List the saved versions of a race's recap."""
         guild = _guild(interaction)
@@ -398,7 +394,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
 
     @recap.command(name="revert")
     @app_commands.describe(race="The race", version="The version to make the latest again")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def recap_revert(
         self, interaction: discord.Interaction, race: str, version: app_commands.Range[int, 1, 100_000]
     ) -> None:
@@ -427,7 +423,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
 
     @quote.command(name="add")
     @app_commands.describe(race="The race the quote is about (default: the latest)")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def quote_add(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """Add a sourced quote that this server's fans will find with /quote."""
         chosen = await self._race(interaction, race)
@@ -554,7 +550,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
 
     @results.command(name="official")
     @app_commands.describe(race="A race this server uploaded")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def results_official(self, interaction: discord.Interaction, race: str) -> None:
         """Mark uploaded results official."""
         chosen = await self._race(interaction, race)
@@ -577,7 +573,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         status="The new status, e.g. disqualified",
         points="The new points",
     )
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def results_correct(
         self,
         interaction: discord.Interaction,

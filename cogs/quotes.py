@@ -5,16 +5,13 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFoundError
+from bot.options import SearchOptions
 from bot.search import (
     Catalog,
-    driver_suggestions,
     echo,
-    race_in_context,
-    race_suggestions,
     resolve_driver,
     resolve_race,
 )
@@ -24,7 +21,7 @@ if TYPE_CHECKING:
     from bot.client import PitBoard
 
 
-class Quotes(commands.Cog):
+class Quotes(SearchOptions):
     """Sourced quotes from the stored races."""
 
     def __init__(self, store: Store, catalog: Catalog, *, rng: random.Random | None = None) -> None:
@@ -32,26 +29,13 @@ class Quotes(commands.Cog):
         self.catalog = catalog
         self.rng = rng or random.Random()  # noqa: S311 - shuffles quotes, guards nothing
 
-    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Suggest races by name, track, season or 'latest'."""
-        return render.choices(race_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def driver_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest drivers; car numbers are those of the race chosen so far, else of the latest race."""
-        index = await self.catalog.index(interaction.guild_id)
-        typed_race = interaction.namespace.race
-        race_id = race_in_context(index, typed_race if isinstance(typed_race, str) else None)
-        return render.choices(driver_suggestions(index, current, race_id=race_id))
-
     @app_commands.command(name="quote")
     @app_commands.describe(
         driver="Who said it: name, surname or car number (or pick one)",
         race="Race name, track or season (or pick one); the latest race if empty",
         words="Words the quote or its context contains",
     )
-    @app_commands.autocomplete(driver=driver_autocomplete, race=race_autocomplete)
+    @app_commands.autocomplete(driver=SearchOptions.driver_autocomplete, race=SearchOptions.race_autocomplete)
     async def quote(
         self,
         interaction: discord.Interaction,

@@ -5,20 +5,17 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFoundError
 from bot.milestones import milestones
+from bot.options import SearchOptions
 from bot.recap_writer import RecapFacts, write_recap
 from bot.search import (
     Catalog,
     RaceData,
-    race_suggestions,
     resolve_race,
     resolve_series,
-    season_suggestions,
-    series_suggestions,
 )
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
@@ -115,7 +112,7 @@ class SpoilerRecapView(RecapView):
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-class Races(commands.Cog):
+class Races(SearchOptions):
     """Recaps, results, stages and the list of stored races."""
 
     def __init__(
@@ -126,30 +123,13 @@ class Races(commands.Cog):
         self.spoilers = spoilers
         self.rng = rng or random.Random()  # noqa: S311 - shuffles quotes, guards nothing
 
-    async def race_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Suggest races by name, track, season or 'latest'."""
-        return render.choices(race_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def series_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Suggest stored series."""
-        return render.choices(series_suggestions(await self.catalog.index(interaction.guild_id), current))
-
-    async def season_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[int]]:
-        """Suggest stored seasons."""
-        seasons = season_suggestions(await self.catalog.index(interaction.guild_id), current)
-        return [app_commands.Choice(name=str(season), value=season) for season in seasons]
-
     async def _race(self, interaction: discord.Interaction, race: str | None) -> RaceData:
         index = await self.catalog.index(interaction.guild_id)
         return await self.catalog.race_data(resolve_race(index, race).id)
 
     @app_commands.command(name="recap")
     @app_commands.describe(race=RACE_OPTION)
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def recap(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """Read the recap of a race: who won, how, and the moments that decided it."""
         data = await self._race(interaction, race)
@@ -164,7 +144,7 @@ class Races(commands.Cog):
 
     @app_commands.command(name="results")
     @app_commands.describe(race=RACE_OPTION, top="Show only the first this many finishers")
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def results(
         self,
         interaction: discord.Interaction,
@@ -181,7 +161,7 @@ class Races(commands.Cog):
 
     @app_commands.command(name="stages")
     @app_commands.describe(race=RACE_OPTION)
-    @app_commands.autocomplete(race=race_autocomplete)
+    @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
     async def stages(self, interaction: discord.Interaction, race: str | None = None) -> None:
         """See each stage's top ten and the points they scored."""
         data = await self._race(interaction, race)
@@ -190,8 +170,8 @@ class Races(commands.Cog):
 
     @app_commands.command(name="races")
     @app_commands.describe(series="truck, nxs, cup or a full series name", season="A season, such as 2025")
-    @app_commands.autocomplete(series=series_autocomplete)
-    @app_commands.autocomplete(season=season_autocomplete)
+    @app_commands.autocomplete(series=SearchOptions.series_autocomplete)
+    @app_commands.autocomplete(season=SearchOptions.season_autocomplete)
     async def races(
         self,
         interaction: discord.Interaction,
