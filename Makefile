@@ -23,5 +23,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q
 
+# Not part of `make test`: a few minutes, and it rewrites the generated part of bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

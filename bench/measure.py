@@ -188,11 +188,11 @@ async def run_alternating(fake: TimedDiscord, first: Row, second: Row, n: int) -
 # --- the bot as its own process -------------------------------------------------------------------------------
 
 
-def vm_hwm(pid: int) -> int | None:
-    """Return a process's peak resident memory in bytes (Linux VmHWM), or None if it cannot be read."""
+def vm_hwm(pid: int, field: str = "VmHWM") -> int | None:
+    """Return a process's peak resident memory in bytes (Linux VmHWM; VmRSS: now), or None if it cannot be read."""
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     return None
 

@@ -179,9 +179,12 @@ def _phase(phase: "Phase") -> list[str]:
             f"{run.series} {run.rows:,} rows in {run.seconds:.2f} s ({run.rows / run.seconds:,.0f}/s)"
             for run in phase.imports
         )
+        startup = phase.imports[0].startup
+        inside = total_seconds - startup * len(phase.imports)
         lines += [
-            f"Import (`python -m bot import nascar-data`, whole process): {parts}; "
-            f"**{total_rows / total_seconds:,.0f} rows/s** overall.",
+            f"Import (`python -m bot import nascar-data`, whole process, one per file): {parts}; "
+            f"**{total_rows / total_seconds:,.0f} rows/s** overall. Each process spends about {startup:.2f} s "
+            f"starting (`python -m bot --help` takes that long): {total_rows / inside:,.0f} rows/s without it.",
             "",
         ]
     cold = phase.cold
@@ -192,7 +195,10 @@ def _phase(phase: "Phase") -> list[str]:
         f"**first interaction answered {cold.first_answer:.2f} s**, 'Ready as' logged {cold.ready_logged:.2f} s. "
         f"First fan command after start (builds the search index): {cold.first_fan_command * 1000:,.0f} ms.",
         "",
-        f"Peak resident memory of the bot process (VmHWM): **{_mb(phase.peak_rss)}**{worker}.",
+        f"Resident memory of the bot process: {_mb(phase.ready_rss)} once started (index built), "
+        f"**{_mb(phase.peak_rss)} at its peak** (VmHWM, read after every row below ran: "
+        f"{sum(r.levels[level].n + r.floors[level].n for r in phase.rows for level in r.levels):,} interactions "
+        f"within the 10 minutes a reply's buttons stay live){worker}.",
         "",
         *_table(phase),
         "",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import history, report
-from bench.measure import BotProcess, Sample, TimedDiscord, bot_environment, run_alternating, run_row
+from bench.measure import BotProcess, Sample, TimedDiscord, bot_environment, run_alternating, run_row, vm_hwm
 from bench.workload import FLOOR, FLOOR_AUTOCOMPLETE, DataShape, Row, build_rows, shape_of
 from bot.config import PROJECT_ROOT
 
@@ -66,8 +66,9 @@ class ImportRun:
 
     series: str
     rows: int
-    seconds: float
+    seconds: float  # the whole process
     output: str
+    startup: float = 0.0  # what `python -m bot --help` takes: the interpreter and the command line, no import
 
 
 @dataclass(slots=True)
@@ -81,6 +82,7 @@ class Phase:
     first_start: float  # spawn to 'Ready as' on the very first start (seeding and command sync included)
     peak_rss: int | None
     worker_rss: int | None
+    ready_rss: int | None  # resident memory once started and warmed up, before the measured load
     database_bytes: int
     imports: list[ImportRun] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -134,10 +136,24 @@ def database_bytes(database: Path) -> int:
     return sum(p.stat().st_size for p in database.parent.glob(database.name + "*") if p.is_file())
 
 
+async def process_seconds(*args: str) -> float:
+    """Return how long `python -m bot ARGS` takes from spawn to exit (median of three)."""
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, cwd=PROJECT_ROOT, stdout=asyncio.subprocess.DEVNULL
+        )
+        await process.wait()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 async def import_history(database: Path, folder: Path, results: int) -> list[ImportRun]:
     """Generate the synthetic history and import each series file through the bot's own command line."""
     runs = []
     files = history.generate(folder, results=results)
+    startup = await process_seconds("--help")
     for series, (path, rows) in files.items():
         env = bot_environment(database)
         began = time.perf_counter()
@@ -161,7 +177,7 @@ async def import_history(database: Path, folder: Path, results: int) -> list[Imp
         text = output.decode(errors="replace")
         if process.returncode != 0:
             raise RuntimeError(f"importing {path.name} failed ({process.returncode}):\n{text}")
-        runs.append(ImportRun(series, rows, seconds, text))
+        runs.append(ImportRun(series, rows, seconds, text, startup))
         print(f"imported {series}: {rows:,} rows in {seconds:.2f}s ({rows / seconds:,.0f} rows/s)", flush=True)  # noqa: T201
     return runs
 
@@ -196,6 +212,7 @@ async def run_phase(
     log: list[str] = []
     try:
         await run_row(fake, FLOOR, 200, 1)  # warm the connection pools and both processes
+        ready_rss = vm_hwm(bot.pid, "VmRSS")
         for row in rows:
             results.append(await measure_row(fake, row, budget, log))
         peak, worker = bot.peak_memory()
@@ -205,7 +222,17 @@ async def run_phase(
     if code != 0:
         problems.append(f"the bot exited with status {code}")
     return Phase(
-        name, shape, results, cold, first_start, peak, worker, database_bytes(database), imports or [], problems
+        name,
+        shape,
+        results,
+        cold,
+        first_start,
+        peak,
+        worker,
+        ready_rss,
+        database_bytes(database),
+        imports or [],
+        problems,
     )
 
 

@@ -81,6 +81,18 @@ def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
             "GROUP BY d.id ORDER BY starts DESC, d.id"
         ).fetchall()
         latest_series, latest_season = races[0][4], races[0][1]
+        quoted = [row[0] for row in conn.execute("SELECT DISTINCT race_id FROM quotes WHERE guild_id IS NULL")]
+        staged = [row[0] for row in conn.execute("SELECT DISTINCT race_id FROM stage_results ORDER BY race_id DESC")]
+        # Pairs for /compare: each of the busiest drivers with whoever shared the most races with them.
+        pairs = []
+        for driver_id, _, _ in drivers[:8]:
+            query = """
+                SELECT b.driver_id FROM entries a JOIN entries b ON b.race_id = a.race_id AND b.driver_id != a.driver_id
+                WHERE a.driver_id = ? GROUP BY b.driver_id ORDER BY count(*) DESC, b.driver_id LIMIT 1
+            """
+            partner = conn.execute(query, (driver_id,)).fetchone()
+            if partner is not None:
+                pairs.append((f"driver:{driver_id}", f"driver:{partner[0]}"))
     finally:
         conn.close()
 
@@ -106,12 +118,16 @@ def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
         Row("/recap race: picked", "recap", values("race", [f"race:{r[0]}" for r in picked_races])),
         Row("/results (latest race)", "results", ({},)),
         Row("/results race: typed", "results", values("race", typed_races)),
-        Row("/stages (latest race)", "stages", ({},)),
-        Row("/quote (latest race)", "quote", ({},)),
+        Row("/stages (latest race)", "stages", ({},))
+        if races[0][0] in staged
+        else Row("/stages race: picked", "stages", values("race", [f"race:{i}" for i in staged[:SAMPLE]])),
+        Row("/quote race: picked", "quote", values("race", [f"race:{race_id}" for race_id in quoted])),
         Row("/wins (leaderboard)", "wins", ({},)),
         Row("/wins series: season:", "wins", ({"series": latest_series, "season": latest_season},)),
         Row("/wins driver: picked", "wins", values("driver", [f"driver:{i}" for i, _ in asked])),
         Row("/driver name: typed", "driver", values("name", [name for _, name in asked])),
+        Row("/track name: typed", "track", values("name", _sample(rng, tracks, 12))),
+        Row("/compare driver_a: driver_b: picked", "compare", tuple({"driver_a": a, "driver_b": b} for a, b in pairs)),
         Row("/races (all)", "races", ({},)),
         Row("/races series: season:", "races", ({"series": latest_series, "season": latest_season},)),
         Row("/help", "help", ({},)),
@@ -131,7 +147,7 @@ def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
         Row(
             "autocomplete /quote driver (race chosen)",
             "quote",
-            tuple({"race": "latest", "driver": typed} for typed in ["", "lar", "#1", "cor"]),
+            tuple({"race": f"race:{quoted[0]}", "driver": typed} for typed in ["", "lar", "#1", "cor"]),
             focused="driver",
         ),
         Row("autocomplete /wins track", "wins", values("track", track_words), focused="track"),

@@ -36,10 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def open_ready_store(settings: Settings) -> Store:
-    """Open the store, apply migrations, and load data/ into it if it holds no race yet."""
+async def open_ready_store(settings: Settings, *, verify: bool = False) -> Store:
+    """Open the store, apply migrations, and load data/ into it if it holds no race yet.
+
+    verify first reads the whole file, refusing a damaged one (the bot does, before anyone is served from it).
+    """
     store = await open_store(settings.database_path)
     try:
+        if verify:
+            await maintenance.verify(store, settings.database_path)
         if not await store.race_summaries():
             loaded = await maintenance.seed(store, settings.data_dir)
             log.info("Seeded an empty database with %s", ", ".join(loaded) or "nothing")
@@ -54,7 +59,7 @@ async def run_bot(settings: Settings) -> None:
     assert settings.token is not None  # load_settings(require_token=True) guarantees it
     from bot.client import PitBoard, use_discord_endpoints  # discord.py loads only for what needs it (see main)
 
-    store = await open_ready_store(settings)
+    store = await open_ready_store(settings, verify=True)
     try:
         use_discord_endpoints(settings.api_base, settings.gateway_url)
         async with PitBoard(settings=settings, store=store) as bot:

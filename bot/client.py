@@ -1,5 +1,6 @@
 """The bot: a discord.py AutoShardedBot that loads Pit Board's cogs and keeps Discord's command list in sync."""
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -68,12 +69,28 @@ class PitBoard(commands.AutoShardedBot):
         self.catalog = Catalog(store)
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
         self.initial_extensions = (*extensions, *settings.extra_extensions)
+        self._warming: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        """Load every extension (failing fast), then sync commands as the settings ask."""
+        """Load every extension (failing fast), sync commands as the settings ask, and start building the index."""
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         await self.sync_commands()
+        # With a long history the search index takes a few hundred milliseconds to build: do it while the
+        # gateway connects rather than in the first fan's command.
+        self._warming = asyncio.create_task(self._warm_catalog(), name="pitboard-warm-catalog")
+
+    async def _warm_catalog(self) -> None:
+        try:
+            await self.catalog.index()
+        except Exception:  # the first command builds it (and reports any error) instead
+            log.warning("Could not build the search index ahead of the first command", exc_info=True)
+
+    async def close(self) -> None:
+        """Stop building the index if that is still going on, then close the connection to Discord."""
+        if self._warming is not None:
+            self._warming.cancel()
+        await super().close()
 
     def command_payload(self) -> list[dict[str, object]]:
         """Return the JSON Discord receives for the global command list."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.racefiles import race_dirs, read_aliases, read_race_dir
-from bot.store import Store
+from bot.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,20 @@ async def seed(store: Store, data_dir: Path) -> list[str]:
         if await store.add_race_bundle(bundle) is not None:
             loaded.append(f"{bundle.season} {bundle.name}")
     return loaded
+
+
+async def verify(store: Store, path: Path) -> None:
+    """Refuse a damaged database before the bot serves from it: SQLite's quick check reads every page once."""
+    try:
+        async with store.connection.execute("PRAGMA quick_check") as cursor:
+            found = [row[0] for row in await cursor.fetchall()]
+    except sqlite3.DatabaseError as error:
+        found = [str(error)]
+    if found != ["ok"]:
+        raise StoreError(
+            f"{path} is damaged ({found[0]}); it was left untouched. Restore a copy made with "
+            "`python -m bot db backup`, or move it away to start afresh."
+        )
 
 
 async def check(store: Store) -> CheckReport:

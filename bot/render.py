@@ -1,10 +1,13 @@
 """Store facts as Discord embeds, pages and buttons, always within Discord's limits."""
 
+import bisect
 import datetime as dt
 import logging
+import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import discord
 from discord import app_commands
@@ -171,15 +174,49 @@ def pages_of(lines: Sequence[str], size: int = PAGE_SIZE) -> list[list[str]]:
     return [list(lines[i : i + size]) for i in range(0, len(lines), size)] or [[]]
 
 
+def _numbered(embed: discord.Embed, number: int, total: int) -> discord.Embed:
+    """Add 'page number/total' to the embed's footer when there is more than one page, then fit it."""
+    if total > 1:
+        footer = embed.footer.text
+        embed.set_footer(text=f"{footer} · page {number}/{total}" if footer else f"page {number}/{total}")
+    return fit(embed)
+
+
 def number_pages(embeds: list[discord.Embed]) -> list[discord.Embed]:
     """Add 'page i/n' to each embed's footer when there is more than one, then fit each."""
-    if len(embeds) > 1:
-        for number, embed in enumerate(embeds, start=1):
-            footer = embed.footer.text
-            embed.set_footer(
-                text=f"{footer} · page {number}/{len(embeds)}" if footer else f"page {number}/{len(embeds)}"
-            )
-    return [fit(e) for e in embeds]
+    return [_numbered(embed, number, len(embeds)) for number, embed in enumerate(embeds, start=1)]
+
+
+class LazyPages(Sequence[discord.Embed]):
+    """Numbered pages built the first time they are shown, then kept.
+
+    With a long history a list runs to hundreds of pages (5,000 races are 500) of which a fan turns one or
+    two, and the buttons keep the pages for VIEW_TIMEOUT: building them all cost milliseconds per command
+    and most of the bot's memory under load.
+    """
+
+    def __init__(self, count: int, build: Callable[[int], discord.Embed]) -> None:
+        self._count = max(count, 1)  # an empty list is one page saying so
+        self._build = build  # 0-based page number -> its embed, unnumbered
+        self._built: dict[int, discord.Embed] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> discord.Embed: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[discord.Embed]: ...
+    def __getitem__(self, index: int | slice) -> discord.Embed | list[discord.Embed]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        number = index + self._count if index < 0 else index
+        if not 0 <= number < self._count:
+            raise IndexError(index)
+        embed = self._built.get(number)
+        if embed is None:
+            embed = self._built[number] = _numbered(self._build(number), number + 1, self._count)
+        return embed
 
 
 # --- views ---------------------------------------------------------------------------------------------------
@@ -226,7 +263,7 @@ class PagedView(OwnedView):
 
     def __init__(self, pages: Sequence[discord.Embed], *, owner_id: int, command: str) -> None:
         super().__init__(owner_id=owner_id, command=command)
-        self.pages = list(pages)
+        self.pages: Sequence[discord.Embed] = pages if isinstance(pages, LazyPages) else list(pages)
         self.page = 0
         self._sync_buttons()
 
@@ -294,9 +331,9 @@ class Reply:
     view: ReplyView | None = None
 
 
-def paged(embeds: list[discord.Embed], *, owner_id: int, command: str) -> Reply:
+def paged(embeds: list[discord.Embed] | LazyPages, *, owner_id: int, command: str) -> Reply:
     """Return the first page, with ◀ ▶ buttons when there are more."""
-    pages = number_pages(embeds)
+    pages = embeds if isinstance(embeds, LazyPages) else number_pages(embeds)
     if len(pages) == 1:
         return Reply(pages[0])
     return Reply(pages[0], PagedView(pages, owner_id=owner_id, command=command))
@@ -556,18 +593,20 @@ def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: 
     return embeds
 
 
-def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> list[discord.Embed]:
+def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> LazyPages:
     """Return the wins leaderboard, ten to a page; drivers level on wins share a rank."""
-    lines = []
-    for driver, wins, starts in rows:
-        rank = 1 + sum(1 for _, other, _ in rows if other > wins)
-        lines.append(f"**{rank}.** {driver.name} · {plural(wins, 'win')} in {plural(starts, 'start')}")
-    embeds = []
-    for page in pages_of(lines):
-        embed = new_embed("Wins leaderboard", f"In Pit Board's stored races{filters}.\n\n" + "\n".join(page))
+    ascending = sorted(wins for _, wins, _ in rows)
+
+    def page(number: int) -> discord.Embed:
+        lines = []
+        for driver, wins, starts in rows[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]:
+            rank = 1 + len(ascending) - bisect.bisect_right(ascending, wins)  # 1 + how many have more wins
+            lines.append(f"**{rank}.** {driver.name} · {plural(wins, 'win')} in {plural(starts, 'start')}")
+        embed = new_embed("Wins leaderboard", f"In Pit Board's stored races{filters}.\n\n" + "\n".join(lines))
         embed.set_footer(text="Counted from stored results")
-        embeds.append(embed)
-    return embeds
+        return embed
+
+    return LazyPages(math.ceil(len(rows) / PAGE_SIZE), page)
 
 
 def driver_embed(
@@ -603,24 +642,23 @@ def driver_embed(
     return fit(embed)
 
 
-def races_pages(
-    races: Sequence[RaceSummary], filters: str, *, hidden: frozenset[int] = frozenset()
-) -> list[discord.Embed]:
+def races_pages(races: Sequence[RaceSummary], filters: str, *, hidden: frozenset[int] = frozenset()) -> LazyPages:
     """Return the stored races, newest first, ten to a page, with winner and date (hidden races' winners masked)."""
-    lines = []
-    for race in races:
+
+    def line(race: RaceSummary) -> str:
         winner = f"#{race.winner_car} {race.winner}" if race.winner else NOT_RECORDED
         if race.id in hidden and race.winner:
             winner = hide(winner)
-        lines.append(
+        return (
             f"**{race_title(race)}** · {race.track} · {race_date(race)}\n"
             f"{race.series_short} round {race.round} · winner {winner} · {race.results_status}"
         )
-    embeds = []
-    for page in pages_of(lines):
-        embed = new_embed("Races", f"{plural(len(races), 'race')} stored{filters}.\n\n" + "\n".join(page))
-        embeds.append(embed)
-    return embeds
+
+    def page(number: int) -> discord.Embed:
+        lines = [line(race) for race in races[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]]
+        return new_embed("Races", f"{plural(len(races), 'race')} stored{filters}.\n\n" + "\n".join(lines))
+
+    return LazyPages(math.ceil(len(races) / PAGE_SIZE), page)
 
 
 def help_embed(fan: Sequence[tuple[str, str]], moderator: Sequence[str] = ()) -> discord.Embed:

@@ -7,15 +7,18 @@ import functools
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 from bot.errors import BadInputError, NotFoundError
 from bot.names import car_key, fold, name_key
 from bot.store import Store
 from bot.store.models import Correction, Driver, Entry, KeyMoment, Race, RaceNote, RaceSummary, Series, StageResult
 from bot.store.races import PACKED_ENTRY, PACKED_FIELD
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 RACE_VALUE = "race:"
@@ -695,6 +698,14 @@ class RaceData:
     corrections: tuple[Correction, ...] = ()
 
 
+def _hashable(value: object) -> Hashable:
+    """Return value with its lists and tuples made tuples all the way down, to serve as a cache key."""
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    assert isinstance(value, Hashable)  # arguments of store reads: ids, numbers, text, frozen rows
+    return value
+
+
 async def load_index(store: Store) -> SearchIndex:
     """Read everything search needs from the store, every server's races included."""
     races = tuple(await store.race_summaries())
@@ -724,6 +735,7 @@ class Catalog:
     RECHECK_SECONDS = 5.0
     RACES_KEPT = 32
     VIEWS_KEPT = 256
+    READS_KEPT = 64
 
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
@@ -737,6 +749,7 @@ class Catalog:
         self._loading = asyncio.Lock()
         self._views: OrderedDict[int | None, SearchIndex] = OrderedDict()
         self._races: OrderedDict[int, RaceData] = OrderedDict()
+        self._reads: OrderedDict[Hashable, Any] = OrderedDict()
 
     def invalidate(self) -> None:
         """Forget everything cached, so the next read comes from the store."""
@@ -745,6 +758,27 @@ class Catalog:
         self._generation += 1
         self._views.clear()
         self._races.clear()
+        self._reads.clear()
+
+    async def read(self, query: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Return await query(*args, **kwargs), cached while the store is unchanged.
+
+        For store reads whose answer depends only on races, results, drivers and tracks (what the fingerprint
+        covers) and on the arguments, such as a leaderboard that scans every result. The answer is shared by
+        every caller, so nobody may change it.
+        """
+        await self._check()
+        key = (getattr(query, "__name__", query), _hashable(args), _hashable(sorted(kwargs.items())))
+        if key in self._reads:
+            self._reads.move_to_end(key)
+            return self._reads[key]
+        generation = self._generation
+        answer = await query(*args, **kwargs)
+        if generation == self._generation:  # not invalidated while it was read
+            self._reads[key] = answer
+            while len(self._reads) > self.READS_KEPT:
+                self._reads.popitem(last=False)
+        return answer
 
     async def _check(self) -> None:
         """Read the store's fingerprint after a write through the bot's connection, else at most every few seconds.

@@ -51,5 +51,7 @@ class SpoilerPolicy:
         if guild_id is None:
             return frozenset()
         hours = (await self.store.guild_settings(guild_id)).spoiler_hours
+        if hours <= 0:
+            return frozenset()  # spoiler mode off: no need to look at thousands of races
         now = self.clock()
         return frozenset(r.id for r in races if spoiler_active(r.date, hours, now))

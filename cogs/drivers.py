@@ -82,7 +82,8 @@ class Drivers(SearchOptions):
         track_id = chosen_track.id if chosen_track else None
         if driver:
             person = resolve_driver(index, driver)
-            results = await self.store.career_results(
+            results = await self.catalog.read(
+                self.store.career_results,
                 person.id,
                 series_id=series_id,
                 track_id=track_id,
@@ -94,8 +95,13 @@ class Drivers(SearchOptions):
                 raise NotFoundError(f"{person.name} has no starts in the stored races{filters}.")
             pages = render.driver_wins_pages(person, results, filters)
         else:
-            rows = await self.store.wins_leaderboard(
-                series_id=series_id, track_id=track_id, season=season, as_of=reference, guild_id=interaction.guild_id
+            rows = await self.catalog.read(
+                self.store.wins_leaderboard,
+                series_id=series_id,
+                track_id=track_id,
+                season=season,
+                as_of=reference,
+                guild_id=interaction.guild_id,
             )
             if not rows:
                 raise NotFoundError(f"No wins are stored{filters}.")
@@ -110,7 +116,9 @@ class Drivers(SearchOptions):
         index = await self._index(interaction)
         person = resolve_driver(index, name)
         reference = resolve_race(index, as_of) if as_of else None
-        results = await self.store.career_results(person.id, as_of=reference, guild_id=interaction.guild_id)
+        results = await self.catalog.read(
+            self.store.career_results, person.id, as_of=reference, guild_id=interaction.guild_id
+        )
         if not results and reference is not None:
             raise NotFoundError(f"{person.name} has no starts up to the {reference.label}.")
         quotes = await self.store.quotes(driver_id=person.id, guild_id=interaction.guild_id)

@@ -124,7 +124,8 @@ class History(SearchOptions):
         chosen_series = resolve_series(index, series) if series else None
         filters = filters_text(chosen_series.name if chosen_series else None)
         hidden = await self._hidden(interaction, index, chosen.name)
-        history = await self.store.track_history(
+        history = await self.catalog.read(
+            self.store.track_history,
             chosen.id,
             series_id=chosen_series.id if chosen_series else None,
             guild_id=interaction.guild_id,
@@ -158,7 +159,8 @@ class History(SearchOptions):
             chosen_series.name if chosen_series else None, chosen_track.name if chosen_track else None
         )
         hidden = await self._hidden(interaction, index)
-        h2h = await self.store.head_to_head(
+        h2h = await self.catalog.read(
+            self.store.head_to_head,
             a.id,
             b.id,
             series_id=chosen_series.id if chosen_series else None,

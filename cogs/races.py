@@ -42,10 +42,12 @@ def stages_reply(data: RaceData, *, spoiler: bool = False) -> render.Reply:
     return render.Reply(render.stages_embed(data, spoiler=spoiler))
 
 
-async def full_recap_embed(store: Store, data: RaceData, guild_id: int | None) -> discord.Embed:
+async def full_recap_embed(catalog: Catalog, data: RaceData, guild_id: int | None) -> discord.Embed:
     """Return the recap: this server's published one if any, else one written from the stored facts."""
+    store = catalog.store
     published = await store.published_recap(data.race.id, guild_id) if guild_id is not None else None
-    lines = milestones(await store.winner_history(data.race.id, guild_id=guild_id))
+    # The winner's history scans every result of the series: read once per race and server while nothing changes.
+    lines = milestones(await catalog.read(store.winner_history, data.race.id, guild_id=guild_id))
     if published is not None:
         body = f"**{published.headline}**\n\n{published.body}"
         return render.recap_embed(data, body, published_by=published.author_id, milestones=lines)
@@ -108,7 +110,7 @@ class SpoilerRecapView(RecapView):
     async def reveal(self, interaction: discord.Interaction, button: discord.ui.Button["SpoilerRecapView"]) -> None:
         """Show the full recap to the person who pressed, and nobody else."""
         data = await self.catalog.race_data(self.race_id)
-        embed = await full_recap_embed(self.catalog.store, data, interaction.guild_id)
+        embed = await full_recap_embed(self.catalog, data, interaction.guild_id)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
@@ -138,7 +140,7 @@ class Races(SearchOptions):
             view = SpoilerRecapView(self.catalog, self.spoilers, data.race.id, self.rng)
             await render.send_reply(interaction, render.Reply(render.spoiler_recap_embed(data.race, until), view))
             return
-        embed = await full_recap_embed(self.store, data, interaction.guild_id)
+        embed = await full_recap_embed(self.catalog, data, interaction.guild_id)
         view = RecapView(self.catalog, self.spoilers, data.race.id, self.rng)
         await render.send_reply(interaction, render.Reply(embed, view))
 

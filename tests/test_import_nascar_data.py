@@ -499,3 +499,11 @@ def test_python_m_bot_import_runs_the_whole_pipeline(synthetic: HistoryCsv, tmp_
     assert done.returncode == 1, done.stderr  # three of 2024's rows are rejected
     assert "Races: 6 added, 0 updated, 0 unchanged, 0 kept as curated" in done.stdout
     assert "Rows rejected: 3" in done.stdout
+
+
+def test_an_unclosed_quote_refuses_the_file_instead_of_swallowing_rows():
+    text = history_csv().text
+    lines = text.splitlines()
+    lines[3] = lines[3].replace(",", ',"', 1)  # a quote opened in row 3 and never closed
+    with pytest.raises(HistoryFileError, match="line"):
+        parse_history(io.StringIO("\n".join(lines) + "\n"), series="truck", source="truck.csv")

@@ -461,7 +461,8 @@ def parse_history(
 
     progress, when given, is called with the number of rows read since its last call.
     """
-    reader = csv.reader(lines)
+    # strict: an unclosed quote is an error, not a cell that silently swallows the rows after it.
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
         if header is None:

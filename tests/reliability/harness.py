@@ -46,7 +46,7 @@ def snapshot(path: Path) -> Snapshot:
     for part in (path, path.with_name(path.name + "-wal")):
         if part.exists():
             digest.update(part.read_bytes())
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         dump = tuple(conn.iterdump())
     finally:

@@ -5,19 +5,34 @@ Each example must get a reply that is valid against Discord's contract, pings no
 logs no bug, and leaves the database byte-for-byte as it was.
 """
 
+import io
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.client import PitBoard
+from bot.importers.nascar_data import SERIES_NAMES, parse_history
+from bot.store import Store
 from tests.fakediscord.fixtures import ErrorLog
+from tests.fakediscord.interactions import Interaction
 from tests.fakediscord.models import FAN
 from tests.fakediscord.server import FakeDiscord
+from tests.history_data import history_csv
 from tests.reliability.harness import Exchange, answer_text, describe, problems, settle, snapshot
 from tests.reliability.hostile import Leaf, autocomplete, fuzz_settings, invocation, leaves
 from tests.reliability.tally import tried
+
+
+@pytest.fixture
+async def store(store: Store) -> Store:
+    """The seeded store plus three seasons of imported history: more races, drivers, seasons and pages to reach."""
+    history = parse_history(io.StringIO(history_csv().text), series="truck", source="truck.csv")
+    await store.import_history(history, series=(SERIES_NAMES["truck"], "truck"))
+    return store
 
 
 def fan_commands(fake: FakeDiscord) -> list[Leaf]:
@@ -28,7 +43,14 @@ def typed(options: dict[str, Any]) -> str:
     return " ".join(str(v) for v in options.values())
 
 
-async def check(fake: FakeDiscord, errors: ErrorLog, database: Path, name: str, send: Any, options: dict) -> None:
+async def check(
+    fake: FakeDiscord,
+    errors: ErrorLog,
+    database: Path,
+    name: str,
+    send: Callable[[], Awaitable[Interaction]],
+    options: dict[str, Any],
+) -> None:
     """Send one interaction and hold its answer and the database to the rules above."""
     tried()
     exchange = Exchange(fake, errors)
@@ -52,7 +74,7 @@ async def test_fan_commands_answer_anything_and_write_nothing(
     options = data.draw(invocation(leaf), label="options")
     in_dm = data.draw(st.booleans(), label="in a DM") if leaf.in_dms else False
 
-    async def send() -> Any:
+    async def send() -> Interaction:
         return await fake_discord.send_slash(leaf.name, options, force=True, user=FAN, dm=in_dm)
 
     await check(fake_discord, discord_errors, tmp_path / "pitboard.db", leaf.name, send, options)
@@ -66,7 +88,7 @@ async def test_autocomplete_survives_anything_typed(
     leaf = data.draw(st.sampled_from([c for c in fan_commands(fake_discord) if c.autocompleted]), label="command")
     focused, options = data.draw(autocomplete(leaf), label="typed")
 
-    async def send() -> Any:
+    async def send() -> Interaction:
         return await fake_discord.send_autocomplete(leaf.name, options, focused, user=FAN)
 
     await check(fake_discord, discord_errors, tmp_path / "pitboard.db", f"{leaf.name} [{focused}]", send, options)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.client import PitBoard
 from bot.names import car_key, name_key
+from tests.e2e.conftest import button
 from tests.fakediscord import FakeAttachment
 from tests.fakediscord.fixtures import ErrorLog
 from tests.fakediscord.interactions import Interaction
@@ -39,6 +40,7 @@ from tests.reliability.hostile import (
     FORMULAS,
     REAL,
     Leaf,
+    autocomplete,
     fuzz_settings,
     hostile_number,
     hostile_text,
@@ -78,6 +80,7 @@ class Outcome:
     after: Snapshot
     found: list[str]
     exchange: Exchange
+    interaction: Interaction
 
     @property
     def changed(self) -> bool:
@@ -105,16 +108,19 @@ class Moderator:
         answers = await settle(self.fake, final)
         after = snapshot(self.database)
         found = problems(answers, exchange.requests, exchange.take_errors(), typed, allowed_roles=[ALERTS])
-        if not all(is_private(a) for a in answers if a.body.get("type") != 9):
+        # Messages only: a form (9) or autocomplete choices (8) are not. Callbacks and follow-ups say whether they
+        # are private; an edit keeps what the message was.
+        messages = [a for a in answers if a.body.get("type") not in (8, 9)]
+        if not all(is_private(a) for a in messages if a.method == "POST"):
             found.append("a moderator's answer was public")
         if after.dump != before.dump:
             audits = [row for row in new_rows(before, after) if row.startswith('INSERT INTO "audit_log"')]
             if len(audits) != 1:
                 lost(1)
                 found.append(f"a change landed with {len(audits)} audit entries instead of one:\n{before.diff(after)}")
-        elif not answer_text(answers).strip() and not any(a.body.get("type") == 9 for a in answers):
+        elif messages and not answer_text(messages).strip():
             found.append("a refusal without a message")
-        return Outcome(answers, before, after, found, exchange)
+        return Outcome(answers, before, after, found, exchange, final)
 
     async def slash(self, name: str, options: dict[str, Any] | None = None) -> Interaction:
         return await self.fake.send_slash(name, options or {}, user=OWNER, force=True)
@@ -127,7 +133,7 @@ class Moderator:
 
 
 def latest(database: Path, query: str) -> sqlite3.Row | None:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
         return conn.execute(query).fetchone()
@@ -165,9 +171,10 @@ def required(max_size: int) -> st.SearchStrategy[str]:
     race=st.sampled_from(["latest", "Club 150"]),
     headline=required(256),
     body=required(4000),
+    publish=st.booleans(),
 )
 async def test_recap_form_stores_exactly_what_was_typed_or_refuses(
-    moderator: Moderator, race: str, headline: str, body: str
+    moderator: Moderator, race: str, headline: str, body: str, publish: bool
 ):
     async def steps() -> Interaction:
         shown = await moderator.slash("manage recap write", {"race": race})
@@ -184,6 +191,13 @@ async def test_recap_form_stores_exactly_what_was_typed_or_refuses(
     elif headline.strip() and body.strip():
         extra.append("a recap with a headline and a body was refused")
     judge(describe("manage recap write", {"headline": headline, "body": body}), outcome, extra)
+    if outcome.changed and publish:  # posted to the recap channel as typed: within Discord's limits, pinging nobody
+        preview = outcome.interaction.original
+        assert preview is not None
+        published = await moderator.act(
+            lambda: moderator.fake.click_button(preview, button(preview, "Publish"), user=OWNER), headline + body
+        )
+        judge(f"publishing {describe('', {'headline': headline, 'body': body})}", published)
 
 
 def source_link() -> st.SearchStrategy[str]:
@@ -286,7 +300,7 @@ def results_file(draw: st.DrawFn) -> Upload:
 
 
 def stored_entries(database: Path, season: int, round_: int) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     query = """
         SELECT e.*, d.name AS driver, t.name AS team FROM entries e
@@ -403,6 +417,20 @@ async def test_every_moderator_option_is_refused_clearly_or_applied_whole(modera
         options["race"] = data.draw(st.sampled_from(["Club 150", options["race"]]), label="race")
     outcome = await moderator.act(lambda: moderator.slash(leaf.name, options), " ".join(map(str, options.values())))
     judge(describe(leaf.name, options), outcome)
+
+
+@fuzz_settings(60)
+@given(data=st.data())
+async def test_moderator_autocomplete_survives_anything_typed(moderator: Moderator, data: st.DataObject):
+    leaf = data.draw(st.sampled_from([c for c in moderator_commands(moderator.fake) if c.autocompleted]))
+    focused, options = data.draw(autocomplete(leaf), label="typed")
+    outcome = await moderator.act(
+        lambda: moderator.fake.send_autocomplete(leaf.name, options, focused, user=OWNER),
+        " ".join(map(str, options.values())),
+    )
+    judge(
+        describe(f"{leaf.name} [{focused}]", options), outcome, ["autocomplete changed the database"] * outcome.changed
+    )
 
 
 @fuzz_settings(40)

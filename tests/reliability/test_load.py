@@ -10,6 +10,7 @@ import gc
 import json
 import random
 import resource
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -159,7 +160,10 @@ async def test_sustained_load_with_rate_limits_server_errors_and_gateway_drops(
             await reached(n * INTERACTIONS // MEMORY_SAMPLES)
             requests = forget(fake, finished)
             finished.clear()
-            callbacks.update(r.path.split("/")[2] for r in requests if r.ok and r.path.endswith("/callback"))
+            answers = [r for r in requests if r.path.endswith("/callback")]
+            callbacks.update(r.path.split("/")[2] for r in answers if r.ok)
+            # Anything but success or an injected fault (a second answer, say) is a bug.
+            run.problems += [r.describe() for r in answers if not r.ok and r.status not in (429, 500)]
             run.problems += validate_requests(requests)
             run.views.append(expire_views())
             run.memory.append(held())
@@ -241,8 +245,6 @@ def held() -> Held:
 
 
 def _audit_rows(database: Path) -> int:
-    import sqlite3
-
     conn = sqlite3.connect(database)
     try:
         return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]

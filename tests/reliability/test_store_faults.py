@@ -100,6 +100,21 @@ async def test_another_writer_delays_no_fan_and_the_moderator_hears_why(
     assert "Done" in done  # and once the other writer is gone, the same change goes through
 
 
+async def test_a_write_waits_out_another_writer_that_finishes_soon(
+    bot: PitBoard, fake_discord: FakeDiscord, tmp_path: Path
+):
+    other = sqlite3.connect(tmp_path / "pitboard.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    injected()
+    change = asyncio.create_task(answer(fake_discord, "manage settings spoiler-hours", {"hours": 6}, user=OWNER))
+    await asyncio.sleep(0.4)
+    other.execute("COMMIT")  # the other writer is done well within the bound
+    other.close()
+    done, private, waited = await change
+    assert private and "Done" in done, done
+    assert 0.3 < waited < 1.5, waited
+
+
 # --- a corrupt or foreign file -------------------------------------------------------------------------------
 
 
@@ -111,13 +126,12 @@ def foreign_database(path: Path) -> None:
     conn.close()
 
 
-def damaged_pages(path: Path, seeded: Path) -> None:
+def damaged_pages(path: Path, seeded: Path, pages: slice) -> None:
     data = bytearray(seeded.read_bytes())
     rng = random.Random(8)
-    page = 4096
-    for number in range(2, len(data) // page):  # every page but the first, which holds the schema
-        start = number * page
-        data[start : start + 64] = rng.randbytes(64)
+    size = 4096
+    for number in range(len(data) // size)[pages]:
+        data[number * size : (number + 1) * size] = rng.randbytes(size)
     path.write_bytes(bytes(data))
 
 
@@ -125,7 +139,8 @@ CORRUPTIONS = {
     "random bytes": lambda path, seeded: path.write_bytes(random.Random(1).randbytes(64 * 1024)),
     "a text file": lambda path, seeded: path.write_bytes(b"driver,team\nKyle Larson,Spire\n" * 200),
     "a truncated database": lambda path, seeded: path.write_bytes(seeded.read_bytes()[:3000]),
-    "damaged pages": damaged_pages,
+    "damaged pages": lambda path, seeded: damaged_pages(path, seeded, slice(2, None, 3)),
+    "a damaged table nothing reads at start": lambda path, seeded: damaged_pages(path, seeded, slice(-3, None)),
     "another program's database": lambda path, seeded: foreign_database(path),
 }
 
