@@ -53,8 +53,8 @@ async def test_a_read_only_database_still_answers_fans_and_refuses_changes(
     if not folder_writable:
         folder.chmod(0o555)
     try:
-        if await can_write(database, without_write_override):
-            pytest.skip("this user writes read-only files regardless (root without capability control)")
+        # As root the bot runs without CAP_DAC_OVERRIDE, so the file's mode binds it as it binds any user.
+        assert not await can_write(database, without_write_override), "could not make the database read-only"
         injected()
         before = digest(database)
         async with bot_process(fake_discord, database, preexec=without_write_override) as bot:
