@@ -128,8 +128,8 @@ def summary(history: HistoryFile, outcome: ImportReport, report: Path | None = N
         f"{len(history.rejected):,} rejected",
         f"Races: {outcome.races_added:,} added, {outcome.races_updated:,} updated, "
         f"{outcome.races_unchanged:,} unchanged, {outcome.races_kept:,} kept as curated",
-        f"Entries: {outcome.entries_added:,} added, {outcome.entries_removed:,} replaced; "
-        f"stage finishes: {outcome.stage_results_added:,} added",
+        f"Entries: {outcome.entries_added:,} added, {outcome.entries_removed:,} replaced "
+        "(stage columns S1-S3 are checked but not stored: their meaning is documented two ways)",
         f"Drivers: {outcome.drivers_added:,} added, {outcome.drivers_updated:,} updated; "
         f"tracks: {outcome.tracks_added:,} added",
     ]

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.importers.nascar_data import NO_STAGES, HistoryEntry, HistoryFile, HistoryRace
+from bot.importers.nascar_data import HistoryEntry, HistoryFile, HistoryRace
 from bot.names import fold, name_key
 from bot.racefiles import RaceBundle
 from bot.store.loading import RaceLoading, add_alias, season_id_for, series_id_for
@@ -54,7 +54,6 @@ class ImportReport:
     races_kept: int  # curated or server-uploaded races the file also holds: compared, never written
     entries_added: int
     entries_removed: int  # the old entries of updated races
-    stage_results_added: int
     drivers_added: int
     drivers_updated: int  # drivers already stored who gained or changed results
     tracks_added: int
@@ -369,7 +368,7 @@ class _HistoryWrite:
         race_ids = await self._insert_races(series_id, season_ids, new, track_ids, digests)
         race_ids.update({(race.season, race.round): row["id"] for race, row in changed})
         written = [*new, *(race for race, _ in changed)]
-        entries, stages = await self._insert_entries(written, race_ids, drivers, teams)
+        entries = await self._insert_entries(written, race_ids, drivers, teams)
         await self._link_source(race_ids.values())
 
         touched = {drivers[e.driver_key] for race in written for e in race.entries}
@@ -380,7 +379,6 @@ class _HistoryWrite:
             races_kept=len(kept),
             entries_added=entries,
             entries_removed=removed,
-            stage_results_added=stages,
             drivers_added=drivers_added,
             drivers_updated=len(touched & drivers_before),
             tracks_added=tracks_added,
@@ -602,8 +600,8 @@ class _HistoryWrite:
         race_ids: dict[tuple[int, int], int],
         drivers: dict[str, int],
         teams: dict[str, int],
-    ) -> tuple[int, int]:
-        """Insert the written races' entries and stage finishes; return how many of each."""
+    ) -> int:
+        """Insert the written races' entries; return how many."""
         query = """
             INSERT INTO entries (race_id, driver_id, car_number, team_id, make, start_pos, finish_pos, laps_completed,
                                  status, laps_led, points)
@@ -639,27 +637,9 @@ class _HistoryWrite:
         if pending is not None:
             await pending
             self._advance(entries % _CHUNK or _CHUNK)
-        # Stage finishes: position -> entry; stage points are not in the file, so they stay unknown (NULL).
-        query = """
-            INSERT INTO stage_results (race_id, stage, position, entry_id)
-            SELECT :race, :stage, :position, id FROM entries WHERE race_id = :race AND driver_id = :driver
-        """
-        stage_rows = [
-            {
-                "race": race_ids[(race.season, race.round)],
-                "stage": stage,
-                "position": position,
-                "driver": drivers[e.driver_key],
-            }
-            for race in written
-            for e in race.entries
-            if e.stages is not NO_STAGES
-            for stage, position in enumerate(e.stages, start=1)
-            if position is not None
-        ]
-        for chunk in _chunks(stage_rows):
-            await self.conn.executemany(query, chunk)
-        return entries, len(stage_rows)
+        # S1-S3 are not stored: nascaR.data documents them both as stage finishing positions and as stage
+        # points, and a stage result stored under the wrong meaning would be a made-up fact.
+        return entries
 
     async def _link_source(self, race_ids: Iterable[int]) -> None:
         """Link every written race to the one source all its rows came from."""
