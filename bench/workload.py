@@ -73,8 +73,8 @@ def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
             JOIN seasons sn ON sn.id = r.season_id JOIN series se ON se.id = sn.series_id
             JOIN tracks t ON t.id = r.track_id
             WHERE r.owner_guild_id IS NULL AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id)
-            ORDER BY r.race_date DESC, r.id DESC
-            """
+            ORDER BY substr(r.race_date, 1, 4) DESC, r.round DESC, r.race_date DESC, r.id DESC
+            """  # the bot's own order (bot/store/races.py), so races[0] is the race "latest" means
         ).fetchall()
         drivers = conn.execute(
             "SELECT d.id, d.name, count(*) AS starts FROM drivers d JOIN entries e ON e.driver_id = d.id "

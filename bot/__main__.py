@@ -127,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201 - before logging exists
         return 2
     secrets = [settings.token.reveal()] if settings.token else []
-    setup_logging(settings.log_level, secrets)
     # The bot and preview import discord.py inside their run functions: that import takes most of a second,
     # which the data commands (imports timed over whole histories) should not pay.
+    setup_logging(settings.log_level, secrets, with_discord=args.command in (None, "preview"))
     try:
         if args.command == "db":
             return asyncio.run(run_db(settings, args))

@@ -217,7 +217,8 @@ def readable(text: str) -> str:
 
 def _buttons(view: discord.ui.View) -> str:
     labels = []
-    for item in view.children:
+    for child in view.children:
+        item = child.item if isinstance(child, discord.ui.DynamicItem) else child
         if isinstance(item, discord.ui.Button):
             labels.append(f"[{item.label}]" + (" (off)" if item.disabled else ""))
     return "  ".join(labels)

@@ -5,9 +5,10 @@ import datetime as dt
 import logging
 import math
 import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, ClassVar, Self, overload
 
 import discord
 from discord import app_commands
@@ -16,7 +17,7 @@ from bot.recap_writer import ordinal
 from bot.search import RaceData
 from bot.spoilers import hide
 from bot.store.models import Correction, Driver, DriverResult, Entry, Quote, Race, RaceSummary, StageResult
-from bot.tree import NO_MENTIONS, View, send_private
+from bot.tree import NO_MENTIONS, View, report_error, send_private
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,8 @@ class ReplyView(View):
 
     async def on_timeout(self) -> None:
         """Disable every button on the message, so nobody presses a dead one."""
-        for item in self.children:
+        for child in self.children:
+            item = child.item if isinstance(child, discord.ui.DynamicItem) else child
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
         if self.interaction is None:
@@ -240,6 +242,69 @@ class ReplyView(View):
             await self.interaction.edit_original_response(view=self)
         except discord.HTTPException:
             log.info("Could not turn off the buttons of an expired %s", type(self).__name__)
+
+
+class RaceButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"pitboard:race:(?P<race>[0-9]+)"
+):
+    """A button about one race that keeps nothing but the race id, which travels in its custom_id.
+
+    discord.py rebuilds it from the custom_id of whatever message is pressed (each cog's setup registers its
+    subclasses with add_dynamic_items), so no view is kept per message and the button works across restarts.
+    A subclass names its action (custom_id 'pitboard:<action>:<race id>'), its look, and press().
+    """
+
+    action: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+    emoji: ClassVar[str | None] = None
+    button_row: ClassVar[int | None] = None  # not `row`: DynamicItem.row is the rendered row
+
+    def __init_subclass__(cls, *, action: str, **kwargs: Any) -> None:
+        super().__init_subclass__(template=rf"pitboard:{action}:(?P<race>[0-9]+)", **kwargs)
+        cls.action = action
+
+    def __init__(self, race_id: int) -> None:
+        button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+            label=self.label, style=self.style, emoji=self.emoji, custom_id=f"pitboard:{self.action}:{race_id}"
+        )
+        super().__init__(button, row=self.button_row)
+        self.race_id = race_id
+
+    @property
+    def disabled(self) -> bool:
+        """Return whether the button is turned off (only a timed-out pager it shares a message with does that)."""
+        return self.item.disabled
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Return the button pressed, for the race its custom_id names."""
+        return cls(int(match["race"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Run press(), sending errors down the path every command and view shares.
+
+        discord.py only logs what a dynamic item's callback raises: the user would get "interaction failed".
+        """
+        try:
+            await self.press(interaction)
+        except Exception as error:
+            await report_error(interaction, error, where=f"{type(self).__name__} button")
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        """Answer whoever pressed the button."""
+        raise NotImplementedError
+
+
+class StatelessView(ReplyView):
+    """A reply view made only of RaceButtons: discord.py keeps nothing for it, and it never times out."""
+
+    def __init__(self, *buttons: RaceButton) -> None:
+        super().__init__(timeout=None)
+        for button in buttons:
+            self.add_item(button)
 
 
 class OwnedView(ReplyView):

@@ -2,7 +2,7 @@
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -95,20 +95,21 @@ def parse_kind(value: str | None) -> ChartKind | None:
 
 def charts_of(client: discord.Client) -> "Charts":
     """Return the loaded Charts cog, for buttons in other cogs' replies."""
-    cog = client.get_cog(Charts.__cog_name__) if isinstance(client, commands.Bot) else None
-    if not isinstance(cog, Charts):
+    cog = client.get_cog(Charts.__cog_name__) if isinstance(client, commands.Bot | commands.AutoShardedBot) else None
+    if cog is None:
         raise NotFoundError("Charts are not available right now.")
-    return cog
+    # Not isinstance(cog, Charts): load_extension runs this module afresh, so the loaded cog's class is not
+    # the Charts that cogs.races imported with ChartButton. The name is what identifies it.
+    return cast("Charts", cog)
 
 
-class ChartButton(discord.ui.Button[discord.ui.View]):
+class ChartButton(render.RaceButton, action="chart"):
     """A 'Chart' button for any reply about one race: whoever presses it gets the race's most telling chart."""
 
-    def __init__(self, race_id: int, *, row: int | None = None) -> None:
-        super().__init__(label="Chart", style=discord.ButtonStyle.secondary, emoji="\N{BAR CHART}", row=row)
-        self.race_id = race_id
+    label = "Chart"
+    emoji = "\N{BAR CHART}"
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def press(self, interaction: discord.Interaction) -> None:
         """Post the race's most telling chart."""
         await charts_of(interaction.client).send(interaction, self.race_id)
 
@@ -144,5 +145,6 @@ class Charts(SearchOptions):
 
 
 async def setup(bot: "PitBoard") -> None:
-    """Add the cog with a chart service over the store and the bot's shared catalog."""
+    """Add the cog with a chart service over the store and the bot's shared catalog, and its Chart button."""
     await bot.add_cog(Charts(ChartService(bot.store, bot.catalog), bot.catalog, SpoilerPolicy(bot.store)))
+    bot.add_dynamic_items(ChartButton)

@@ -1,10 +1,11 @@
 """Fan commands about one race or the list of races: /recap, /results, /stages and /races."""
 
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFoundError
@@ -65,53 +66,89 @@ async def race_quotes_reply(
     return render.quotes_reply(quotes, owner_id=owner_id, rng=rng)
 
 
-class RecapView(render.ReplyView):
-    """Buttons under a recap that open that race's results, stages and quotes for whoever presses them."""
+def races_of(client: discord.Client) -> "Races":
+    """Return the loaded Races cog, for the buttons under its replies."""
+    cog = client.get_cog(Races.__cog_name__) if isinstance(client, commands.Bot | commands.AutoShardedBot) else None
+    if cog is None:
+        raise NotFoundError("Race replies are not available right now.")
+    return cast("Races", cog)  # not isinstance: see charts_of
 
-    def __init__(self, catalog: Catalog, spoilers: SpoilerPolicy, race_id: int, rng: random.Random) -> None:
-        super().__init__()
-        self.catalog = catalog
-        self.spoilers = spoilers
-        self.race_id = race_id
-        self.rng = rng
-        self.add_item(ChartButton(race_id))
 
-    async def _hidden(self, interaction: discord.Interaction, data: RaceData) -> bool:
-        return await self.spoilers.until(interaction.guild_id, data.race.date) is not None
+class RecapResultsButton(render.RaceButton, action="recap-results"):
+    """'Results' under a recap: the race's finishing order for whoever presses it."""
 
-    @discord.ui.button(label="Results", style=discord.ButtonStyle.primary)
-    async def results(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
+    label = "Results"
+    style = discord.ButtonStyle.primary
+
+    async def press(self, interaction: discord.Interaction) -> None:
         """Post the race's finishing order."""
-        data = await self.catalog.race_data(self.race_id)
-        spoiler = await self._hidden(interaction, data)
+        races = races_of(interaction.client)
+        data = await races.button_race(interaction, self.race_id)
+        spoiler = await races.hidden(interaction, data)
         reply = results_reply(data, top=None, owner_id=interaction.user.id, spoiler=spoiler)
         await render.send_reply(interaction, reply)
 
-    @discord.ui.button(label="Stages", style=discord.ButtonStyle.secondary)
-    async def stages(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
-        """Post the race's stage results."""
-        data = await self.catalog.race_data(self.race_id)
-        await render.send_reply(interaction, stages_reply(data, spoiler=await self._hidden(interaction, data)))
 
-    @discord.ui.button(label="Quotes", style=discord.ButtonStyle.secondary)
-    async def quotes(self, interaction: discord.Interaction, button: discord.ui.Button["RecapView"]) -> None:
+class RecapStagesButton(render.RaceButton, action="recap-stages"):
+    """'Stages' under a recap: the race's stage results for whoever presses it."""
+
+    label = "Stages"
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        """Post the race's stage results."""
+        races = races_of(interaction.client)
+        data = await races.button_race(interaction, self.race_id)
+        await render.send_reply(interaction, stages_reply(data, spoiler=await races.hidden(interaction, data)))
+
+
+class RecapQuotesButton(render.RaceButton, action="recap-quotes"):
+    """'Quotes' under a recap: one of the race's quotes, with 'Another' for the rest."""
+
+    label = "Quotes"
+
+    async def press(self, interaction: discord.Interaction) -> None:
         """Post one of the race's quotes, with 'Another' for the rest."""
-        data = await self.catalog.race_data(self.race_id)
+        races = races_of(interaction.client)
+        data = await races.button_race(interaction, self.race_id)
         reply = await race_quotes_reply(
-            self.catalog.store, data, guild_id=interaction.guild_id, owner_id=interaction.user.id, rng=self.rng
+            races.store, data, guild_id=interaction.guild_id, owner_id=interaction.user.id, rng=races.rng
         )
         await render.send_reply(interaction, reply)
+
+
+class RecapRevealButton(render.RaceButton, action="recap-reveal"):
+    """'Reveal' on a spoiler-safe recap card: the full recap, privately, for whoever presses it."""
+
+    label = "Reveal"
+    style = discord.ButtonStyle.success
+    button_row = 1
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        """Show the full recap to the person who pressed, and nobody else."""
+        races = races_of(interaction.client)
+        data = await races.button_race(interaction, self.race_id)
+        embed = await full_recap_embed(races.catalog, data, interaction.guild_id)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+RACE_BUTTONS = (RecapResultsButton, RecapStagesButton, RecapQuotesButton, RecapRevealButton)
+
+
+class RecapView(render.StatelessView):
+    """Buttons under a recap that open that race's results, stages, quotes and chart for whoever presses them."""
+
+    def __init__(self, race_id: int) -> None:
+        super().__init__(
+            RecapResultsButton(race_id), RecapStagesButton(race_id), RecapQuotesButton(race_id), ChartButton(race_id)
+        )
 
 
 class SpoilerRecapView(RecapView):
     """A recap card in spoiler-safe mode: Reveal answers privately, the other buttons hide results."""
 
-    @discord.ui.button(label="Reveal", style=discord.ButtonStyle.success, row=1)
-    async def reveal(self, interaction: discord.Interaction, button: discord.ui.Button["SpoilerRecapView"]) -> None:
-        """Show the full recap to the person who pressed, and nobody else."""
-        data = await self.catalog.race_data(self.race_id)
-        embed = await full_recap_embed(self.catalog, data, interaction.guild_id)
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    def __init__(self, race_id: int) -> None:
+        super().__init__(race_id)
+        self.add_item(RecapRevealButton(race_id))
 
 
 class Races(SearchOptions):
@@ -129,6 +166,16 @@ class Races(SearchOptions):
         index = await self.catalog.index(interaction.guild_id)
         return await self.catalog.race_data(resolve_race(index, race).id)
 
+    async def button_race(self, interaction: discord.Interaction, race_id: int) -> RaceData:
+        """Return the facts of the race a button names, if the server pressing it may still see that race."""
+        if (await self.catalog.index(interaction.guild_id)).race(race_id) is None:
+            raise NotFoundError("That race is no longer stored; pick another from the list.")
+        return await self.catalog.race_data(race_id)
+
+    async def hidden(self, interaction: discord.Interaction, data: RaceData) -> bool:
+        """Return whether this server's spoiler-safe window still hides the race's results."""
+        return await self.spoilers.until(interaction.guild_id, data.race.date) is not None
+
     @app_commands.command(name="recap")
     @app_commands.describe(race=RACE_OPTION)
     @app_commands.autocomplete(race=SearchOptions.race_autocomplete)
@@ -137,11 +184,11 @@ class Races(SearchOptions):
         data = await self._race(interaction, race)
         until = await self.spoilers.until(interaction.guild_id, data.race.date)
         if until is not None:
-            view = SpoilerRecapView(self.catalog, self.spoilers, data.race.id, self.rng)
+            view = SpoilerRecapView(data.race.id)
             await render.send_reply(interaction, render.Reply(render.spoiler_recap_embed(data.race, until), view))
             return
         embed = await full_recap_embed(self.catalog, data, interaction.guild_id)
-        view = RecapView(self.catalog, self.spoilers, data.race.id, self.rng)
+        view = RecapView(data.race.id)
         await render.send_reply(interaction, render.Reply(embed, view))
 
     @app_commands.command(name="results")
@@ -157,8 +204,8 @@ class Races(SearchOptions):
         data = await self._race(interaction, race)
         spoiler = await self.spoilers.until(interaction.guild_id, data.race.date) is not None
         reply = results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
-        view = reply.view or render.ReplyView()
-        view.add_item(ChartButton(data.race.id))
+        chart = ChartButton(data.race.id)
+        view = reply.view.add_item(chart) if reply.view else render.StatelessView(chart)
         await render.send_reply(interaction, render.Reply(reply.embed, view))
 
     @app_commands.command(name="stages")
@@ -200,5 +247,6 @@ class Races(SearchOptions):
 
 
 async def setup(bot: "PitBoard") -> None:
-    """Add the cog, handing it the store and the shared search catalog."""
+    """Add the cog, handing it the store and the shared search catalog, and the buttons under its recaps."""
     await bot.add_cog(Races(bot.store, bot.catalog, SpoilerPolicy(bot.store)))
+    bot.add_dynamic_items(*RACE_BUTTONS)

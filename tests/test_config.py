@@ -1,5 +1,6 @@
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,20 @@ def test_start_without_token_exits_2_naming_the_variable(tmp_path: Path):
     (line,) = result.stderr.strip().splitlines()
     assert "DISCORD_TOKEN" in line and ".env" in line
     assert "Traceback" not in result.stderr
+
+
+def test_data_commands_log_like_the_bot_without_loading_discord(tmp_path: Path):
+    result = run_cli("db", "upgrade", tmp_path=tmp_path, PYTHONPROFILEIMPORTTIME="1", LOG_LEVEL="INFO")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    imported = [line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time")]
+    assert "bot.store" in imported
+    assert not [name for name in imported if name.split(".")[0] == "discord"]  # about 0.2 s saved per command
+    logged = [line for line in lines if not line.startswith("import time")]
+    assert re.fullmatch(
+        r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \[INFO    \] bot\.store\.database: Applied migration 0001_initial\.sql",
+        logged[0],
+    )
 
 
 def test_db_check_on_a_fresh_database_counts_the_homestead_race(tmp_path: Path):

@@ -10,20 +10,22 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 from discord import app_commands
+from discord.ext import commands
 
 from bot.client import EXTENSIONS, PitBoard
 from bot.config import Settings
 from bot.errors import BadInputError, NotFoundError, UserFacingError
 from bot.racefiles import parse_results
-from bot.render import PagedView
+from bot.render import PagedView, RaceButton
 from bot.search import Catalog
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
-from bot.tree import report_error
+from bot.tree import GENERIC_FAILURE, report_error
+from cogs.charts import ChartButton
 from cogs.drivers import Drivers
 from cogs.help import Help
 from cogs.quotes import Quotes
-from cogs.races import Races, RecapView
+from cogs.races import RACE_BUTTONS, Races, RecapResultsButton, RecapStagesButton, RecapView
 from tests.fan_fakes import (
     OTHER_USER_ID,
     USER_ID,
@@ -249,25 +251,82 @@ async def test_recap_uses_the_servers_published_recap(store: Store, races: Races
     assert "Our moderators' words." not in (embed_of(elsewhere).description or "")
 
 
+def button(view: discord.ui.View | None, label: str) -> RaceButton:
+    """Return the stateless button with this label."""
+    assert view is not None
+    (found,) = [item for item in view.children if isinstance(item, RaceButton) and item.label == label]
+    return found
+
+
+def clicker_for(cog: Races, *, user_id: int = USER_ID, guild_id: int | None = None) -> MagicMock:
+    """Return a fake press whose client finds the Races cog, as the bot's buttons do."""
+    interaction = make_interaction(user_id=user_id, guild_id=guild_id)
+    interaction.client = MagicMock(spec=commands.Bot)
+    interaction.client.get_cog.return_value = cog
+    return interaction
+
+
 async def test_recap_buttons_open_results_stages_and_quotes(races: Races):
     interaction = make_interaction()
     await races.recap.callback(races, interaction)
     view = view_of(interaction)
     assert isinstance(view, RecapView)
 
-    clicker = make_interaction(user_id=OTHER_USER_ID)
-    await view.results.callback(clicker)
+    clicker = clicker_for(races, user_id=OTHER_USER_ID)
+    await button(view, "Results").callback(clicker)
+    clicker.client.get_cog.assert_called_once_with("Races")
     pager = paged_view(clicker)
     assert pager.owner_id == OTHER_USER_ID  # whoever pressed owns the new pager
     assert embed_of(clicker).title == "Results · 2025 Baptist Health 200"
 
-    clicker = make_interaction()
-    await view.stages.callback(clicker)
+    clicker = clicker_for(races)
+    await button(view, "Stages").callback(clicker)
     assert embed_of(clicker).title == "Stages · 2025 Baptist Health 200"
 
-    clicker = make_interaction()
-    await view.quotes.callback(clicker)
+    clicker = clicker_for(races)
+    await button(view, "Quotes").callback(clicker)
     assert (embed_of(clicker).footer.text or "").startswith("Quote 1 of 19")
+
+
+async def test_recap_buttons_keep_only_the_race_id_in_their_custom_id(races: Races):
+    interaction = make_interaction()
+    await races.recap.callback(races, interaction)
+    view = view_of(interaction)
+    assert view is not None
+    assert view.timeout is None  # nothing to turn off, so nothing kept per message
+    templates = [kind(1).template for kind in (*RACE_BUTTONS, ChartButton)]
+    for item in view.children:
+        assert isinstance(item, RaceButton)
+        assert len(item.custom_id) <= 100
+        assert [t.pattern for t in templates if t.fullmatch(item.custom_id)] == [item.template.pattern]
+        match = item.template.fullmatch(item.custom_id)
+        assert match is not None
+        rebuilt = await type(item).from_custom_id(make_interaction(), item.item, match)  # as after a restart
+        assert (rebuilt.race_id, rebuilt.custom_id, rebuilt.label) == (1, item.custom_id, item.label)
+
+
+async def test_a_stateless_buttons_errors_take_the_commands_error_path(
+    races: Races, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    gone = clicker_for(races)
+    await RecapResultsButton(999).callback(gone)  # a race removed since the recap was posted
+    answer = sent(gone)
+    assert answer["ephemeral"] is True
+    assert gone.response.send_message.await_args.args == ("That race is no longer stored; pick another from the list.",)
+    assert not caplog.records
+
+    async def broken(race_id: int) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(races.catalog, "race_data", broken)
+    bug = clicker_for(races)
+    await RecapStagesButton(1).callback(bug)
+    assert sent(bug)["ephemeral"] is True
+    assert bug.response.send_message.await_args.args == (GENERIC_FAILURE,)
+    (record,) = caplog.records
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == "Unhandled error in RecapStagesButton button"
+    assert record.exc_info is not None and "bug" in str(record.exc_info[1])
 
 
 # --- /stages -------------------------------------------------------------------------------------------------

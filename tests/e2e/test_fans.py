@@ -86,3 +86,14 @@ async def test_unknown_driver_is_a_private_suggestion(bot: PitBoard, fake_discor
 async def test_help_lists_commands_as_mentions(bot: PitBoard, fake_discord: FakeDiscord):
     answer = await (await fake_discord.send_slash("help")).wait_response()
     assert "</results:" in text_of(answer)
+
+
+async def test_the_chart_button_under_results_draws_the_race(bot: PitBoard, fake_discord: FakeDiscord):
+    asked = await fake_discord.send_slash("results", {"top": 3})
+    await asked.wait_response()
+    pressed = await fake_discord.click_button(asked.original, button(asked.original, "Chart"), user=OWNER)
+    answer = await pressed.wait_response()
+    assert not ephemeral(answer), answer.body  # the button once answered "Charts are not available" on the sharded bot
+    if answer.body["type"] == 5:  # drawing: 'thinking…', then the chart as a follow-up
+        answer = await pressed.wait_followup(timeout=30.0)
+    assert answer.files and (answer.files[0].filename or "").endswith(".png")
