@@ -47,6 +47,7 @@ class TimedDiscord(FakeDiscord):
         self.identified_at = 0.0
         self.guilds_sent_at = 0.0
         self.guilds_sent = asyncio.Event()
+        self.bot_pid: int | None = None  # the bot process whose CPU time each run reads, once started
 
     async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
         """Start the clock of an interaction just before it is written to the socket."""
@@ -121,6 +122,8 @@ class Sample:
     latencies: list[float]  # seconds
     elapsed: float  # wall time of the whole run, seconds
     errors: list[str] = field(default_factory=list)
+    bot_cpu: float = 0.0  # CPU seconds (user + system) of the bot process and its workers during the run
+    bench_cpu: float = 0.0  # CPU seconds of this (the benchmark's, the fake's) process during the run
 
     @property
     def n(self) -> int:
@@ -140,9 +143,38 @@ class Sample:
         """Return answered interactions per second."""
         return self.n / self.elapsed if self.elapsed else float("nan")
 
+    def cpu_ms(self, *, bot: bool = True) -> float:
+        """Return the CPU milliseconds per answered interaction of the bot (or of the benchmark process)."""
+        spent = self.bot_cpu if bot else self.bench_cpu
+        return spent / self.n * 1000 if self.n and spent else float("nan")
+
     def merged(self, other: "Sample") -> "Sample":
         """Return both samples as one."""
-        return Sample(self.latencies + other.latencies, self.elapsed + other.elapsed, self.errors + other.errors)
+        return Sample(
+            self.latencies + other.latencies,
+            self.elapsed + other.elapsed,
+            self.errors + other.errors,
+            self.bot_cpu + other.bot_cpu,
+            self.bench_cpu + other.bench_cpu,
+        )
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float:
+    """Return the CPU seconds (user + system) a process and its child processes have used so far (Linux)."""
+    total = 0.0
+    for one in (pid, *children(pid)):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            # The fields after the command name (which may hold spaces) start at field 3: utime, stime are 14, 15.
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
+
+
+def _cpu_now(fake: "TimedDiscord") -> tuple[float, float]:
+    return (process_cpu(fake.bot_pid) if fake.bot_pid else 0.0), time.process_time()
 
 
 async def run_row(fake: TimedDiscord, row: Row, n: int, in_flight: int, start: int = 0) -> Sample:
@@ -162,11 +194,13 @@ async def run_row(fake: TimedDiscord, row: Row, n: int, in_flight: int, start: i
             elif answer.answered:
                 latencies.append(answer.answered - answer.sent)
 
+    bot_before, bench_before = _cpu_now(fake)
     began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
     elapsed = time.perf_counter() - began
+    bot_after, bench_after = _cpu_now(fake)
     fake.forget()
-    return Sample(latencies, elapsed, errors)
+    return Sample(latencies, elapsed, errors, bot_after - bot_before, bench_after - bench_before)
 
 
 async def run_alternating(fake: TimedDiscord, first: Row, second: Row, n: int) -> tuple[Sample, Sample]:

@@ -111,6 +111,15 @@ def ratios(result: "RowResult", level: int) -> tuple[float, float, float]:
     )
 
 
+def cpu_ratio(result: "RowResult", level: int = 64) -> float:
+    """Return the bot's CPU time per interaction of a row over the floor's measured beside it."""
+    return result.levels[level].cpu_ms() / result.floors[level].cpu_ms()
+
+
+def _cpu(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
+
+
 def progress_line(result: "RowResult") -> str:
     """Return one line for the terminal while the run goes on."""
     one, at64 = result.levels[1], result.levels[64]
@@ -118,7 +127,9 @@ def progress_line(result: "RowResult") -> str:
     return (
         f"{result.row.label:<42} N={one.n:<4} p50 {_ms(one.percentile(50)):>6} ms ({_ratio(p50)})  "
         f"p99 {_ms(one.percentile(99)):>6} ms ({_ratio(p99)})  "
-        f"@64 {_per_second(at64.throughput):>6}/s ({_ratio(ratios(result, 64)[2])})"
+        f"@64 {_per_second(at64.throughput):>6}/s ({_ratio(ratios(result, 64)[2])})  "
+        f"CPU/interaction @64 bot {_cpu(at64.cpu_ms())} ms (floor {_cpu(result.floors[64].cpu_ms())}), "
+        f"bench {_cpu(at64.cpu_ms(bot=False))} ms (floor {_cpu(result.floors[64].cpu_ms(bot=False))})"
         + (f"  ERRORS {len(one.errors)}" if one.errors else "")
     )
 
@@ -133,8 +144,9 @@ def _pooled(samples: Iterable[Sample]) -> Sample:
 def _table(phase: "Phase") -> list[str]:
     lines = [
         f"| what | N | p50 ms | p99 ms | p50 {X} floor | p99 {X} floor | p50 ms @16 | p99 ms @16 | /s @16 "
-        f"| p50 ms @64 | p99 ms @64 | /s @64 | /s @64 {X} floor |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        f"| p50 ms @64 | p99 ms @64 | /s @64 | /s @64 {X} floor | bot CPU ms @64 | bot CPU {X} floor "
+        "| bench CPU ms @64 |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for autocomplete in (False, True):
         results = [r for r in phase.rows if r.row.autocomplete == autocomplete]
@@ -146,7 +158,8 @@ def _table(phase: "Phase") -> list[str]:
             f"| **{label}** | {floors[1].n} | {_ms(floors[1].percentile(50))} | {_ms(floors[1].percentile(99))} "
             f"| 1{X} | 1{X} | {_ms(floors[16].percentile(50))} | {_ms(floors[16].percentile(99))} "
             f"| {_per_second(floors[16].throughput)} | {_ms(floors[64].percentile(50))} "
-            f"| {_ms(floors[64].percentile(99))} | {_per_second(floors[64].throughput)} | 1{X} |"
+            f"| {_ms(floors[64].percentile(99))} | {_per_second(floors[64].throughput)} | 1{X} "
+            f"| {_cpu(floors[64].cpu_ms())} | 1{X} | {_cpu(floors[64].cpu_ms(bot=False))} |"
         )
         for result in results:
             one, at16, at64 = (result.levels[level] for level in (1, 16, 64))
@@ -158,7 +171,8 @@ def _table(phase: "Phase") -> list[str]:
                 f"| {_ms(one.percentile(50))} | {_ms(one.percentile(99))} | {_ratio(p50)} | {_ratio(p99)} "
                 f"| {_ms(at16.percentile(50))} | {_ms(at16.percentile(99))} | {_per_second(at16.throughput)} "
                 f"| {_ms(at64.percentile(50))} | {_ms(at64.percentile(99))} | {_per_second(at64.throughput)} "
-                f"| {_ratio(ratios(result, 64)[2])} |"
+                f"| {_ratio(ratios(result, 64)[2])} | {_cpu(at64.cpu_ms())} | {_ratio(cpu_ratio(result))} "
+                f"| {_cpu(at64.cpu_ms(bot=False))} |"
             )
     return lines
 

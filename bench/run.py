@@ -208,6 +208,7 @@ async def run_phase(
     profile = options.profile / f"{database.stem}.prof" if options.profile else None
     bot = BotProcess(fake, database, profile=profile)
     cold = await start_measured(fake, bot)
+    fake.bot_pid = bot.pid
     results: list[RowResult] = []
     log: list[str] = []
     try:
@@ -217,6 +218,7 @@ async def run_phase(
             results.append(await measure_row(fake, row, budget, log))
         peak, worker = bot.peak_memory()
     finally:
+        fake.bot_pid = None
         code = await bot.stop()
     problems += bot.problems()
     if code != 0:

@@ -750,6 +750,7 @@ class Catalog:
         self._views: OrderedDict[int | None, SearchIndex] = OrderedDict()
         self._races: OrderedDict[int, RaceData] = OrderedDict()
         self._reads: OrderedDict[Hashable, Any] = OrderedDict()
+        self._derived: OrderedDict[Hashable, tuple[RaceData, Any]] = OrderedDict()
 
     def invalidate(self) -> None:
         """Forget everything cached, so the next read comes from the store."""
@@ -759,6 +760,24 @@ class Catalog:
         self._views.clear()
         self._races.clear()
         self._reads.clear()
+        self._derived.clear()
+
+    def derived(self, data: RaceData, make: Callable[[RaceData], T]) -> T:
+        """Return make(data), reused while race_data() still hands out this very RaceData object.
+
+        For pure functions of a race's facts that cost CPU on every command (the written recap): the answer is
+        kept beside the facts it came from and can never outlive them, since a re-read race is a new object.
+        """
+        key = (getattr(make, "__qualname__", make), data.race.id)
+        cached = self._derived.get(key)
+        if cached is not None and cached[0] is data:
+            self._derived.move_to_end(key)
+            return cached[1]
+        value = make(data)
+        self._derived[key] = (data, value)
+        while len(self._derived) > self.READS_KEPT:
+            self._derived.popitem(last=False)
+        return value
 
     async def read(self, query: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Return await query(*args, **kwargs), cached while the store is unchanged.

@@ -52,8 +52,14 @@ async def full_recap_embed(catalog: Catalog, data: RaceData, guild_id: int | Non
     if published is not None:
         body = f"**{published.headline}**\n\n{published.body}"
         return render.recap_embed(data, body, published_by=published.author_id, milestones=lines)
+    # Writing the recap costs more CPU than the rest of the command: written once per race while its facts last.
+    return render.recap_embed(data, catalog.derived(data, written_recap), milestones=lines)
+
+
+def written_recap(data: RaceData) -> str:
+    """Return the recap written from a race's stored facts (a pure function of them)."""
     facts = RecapFacts(race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes)
-    return render.recap_embed(data, write_recap(facts), milestones=lines)
+    return write_recap(facts)
 
 
 async def race_quotes_reply(

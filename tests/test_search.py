@@ -8,6 +8,7 @@ from bot.errors import BadInputError, NotFoundError
 from bot.search import (
     MAX_CHOICES,
     Catalog,
+    RaceData,
     SearchIndex,
     driver_suggestions,
     load_index,
@@ -292,3 +293,20 @@ async def test_race_data_is_cached_per_data_version(store: Store):
     assert [e.driver for e in first.entries[:3]] == ["Kyle Larson", "Layne Riggs", "Corey Heim"]
     with pytest.raises(NotFoundError):
         await catalog.race_data(999)
+
+
+async def test_derived_answers_last_only_as_long_as_the_race_data(store: Store):
+    catalog = Catalog(store)
+    calls: list[int] = []
+
+    def count(data: RaceData) -> int:
+        calls.append(data.race.id)
+        return len(calls)
+
+    data = await catalog.race_data(1)
+    assert catalog.derived(data, count) == catalog.derived(data, count) == 1
+    catalog.invalidate()
+    again = await catalog.race_data(1)
+    assert again is not data
+    assert catalog.derived(again, count) == 2  # the race was read again: worked out again
+    assert catalog.derived(data, count) == 3  # never an answer from other facts
