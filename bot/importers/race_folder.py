@@ -216,4 +216,4 @@ def read_folder(folder: Path, data_dir: Path | None = None) -> tuple[RaceBundle,
 async def import_race_folder(store: Store, folder: Path, data_dir: Path | None = None) -> int | None:
     """Store a race folder's race; return its id, or None when that race is already stored."""
     bundle, curated, precision = read_folder(folder, data_dir)
-    return await store.add_race_folder(bundle, curated=curated, date_precision=precision)
+    return await store.add_race_bundle(bundle, curated=curated, date_precision=precision)

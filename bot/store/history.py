@@ -12,8 +12,7 @@ import aiosqlite
 
 from bot.importers.nascar_data import HistoryEntry, HistoryFile, HistoryRace
 from bot.names import fold, name_key
-from bot.racefiles import RaceBundle
-from bot.store.loading import RaceLoading, add_alias, season_id_for, series_id_for
+from bot.store.loading import RaceLoading, add_alias, series_id_for
 
 log = logging.getLogger(__name__)
 
@@ -172,22 +171,6 @@ class HistoryImport(RaceLoading):
         return report
 
     # --- race folders ------------------------------------------------------------------------------------------
-
-    async def add_race_folder(self, bundle: RaceBundle, *, curated: bool, date_precision: str = "day") -> int | None:
-        """Store a race folder's race in one transaction and return its id; None if that race is already stored."""
-        async with self._transaction() as conn:
-            series_id = await series_id_for(conn, bundle.series, bundle.series_short)
-            season_id = await season_id_for(conn, series_id, bundle.season, bundle.rounds_in_season)
-            query = "SELECT id FROM races WHERE season_id = ? AND round = ?"
-            async with conn.execute(query, (season_id, bundle.round)) as cursor:
-                if await cursor.fetchone() is not None:
-                    return None
-            race_id = await self._insert_race(conn, bundle, season_id, curated=curated)
-            if date_precision != "day":
-                query = "UPDATE races SET date_precision = ? WHERE id = ?"
-                await conn.execute(query, (date_precision, race_id))
-        log.info("Loaded %s %s from a race folder (%d entries)", bundle.season, bundle.name, len(bundle.entries))
-        return race_id
 
     async def race_extras(self, race_id: int) -> RaceExtras | None:
         """Return what a race folder needs beyond Race: date precision, track surface and who owns the race."""

@@ -95,8 +95,13 @@ class RaceLoading(StoreBase):
         row = await self._fetchone(query, (series, season, round_))
         return int(row[0]) if row else None
 
-    async def add_race_bundle(self, bundle: RaceBundle, *, curated: bool = True) -> int | None:
-        """Store a whole race atomically and return its id; None if that race is already stored (idempotent)."""
+    async def add_race_bundle(
+        self, bundle: RaceBundle, *, curated: bool = True, date_precision: str = "day"
+    ) -> int | None:
+        """Store a whole race atomically and return its id; None if that race is already stored (idempotent).
+
+        date_precision 'season' marks a race whose folder came from a source that gives only the year.
+        """
         async with self._transaction() as conn:
             series_id = await series_id_for(conn, bundle.series, bundle.series_short)
             season_id = await season_id_for(conn, series_id, bundle.season, bundle.rounds_in_season)
@@ -105,6 +110,9 @@ class RaceLoading(StoreBase):
                 if await cursor.fetchone() is not None:
                     return None
             race_id = await self._insert_race(conn, bundle, season_id, curated=curated)
+            if date_precision != "day":
+                query = "UPDATE races SET date_precision = ? WHERE id = ?"
+                await conn.execute(query, (date_precision, race_id))
             log.info("Loaded %s %s (%d entries)", bundle.season, bundle.name, len(bundle.entries))
             return race_id
 
