@@ -204,3 +204,11 @@ async def test_discarded_draft_stays_in_history_but_is_not_latest(store: Store):
         guild_id=GUILD, race_id=race, channel_id=1, message_id=2, thread_id=None, version=1, user_id=MOD, edited=False
     )
     assert await store.discard_recap_version(GUILD, race, 1, MOD) is False  # a published version stays
+
+
+async def test_a_settings_change_is_seen_at_once_though_settings_are_kept_in_memory(store: Store):
+    assert (await store.guild_settings(GUILD)).spoiler_hours == 0  # read once, now kept
+    await store.update_guild_settings(GUILD, MOD, setting="spoiler_hours", value=6, detail="spoiler hours 6")
+    assert (await store.guild_settings(GUILD)).spoiler_hours == 6
+    await store.update_guild_settings(GUILD, MOD, setting="spoiler_hours", value=0, detail="spoiler mode off")
+    assert (await store.guild_settings(GUILD)).spoiler_hours == 0

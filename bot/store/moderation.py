@@ -63,15 +63,27 @@ class ResultsRefusedError(Exception):
 class Moderation(RaceLoading):
     """What moderators write, always scoped to one server."""
 
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__(conn)
+        # Every fan command reads its server's settings (spoiler-safe mode) and only this process writes them,
+        # through update_guild_settings, so they are kept here instead of read on every command.
+        self._settings: dict[int, GuildSettings] = {}
+
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         """Return a server's settings (defaults when it never changed any)."""
+        if (cached := self._settings.get(guild_id)) is not None:
+            return cached
         query = "SELECT * FROM guild_settings WHERE guild_id = ?"
         row = await self._fetchone(query, (guild_id,))
-        if row is None:
-            return GuildSettings(guild_id, None, None, None, 0)
-        return GuildSettings(
-            guild_id, row["recap_channel_id"], row["mod_role_id"], row["ping_role_id"], row["spoiler_hours"]
+        settings = (
+            GuildSettings(guild_id, None, None, None, 0)
+            if row is None
+            else GuildSettings(
+                guild_id, row["recap_channel_id"], row["mod_role_id"], row["ping_role_id"], row["spoiler_hours"]
+            )
         )
+        self._settings[guild_id] = settings
+        return settings
 
     async def update_guild_settings(
         self, guild_id: int, user_id: int, *, setting: str, value: int | None, detail: str
@@ -87,6 +99,7 @@ class Moderation(RaceLoading):
             """  # noqa: S608 - the column name is checked against a fixed set above
             await conn.execute(query, (guild_id, value if value is not None else None, _now()))
             await audit(conn, guild_id, user_id, "settings", detail)
+        self._settings.pop(guild_id, None)
         return await self.guild_settings(guild_id)
 
     async def add_recap_version(
