@@ -7,7 +7,7 @@ import functools
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal, ParamSpec, TypeVar, overload
 
@@ -733,9 +733,13 @@ class Catalog:
     """
 
     RECHECK_SECONDS = 5.0
-    RACES_KEPT = 32
+    # A race's facts take about 23 KB: 256 of them are ~6 MB, and fans ask about more races than the few
+    # latest (a cache smaller than the races in turn misses on every one of them).
+    RACES_KEPT = 256
     VIEWS_KEPT = 256
-    READS_KEPT = 64
+    READS_KEPT = 256
+    # A read can be one row or a driver's whole career: the rows kept in all (40,000 of about 0.4 KB) are bounded too.
+    READ_ROWS_KEPT = 40_000
 
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
@@ -749,7 +753,8 @@ class Catalog:
         self._loading = asyncio.Lock()
         self._views: OrderedDict[int | None, SearchIndex] = OrderedDict()
         self._races: OrderedDict[int, RaceData] = OrderedDict()
-        self._reads: OrderedDict[Hashable, Any] = OrderedDict()
+        self._reads: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()  # answer and its rows
+        self._read_rows = 0
         self._derived: OrderedDict[Hashable, tuple[RaceData, Any]] = OrderedDict()
 
     def invalidate(self) -> None:
@@ -760,6 +765,7 @@ class Catalog:
         self._views.clear()
         self._races.clear()
         self._reads.clear()
+        self._read_rows = 0
         self._derived.clear()
 
     def derived(self, data: RaceData, make: Callable[[RaceData], T]) -> T:
@@ -790,13 +796,17 @@ class Catalog:
         key = (getattr(query, "__name__", query), _hashable(args), _hashable(sorted(kwargs.items())))
         if key in self._reads:
             self._reads.move_to_end(key)
-            return self._reads[key]
+            return self._reads[key][0]
         generation = self._generation
         answer = await query(*args, **kwargs)
-        if generation == self._generation:  # not invalidated while it was read
-            self._reads[key] = answer
-            while len(self._reads) > self.READS_KEPT:
-                self._reads.popitem(last=False)
+        if generation == self._generation and key not in self._reads:  # not invalidated while it was read
+            rows = len(answer) if isinstance(answer, Sized) else 1
+            self._reads[key] = (answer, rows)
+            self._read_rows += rows
+            while len(self._reads) > self.READS_KEPT or (
+                self._read_rows > self.READ_ROWS_KEPT and len(self._reads) > 1
+            ):
+                self._read_rows -= self._reads.popitem(last=False)[1][1]
         return answer
 
     async def _check(self) -> None:

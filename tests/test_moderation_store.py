@@ -74,6 +74,25 @@ async def test_published_recap_is_the_posted_version_and_stays_per_server(store:
     assert await store.recap_versions(OTHER_GUILD, race) == []
 
 
+async def test_publishing_again_shows_the_new_recap_at_once(store: Store):
+    race = await homestead_id(store)
+    for version, headline in enumerate(("First take", "Second take"), start=1):
+        await store.add_recap_version(GUILD, race, headline=headline, body="Body", author_id=MOD)
+        await store.record_recap_post(
+            guild_id=GUILD,
+            race_id=race,
+            channel_id=1,
+            message_id=2,
+            thread_id=None,
+            version=version,
+            user_id=MOD,
+            edited=version > 1,
+        )
+        published = await store.published_recap(race, GUILD)
+        assert published is not None and published.headline == headline
+        assert (await store.published_recap(race, GUILD)) == published  # asked again: the same answer
+
+
 async def test_settings_are_per_server_and_audited(store: Store):
     await store.update_guild_settings(GUILD, MOD, setting="spoiler_hours", value=12, detail="spoiler hours 12")
     assert (await store.guild_settings(GUILD)).spoiler_hours == 12

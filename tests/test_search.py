@@ -310,3 +310,19 @@ async def test_derived_answers_last_only_as_long_as_the_race_data(store: Store):
     assert again is not data
     assert catalog.derived(again, count) == 2  # the race was read again: worked out again
     assert catalog.derived(data, count) == 3  # never an answer from other facts
+
+
+async def test_cached_reads_are_bounded_by_the_rows_they_hold(store: Store):
+    catalog = Catalog(store)
+    asked: list[int] = []
+
+    async def rows(count: int) -> list[int]:
+        asked.append(count)
+        return list(range(count))
+
+    await catalog.read(rows, 10)
+    assert await catalog.read(rows, 10) == list(range(10))
+    assert asked == [10]  # the second answer came from memory
+    await catalog.read(rows, Catalog.READ_ROWS_KEPT)  # a whole career's worth: the small one makes room
+    await catalog.read(rows, 10)
+    assert asked == [10, Catalog.READ_ROWS_KEPT, 10]

@@ -1,6 +1,7 @@
 """Per-server moderator data: settings, recap versions and posts, quotes, corrections and the audit log."""
 
 import datetime as dt
+from collections import OrderedDict
 
 import aiosqlite
 
@@ -16,6 +17,8 @@ from bot.store.models import (
     RecapPost,
     RecapVersion,
 )
+
+PUBLISHED_KEPT = 4096  # (server, race) pairs whose published recap (or its absence) is kept in memory
 
 
 def _now() -> str:
@@ -68,6 +71,9 @@ class Moderation(RaceLoading):
         # Every fan command reads its server's settings (spoiler-safe mode) and only this process writes them,
         # through update_guild_settings, so they are kept here instead of read on every command.
         self._settings: dict[int, GuildSettings] = {}
+        # Every /recap reads the server's published recap, which changes only through record_recap_post.
+        self._published: OrderedDict[tuple[int, int], PublishedRecap | None] = OrderedDict()
+        self._publications = 0  # counts record_recap_post calls, so a read that raced one is not kept
 
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         """Return a server's settings (defaults when it never changed any)."""
@@ -190,10 +196,17 @@ class Moderation(RaceLoading):
             assert row is not None  # RETURNING always yields the upserted row
             verb = "edited the post of" if edited else "published"
             await audit(conn, guild_id, user_id, "publish", f"{verb} version {version} of race {race_id}")
+        self._publications += 1
+        self._published.pop((guild_id, race_id), None)
         return _post(row)
 
     async def published_recap(self, race_id: int, guild_id: int) -> PublishedRecap | None:
         """Return the recap this server published for the race, as fans should see it."""
+        key = (guild_id, race_id)
+        if key in self._published:
+            self._published.move_to_end(key)
+            return self._published[key]
+        publications = self._publications
         query = """
             SELECT v.headline, v.body, v.author_id, v.version, p.published_at
             FROM recap_posts p
@@ -201,10 +214,15 @@ class Moderation(RaceLoading):
             WHERE p.guild_id = ? AND p.race_id = ?
         """
         row = await self._fetchone(query, (guild_id, race_id))
-        if row is None:
-            return None
-        published_at = dt.datetime.fromisoformat(row["published_at"])
-        return PublishedRecap(row["headline"], row["body"], row["author_id"], row["version"], published_at)
+        published = None
+        if row is not None:
+            published_at = dt.datetime.fromisoformat(row["published_at"])
+            published = PublishedRecap(row["headline"], row["body"], row["author_id"], row["version"], published_at)
+        if publications == self._publications:
+            self._published[key] = published
+        while len(self._published) > PUBLISHED_KEPT:
+            self._published.popitem(last=False)
+        return published
 
     async def add_guild_quote(
         self,
