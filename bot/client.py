@@ -12,6 +12,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.paging import ButtonTimers
 from bot.search import Catalog
 from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
@@ -67,6 +68,8 @@ class PitBoard(commands.AutoShardedBot):
         self.store = store
         # One search catalog for every cog, so a moderator's change is seen by all of them at once.
         self.catalog = Catalog(store)
+        # Paged replies keep nothing per message; this turns their buttons off when they expire.
+        self.button_timers = ButtonTimers(self)
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
         self.initial_extensions = (*extensions, *settings.extra_extensions)
         self._warming: asyncio.Task[None] | None = None
@@ -90,6 +93,7 @@ class PitBoard(commands.AutoShardedBot):
         """Stop building the index if that is still going on, then close the connection to Discord."""
         if self._warming is not None:
             self._warming.cancel()
+        self.button_timers.close()
         await super().close()
 
     def command_payload(self) -> list[dict[str, object]]:

@@ -1,8 +1,8 @@
 """Milestone lines for a race's recap, each a fact counted from the stored history of the winner's series."""
 
 from bot.importers.nascar_data import FIRST_SEASON
-from bot.recap_writer import ordinal
 from bot.store.career import WinnerHistory
+from bot.wording import ordinal
 
 RECENT_STARTS = 5  # 'wins in the last N starts' looks this far back
 

@@ -13,7 +13,8 @@ from discord import app_commands
 from bot.client import PitBoard
 from bot.config import Settings
 from bot.errors import BadInputError, UserFacingError
-from bot.render import PagedView, ReplyView
+from bot.paging import PagedView
+from bot.render import ReplyView
 from bot.store import Store
 
 PREVIEW_USER_ID = 1  # the person "asking" in a preview; paging is theirs
@@ -32,6 +33,13 @@ class Sent:
     view: discord.ui.View | None
     ephemeral: bool
     files: tuple[discord.File, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Callback:
+    """Stands in for discord.InteractionCallbackResponse: nothing was posted, so there is no message."""
+
+    message_id: int | None = None
 
 
 class _Response:
@@ -54,10 +62,11 @@ class _Response:
         ephemeral: bool = False,
         file: discord.File | None = None,
         **_: Any,
-    ) -> None:
+    ) -> _Callback:
         """Keep the message instead of sending it."""
         self._done = True
         self._sent.append(Sent(content, embed, view, ephemeral, (file,) if file else ()))
+        return _Callback()
 
     async def defer(self, **_: Any) -> None:
         """Note that an answer will follow."""

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.store.models import Entry, KeyMoment, Race, RaceNote, StageResult
+from bot.wording import ordinal
 
 MAX_LENGTH = 4096  # Discord's limit for an embed description
 MAX_NON_FINISHERS = 5
@@ -44,15 +45,6 @@ class RecapFacts:
     stages: tuple[StageResult, ...]
     moments: tuple[KeyMoment, ...]
     notes: tuple[RaceNote, ...] = ()
-
-
-def ordinal(n: int) -> str:
-    """Return n with its English ordinal suffix: '1st', '2nd', '3rd', '11th', '22nd'."""
-    if n < 0:
-        raise ValueError(f"no ordinal for a negative number: {n}")
-    if n % 100 in (11, 12, 13):
-        return f"{n}th"
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
 
 
 def number_word(n: int) -> str:

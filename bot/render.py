@@ -13,11 +13,11 @@ from typing import Any, ClassVar, Self, overload
 import discord
 from discord import app_commands
 
-from bot.recap_writer import ordinal
 from bot.search import RaceData
 from bot.spoilers import hide
 from bot.store.models import Correction, Driver, DriverResult, Entry, Quote, Race, RaceSummary, StageResult
 from bot.tree import NO_MENTIONS, View, report_error, send_private
+from bot.wording import ordinal
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +243,10 @@ class ReplyView(View):
         except discord.HTTPException:
             log.info("Could not turn off the buttons of an expired %s", type(self).__name__)
 
+    def sent(self, interaction: discord.Interaction, message_id: int | None) -> None:
+        """Remember the interaction whose response holds the view, to turn the buttons off later."""
+        self.interaction = interaction
+
 
 class RaceButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"pitboard:race:(?P<race>[0-9]+)"
@@ -299,12 +303,15 @@ class RaceButton(
 
 
 class StatelessView(ReplyView):
-    """A reply view made only of RaceButtons: discord.py keeps nothing for it, and it never times out."""
+    """A reply view made only of dynamic items (RaceButtons, PageButtons): discord.py keeps nothing for it."""
 
-    def __init__(self, *buttons: RaceButton) -> None:
+    def __init__(self, *buttons: discord.ui.DynamicItem[Any]) -> None:
         super().__init__(timeout=None)
         for button in buttons:
             self.add_item(button)
+
+    def sent(self, interaction: discord.Interaction, message_id: int | None) -> None:
+        """Keep nothing: the buttons carry what they need."""
 
 
 class OwnedView(ReplyView):
@@ -321,44 +328,6 @@ class OwnedView(ReplyView):
             return True
         await send_private(interaction, f"These buttons belong to whoever asked. Run /{self.command} to get your own.")
         return False
-
-
-class PagedView(OwnedView):
-    """◀ ▶ buttons over a list of embeds."""
-
-    def __init__(self, pages: Sequence[discord.Embed], *, owner_id: int, command: str) -> None:
-        super().__init__(owner_id=owner_id, command=command)
-        self.pages: Sequence[discord.Embed] = pages if isinstance(pages, LazyPages) else list(pages)
-        self.page = 0
-        self._sync_buttons()
-
-    def _sync_buttons(self) -> None:
-        self.previous.disabled = self.page == 0
-        self.next.disabled = self.page >= len(self.pages) - 1
-
-    @property
-    def current(self) -> discord.Embed:
-        """Return the embed of the page shown."""
-        return self.pages[self.page]
-
-    def turn_to(self, page: int) -> discord.Embed:
-        """Show page (0-based, kept within range) and return its embed."""
-        self.page = max(0, min(page, len(self.pages) - 1))
-        self._sync_buttons()
-        return self.current
-
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        await interaction.response.edit_message(embed=self.turn_to(page), view=self, allowed_mentions=NO_MENTIONS)
-
-    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button["PagedView"]) -> None:
-        """Show the page before."""
-        await self._show(interaction, self.page - 1)
-
-    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button["PagedView"]) -> None:
-        """Show the page after."""
-        await self._show(interaction, self.page + 1)
 
 
 class QuoteView(OwnedView):
@@ -396,21 +365,13 @@ class Reply:
     view: ReplyView | None = None
 
 
-def paged(embeds: list[discord.Embed] | LazyPages, *, owner_id: int, command: str) -> Reply:
-    """Return the first page, with ◀ ▶ buttons when there are more."""
-    pages = embeds if isinstance(embeds, LazyPages) else number_pages(embeds)
-    if len(pages) == 1:
-        return Reply(pages[0])
-    return Reply(pages[0], PagedView(pages, owner_id=owner_id, command=command))
-
-
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer publicly with mentions off, remembering the interaction so the buttons can be turned off later."""
     if reply.view is None:
         await interaction.response.send_message(embed=reply.embed, allowed_mentions=NO_MENTIONS)
         return
-    reply.view.interaction = interaction
-    await interaction.response.send_message(embed=reply.embed, view=reply.view, allowed_mentions=NO_MENTIONS)
+    response = await interaction.response.send_message(embed=reply.embed, view=reply.view, allowed_mentions=NO_MENTIONS)
+    reply.view.sent(interaction, response.message_id)
 
 
 # --- results -------------------------------------------------------------------------------------------------

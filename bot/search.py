@@ -31,7 +31,7 @@ SUGGEST = 0.5  # anything at least this close is offered as a suggestion
 
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _CAR = re.compile(r"^#?\s*(\d{1,3})$")
-_ID_VALUE = re.compile(r"^(race|driver|track):(\d+)$")
+_ID_VALUE = re.compile(r"^(race|driver|track|series):(\d+)$")
 
 # Short names fans use for each series family; matched against the stored series' names.
 SERIES_ALIASES: dict[str, tuple[str, ...]] = {
@@ -647,7 +647,13 @@ def resolve_series(index: SearchIndex, text: str, *, allow_new: bool = False) ->
     """
     folded = fold(text)
     pool = index.all_series if allow_new else index.series
-    match = next((s for s in pool if folded in _series_names(s)), None)
+    series_id = _id_value(text, "series")  # as a page button carries it
+    if series_id is not None:
+        match = next((s for s in pool if s.id == series_id), None)
+        if match is None:
+            raise NotFoundError("That series is no longer stored; pick another from the list.")
+    else:
+        match = next((s for s in pool if folded in _series_names(s)), None)
     if allow_new:
         if match is not None:
             return (match.name, match.short_name)

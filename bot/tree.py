@@ -4,8 +4,9 @@ import logging
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-from bot.errors import UserFacingError
+from bot.errors import NotFoundError, UserFacingError
 from bot.store import StoreBusyError, StoreReadOnlyError, StoreWriteError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,18 @@ def option_problem(parameter: app_commands.Parameter, value: object) -> str | No
             return f"{name} must be between {low} and {high}{unit}."
         return f"{name} must be at least {low}{unit}." if low is not None else f"{name} must be at most {high}{unit}."
     return None
+
+
+def loaded_cog(client: discord.Client, name: str, *, unavailable: str) -> commands.Cog:
+    """Return the loaded cog of that name, for a button in a reply; raise NotFoundError(unavailable) if none.
+
+    Callers cast rather than isinstance: load_extension runs a cog's module afresh, so the loaded cog's class
+    is not the one another module imported. The name is what identifies it.
+    """
+    cog = client.get_cog(name) if isinstance(client, commands.Bot | commands.AutoShardedBot) else None
+    if cog is None:
+        raise NotFoundError(unavailable)
+    return cog
 
 
 def _permission_names(permissions: list[str]) -> str:

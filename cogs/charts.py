@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import render
 from bot.charts.data import ChartKind
@@ -15,7 +14,7 @@ from bot.errors import BadInputError, NotFoundError
 from bot.options import SearchOptions
 from bot.search import Catalog, resolve_race
 from bot.spoilers import SpoilerPolicy, hide
-from bot.tree import NO_MENTIONS
+from bot.tree import NO_MENTIONS, loaded_cog
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -95,12 +94,7 @@ def parse_kind(value: str | None) -> ChartKind | None:
 
 def charts_of(client: discord.Client) -> "Charts":
     """Return the loaded Charts cog, for buttons in other cogs' replies."""
-    cog = client.get_cog(Charts.__cog_name__) if isinstance(client, commands.Bot | commands.AutoShardedBot) else None
-    if cog is None:
-        raise NotFoundError("Charts are not available right now.")
-    # Not isinstance(cog, Charts): load_extension runs this module afresh, so the loaded cog's class is not
-    # the Charts that cogs.races imported with ChartButton. The name is what identifies it.
-    return cast("Charts", cog)
+    return cast("Charts", loaded_cog(client, Charts.__cog_name__, unavailable="Charts are not available right now."))
 
 
 class ChartButton(render.RaceButton, action="chart"):

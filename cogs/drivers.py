@@ -1,6 +1,7 @@
 """Fan commands about drivers: /wins and /driver."""
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -8,6 +9,7 @@ from discord import app_commands
 from bot import render
 from bot.errors import NotFoundError
 from bot.options import SearchOptions
+from bot.paging import Args, PageButton, paged, picked
 from bot.search import (
     Catalog,
     SearchIndex,
@@ -19,6 +21,7 @@ from bot.search import (
 )
 from bot.store import Store
 from bot.store.models import RaceSummary, Series
+from bot.tree import loaded_cog
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -33,6 +36,28 @@ def filters_text(
     upto = f"up to the {as_of.season} {as_of.name}" if as_of else None
     parts = [p for p in (series.name if series else None, track.name if track else None, season, upto) if p]
     return f" ({', '.join(str(p) for p in parts)})" if parts else ""
+
+
+class WinsPages(PageButton, source="wins", command="wins"):
+    """◀ ▶ over /wins; its args are the driver, series, track, season and as-of race asked for."""
+
+    @classmethod
+    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
+        """Count again, with the same filters."""
+        driver, series, track, season, as_of = args
+        cog = loaded_cog(
+            interaction.client, Drivers.__cog_name__, unavailable="Win counts are not available right now."
+        )
+        tally = cast("Drivers", cog).tally(
+            interaction,
+            driver=picked("driver", driver),
+            series=picked("series", series),
+            track=picked("track", track),
+            season=season,
+            as_of=picked("race", as_of),
+        )
+        pages, _ = await tally
+        return pages
 
 
 class Drivers(SearchOptions):
@@ -73,6 +98,22 @@ class Drivers(SearchOptions):
         as_of: str | None = None,
     ) -> None:
         """Count a driver's wins, starts and top finishes, or see the wins leaderboard."""
+        pages, args = await self.tally(
+            interaction, driver=driver, series=series, track=track, season=season, as_of=as_of
+        )
+        await render.send_reply(interaction, paged(pages, WinsPages, owner_id=interaction.user.id, args=args))
+
+    async def tally(
+        self,
+        interaction: discord.Interaction,
+        *,
+        driver: str | None,
+        series: str | None,
+        track: str | None,
+        season: int | None,
+        as_of: str | None,
+    ) -> tuple[Sequence[discord.Embed], Args]:
+        """Return the pages of a driver's wins or of the leaderboard, and the ids the options were resolved to."""
         index = await self._index(interaction)
         chosen_series = resolve_series(index, series) if series else None
         chosen_track = resolve_track(index, track) if track else None
@@ -80,8 +121,9 @@ class Drivers(SearchOptions):
         filters = filters_text(chosen_series, chosen_track, season, reference)
         series_id = chosen_series.id if chosen_series else None
         track_id = chosen_track.id if chosen_track else None
-        if driver:
-            person = resolve_driver(index, driver)
+        person = resolve_driver(index, driver) if driver else None
+        args = (person.id if person else None, series_id, track_id, season, reference.id if reference else None)
+        if person is not None:
             results = await self.catalog.read(
                 self.store.career_results,
                 person.id,
@@ -93,20 +135,18 @@ class Drivers(SearchOptions):
             )
             if not results:
                 raise NotFoundError(f"{person.name} has no starts in the stored races{filters}.")
-            pages = render.driver_wins_pages(person, results, filters)
-        else:
-            rows = await self.catalog.read(
-                self.store.wins_leaderboard,
-                series_id=series_id,
-                track_id=track_id,
-                season=season,
-                as_of=reference,
-                guild_id=interaction.guild_id,
-            )
-            if not rows:
-                raise NotFoundError(f"No wins are stored{filters}.")
-            pages = render.leaderboard_pages(rows, filters)
-        await render.send_reply(interaction, render.paged(pages, owner_id=interaction.user.id, command="wins"))
+            return render.driver_wins_pages(person, results, filters), args
+        rows = await self.catalog.read(
+            self.store.wins_leaderboard,
+            series_id=series_id,
+            track_id=track_id,
+            season=season,
+            as_of=reference,
+            guild_id=interaction.guild_id,
+        )
+        if not rows:
+            raise NotFoundError(f"No wins are stored{filters}.")
+        return render.leaderboard_pages(rows, filters), args
 
     @app_commands.command(name="driver")
     @app_commands.describe(name=DRIVER_OPTION, as_of="Show the profile as it stood after this race")
@@ -129,3 +169,4 @@ class Drivers(SearchOptions):
 async def setup(bot: "PitBoard") -> None:
     """Add the cog, handing it the store and the shared search catalog."""
     await bot.add_cog(Drivers(bot.store, bot.catalog))
+    bot.add_dynamic_items(WinsPages)

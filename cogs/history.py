@@ -1,7 +1,7 @@
 """Fan commands over the whole stored history: /track and /compare."""
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -9,6 +9,7 @@ from discord import app_commands
 from bot import render
 from bot.errors import BadInputError, NotFoundError
 from bot.options import SearchOptions
+from bot.paging import Args, PageButton, known, paged, picked
 from bot.search import (
     Catalog,
     SearchIndex,
@@ -19,6 +20,7 @@ from bot.search import (
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.store.career import HeadToHead, TrackHistory, TrackWin
+from bot.tree import loaded_cog
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -93,6 +95,19 @@ def compare_embed(a: str, b: str, h2h: HeadToHead, filters: str, note: str = "")
     return render.fit(embed)
 
 
+class TrackPages(PageButton, source="track", command="track"):
+    """◀ ▶ over /track; its args are the track and series ids asked for."""
+
+    @classmethod
+    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
+        """Return the track's history again."""
+        track_id, series_id = args
+        unavailable = "Track histories are not available right now."
+        history = cast("History", loaded_cog(interaction.client, History.__cog_name__, unavailable=unavailable))
+        pages, _ = await history.history_pages(interaction, f"track:{known(track_id)}", picked("series", series_id))
+        return pages
+
+
 class History(SearchOptions):
     """Questions answered from every stored race: a track's winners and records, and two drivers head to head."""
 
@@ -119,6 +134,13 @@ class History(SearchOptions):
     @app_commands.autocomplete(name=SearchOptions.track_autocomplete, series=SearchOptions.series_autocomplete)
     async def track(self, interaction: discord.Interaction, name: str, series: str | None = None) -> None:
         """See a track's winners by year, who has won there most, and the records set there."""
+        pages, args = await self.history_pages(interaction, name, series)
+        await render.send_reply(interaction, paged(pages, TrackPages, owner_id=interaction.user.id, args=args))
+
+    async def history_pages(
+        self, interaction: discord.Interaction, name: str, series: str | None
+    ) -> tuple[Sequence[discord.Embed], Args]:
+        """Return the pages of a track's history, and the track and series ids the options were resolved to."""
         index = await self._index(interaction)
         chosen = resolve_track(index, name)
         chosen_series = resolve_series(index, series) if series else None
@@ -134,7 +156,7 @@ class History(SearchOptions):
         if not history.wins:
             raise NotFoundError(f"No races at {chosen.name} are stored{filters}.")
         pages = track_pages(chosen.name, history, filters, held_back(len(hidden)))
-        await render.send_reply(interaction, render.paged(pages, owner_id=interaction.user.id, command="track"))
+        return pages, (chosen.id, chosen_series.id if chosen_series else None)
 
     @app_commands.command(name="compare")
     @app_commands.describe(driver_a=DRIVER_OPTION, driver_b=DRIVER_OPTION, series=SERIES_OPTION, track="A track")
@@ -177,3 +199,4 @@ class History(SearchOptions):
 async def setup(bot: "PitBoard") -> None:
     """Add the cog, handing it the store, the shared search catalog and the spoiler policy."""
     await bot.add_cog(History(bot.store, bot.catalog, SpoilerPolicy(bot.store)))
+    bot.add_dynamic_items(TrackPages)

@@ -1,16 +1,17 @@
 """Fan commands about one race or the list of races: /recap, /results, /stages and /races."""
 
 import random
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFoundError
 from bot.milestones import milestones
 from bot.options import SearchOptions
+from bot.paging import Args, PageButton, known, paged, picked
 from bot.recap_writer import RecapFacts, write_recap
 from bot.search import (
     Catalog,
@@ -20,7 +21,7 @@ from bot.search import (
 )
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
-from bot.tree import NO_MENTIONS
+from bot.tree import NO_MENTIONS, loaded_cog
 from cogs.charts import ChartButton
 
 if TYPE_CHECKING:
@@ -30,10 +31,11 @@ RACE_OPTION = "Race name, track or season (or pick one); the latest race if empt
 
 
 def results_reply(data: RaceData, *, top: int | None, owner_id: int, spoiler: bool = False) -> render.Reply:
-    """Return the finishing order, paged, or raise when the race has no results."""
+    """Return the finishing order, paged, with the race's Chart button, or raise when the race has no results."""
     if not data.entries:
         raise NotFoundError(f"No results are stored for the {render.race_title(data.race)} yet.")
-    return render.paged(render.results_pages(data, top, spoiler=spoiler), owner_id=owner_id, command="results")
+    pages = render.results_pages(data, top, spoiler=spoiler)
+    return paged(pages, ResultsPages, owner_id=owner_id, args=(data.race.id, top))
 
 
 def stages_reply(data: RaceData, *, spoiler: bool = False) -> render.Reply:
@@ -74,10 +76,36 @@ async def race_quotes_reply(
 
 def races_of(client: discord.Client) -> "Races":
     """Return the loaded Races cog, for the buttons under its replies."""
-    cog = client.get_cog(Races.__cog_name__) if isinstance(client, commands.Bot | commands.AutoShardedBot) else None
-    if cog is None:
-        raise NotFoundError("Race replies are not available right now.")
-    return cast("Races", cog)  # not isinstance: see charts_of
+    cog = loaded_cog(client, Races.__cog_name__, unavailable="Race replies are not available right now.")
+    return cast("Races", cog)
+
+
+class ResultsPages(PageButton, source="results", command="results"):
+    """◀ ▶ over a race's finishing order; its args are the race id and the `top` asked for."""
+
+    @classmethod
+    async def pages(cls, interaction: discord.Interaction, args: Args) -> list[discord.Embed]:
+        """Return the finishing order again, hidden if the server's spoiler-safe window is still open."""
+        race_id, top = args
+        races = races_of(interaction.client)
+        data = await races.button_race(interaction, known(race_id))
+        return render.results_pages(data, top, spoiler=await races.hidden(interaction, data))
+
+    @classmethod
+    def extras(cls, args: Args) -> tuple[ChartButton]:
+        """Return the race's Chart button."""
+        return (ChartButton(known(args[0])),)
+
+
+class RacesPages(PageButton, source="races", command="races"):
+    """◀ ▶ over the list of stored races; its args are the series id and the season asked for."""
+
+    @classmethod
+    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
+        """Return the list again."""
+        series_id, season = args
+        pages, _ = await races_of(interaction.client).listing(interaction, picked("series", series_id), season)
+        return pages
 
 
 class RecapResultsButton(render.RaceButton, action="recap-results"):
@@ -208,11 +236,10 @@ class Races(SearchOptions):
     ) -> None:
         """See a race's finishing order, ten finishers a page."""
         data = await self._race(interaction, race)
-        spoiler = await self.spoilers.until(interaction.guild_id, data.race.date) is not None
-        reply = results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
-        chart = ChartButton(data.race.id)
-        view = reply.view.add_item(chart) if reply.view else render.StatelessView(chart)
-        await render.send_reply(interaction, render.Reply(reply.embed, view))
+        spoiler = await self.hidden(interaction, data)
+        await render.send_reply(
+            interaction, results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
+        )
 
     @app_commands.command(name="stages")
     @app_commands.describe(race=RACE_OPTION)
@@ -234,6 +261,13 @@ class Races(SearchOptions):
         season: app_commands.Range[int, 1900, 2200] | None = None,
     ) -> None:
         """List the stored races with their winners and dates."""
+        pages, args = await self.listing(interaction, series, season)
+        await render.send_reply(interaction, paged(pages, RacesPages, owner_id=interaction.user.id, args=args))
+
+    async def listing(
+        self, interaction: discord.Interaction, series: str | None, season: int | None
+    ) -> tuple[Sequence[discord.Embed], Args]:
+        """Return the pages of stored races in a series and season (either may be None), and the ids asked for."""
         index = await self.catalog.index(interaction.guild_id)
         if not index.races:
             raise NotFoundError("No races are stored yet, so there is nothing to list.")
@@ -248,11 +282,10 @@ class Races(SearchOptions):
         if not found:
             raise NotFoundError(f"No races stored{filters}.")
         hidden = await self.spoilers.hidden(interaction.guild_id, found)
-        pages = render.races_pages(found, filters, hidden=hidden)
-        await render.send_reply(interaction, render.paged(pages, owner_id=interaction.user.id, command="races"))
+        return render.races_pages(found, filters, hidden=hidden), (chosen.id if chosen else None, season)
 
 
 async def setup(bot: "PitBoard") -> None:
     """Add the cog, handing it the store and the shared search catalog, and the buttons under its recaps."""
     await bot.add_cog(Races(bot.store, bot.catalog, SpoilerPolicy(bot.store)))
-    bot.add_dynamic_items(*RACE_BUTTONS)
+    bot.add_dynamic_items(*RACE_BUTTONS, ResultsPages, RacesPages)

@@ -6,7 +6,8 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 
-from bot.render import PagedView, QuoteView, ReplyView
+from bot.paging import PagedView
+from bot.render import QuoteView, ReplyView
 from bot.search import Catalog
 from bot.store import Store
 

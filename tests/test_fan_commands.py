@@ -3,7 +3,9 @@
 import datetime as dt
 import random
 import re
+import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from unittest.mock import AsyncMock, MagicMock
 
@@ -15,12 +17,13 @@ from discord.ext import commands
 from bot.client import EXTENSIONS, PitBoard
 from bot.config import Settings
 from bot.errors import BadInputError, NotFoundError, UserFacingError
+from bot.paging import PageButton, PagedView
 from bot.racefiles import parse_results
-from bot.render import PagedView, RaceButton
+from bot.render import RaceButton
 from bot.search import Catalog
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
-from bot.tree import GENERIC_FAILURE, report_error
+from bot.tree import GENERIC_FAILURE, NO_MENTIONS, report_error
 from cogs.charts import ChartButton
 from cogs.drivers import Drivers
 from cogs.help import Help
@@ -112,22 +115,47 @@ async def test_results_mark_disputed_eligibility(races: Races):
     assert "0 pts (eligibility disputed)" in page_2
 
 
+async def press(button: PageButton, by: MagicMock) -> PagedView:
+    """Press a page button as `by`; return the pager the message was edited to."""
+    await button.callback(by)
+    edited = by.response.edit_message.await_args.kwargs
+    assert edited["allowed_mentions"] == NO_MENTIONS
+    view = edited["view"]
+    assert isinstance(view, PagedView)
+    assert edited["embed"] is view.current
+    return view
+
+
 async def test_results_paging_edges(races: Races):
     interaction = make_interaction()
     await races.results.callback(races, interaction)
     view = paged_view(interaction)
     assert (view.previous.disabled, view.next.disabled) == (True, False)
 
-    turn = make_interaction()
-    await view.previous.callback(turn)  # already on the first page
+    view = await press(view.previous, clicker_for(races))  # already on the first page
     assert view.page == 0
     for expected in (1, 2, 3, 3):
-        turn = make_interaction()
-        await view.next.callback(turn)
+        view = await press(view.next, clicker_for(races))
         assert view.page == expected
-        edited = turn.response.edit_message.await_args.kwargs
-        assert edited["embed"] is view.pages[expected]
+        assert (view.current.footer.text or "").endswith(f"page {expected + 1}/4")
     assert (view.previous.disabled, view.next.disabled) == (False, True)
+    assert lines(view.current)[-2] == "**34th** #2 Stephen Mallozzi · Ford · Reaume Brothers Racing"
+    assert [item.label for item in view.children] == ["◀", "▶", "Chart"]
+
+
+async def test_page_buttons_carry_the_page_and_the_question_not_the_pages(races: Races):
+    interaction = make_interaction()
+    await races.results.callback(races, interaction, top=25)
+    view = paged_view(interaction)
+    assert view.timeout is None  # discord.py keeps nothing for it
+    for item in view.children:
+        assert len(item.custom_id) <= 100
+    assert view.next.custom_id.startswith(f"pitboard:page:results:n:{USER_ID}:")
+    assert view.next.custom_id.endswith(":0:1.25")  # page 0 of race 1, top 25
+    match = view.next.template.fullmatch(view.next.custom_id)
+    assert match is not None
+    again = await type(view.next).from_custom_id(interaction, view.next.item, match)  # as a press rebuilds it
+    assert again.address == view.next.address
 
 
 @pytest.mark.parametrize(("top", "pages"), [(10, 1), (11, 2), (34, 4), (100, 4)])
@@ -143,32 +171,39 @@ async def test_only_the_asker_turns_pages(races: Races):
     await races.results.callback(races, interaction)
     view = paged_view(interaction)
 
-    stranger = make_interaction(user_id=OTHER_USER_ID)
-    assert await view.interaction_check(stranger) is False
+    stranger = clicker_for(races, user_id=OTHER_USER_ID)
+    assert await view.next.interaction_check(stranger) is False
     hint = sent(stranger)
     assert hint["ephemeral"] is True
     assert "/results" in stranger.response.send_message.await_args.args[0]
+    stranger.response.edit_message.assert_not_awaited()
 
-    owner = make_interaction(user_id=USER_ID)
-    assert await view.interaction_check(owner) is True
+    owner = clicker_for(races, user_id=USER_ID)
+    assert await view.next.interaction_check(owner) is True
 
 
-async def test_buttons_turn_off_when_the_view_times_out(races: Races):
+async def test_an_expired_page_button_turns_the_buttons_off(races: Races):
     interaction = make_interaction()
     await races.results.callback(races, interaction)
     view = paged_view(interaction)
-    await view.on_timeout()
-    assert all(getattr(item, "disabled", False) for item in view.children)
-    interaction.edit_original_response.assert_awaited_once_with(view=view)
+    expired = type(view.next)("n", replace(view.next.address, expires=int(time.time()) - 1))
+    expired._view = view  # as discord.py rebuilds it from the pressed message
+    owner = clicker_for(races)
+    await expired.callback(owner)
+    edited = owner.response.edit_message.await_args.kwargs
+    assert "embed" not in edited  # the page stays as it was
+    assert all(getattr(item, "disabled", False) for item in edited["view"].children)
 
 
-async def test_a_failed_edit_on_timeout_is_not_an_error(races: Races):
+async def test_a_page_button_for_a_race_no_longer_stored_answers_privately(races: Races):
     interaction = make_interaction()
     await races.results.callback(races, interaction)
     view = paged_view(interaction)
-    response = MagicMock(status=404, reason="Not Found")
-    interaction.edit_original_response.side_effect = discord.NotFound(response, "Unknown Message")
-    await view.on_timeout()  # the message was deleted: nothing to turn off
+    gone = type(view.next)("n", replace(view.next.address, args=(999, None)))
+    owner = clicker_for(races)
+    await gone.callback(owner)
+    assert sent(owner)["ephemeral"] is True
+    assert "no longer stored" in owner.response.send_message.await_args.args[0]
 
 
 # --- /recap --------------------------------------------------------------------------------------------------
@@ -276,7 +311,7 @@ async def test_recap_buttons_open_results_stages_and_quotes(races: Races):
     await button(view, "Results").callback(clicker)
     clicker.client.get_cog.assert_called_once_with("Races")
     pager = paged_view(clicker)
-    assert pager.owner_id == OTHER_USER_ID  # whoever pressed owns the new pager
+    assert pager.address.owner_id == OTHER_USER_ID  # whoever pressed owns the new pager
     assert embed_of(clicker).title == "Results · 2025 Baptist Health 200"
 
     clicker = clicker_for(races)

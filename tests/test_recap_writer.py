@@ -14,13 +14,13 @@ from bot.recap_writer import (
     biggest_movers,
     join_words,
     number_word,
-    ordinal,
     stage_sweeper,
     surname,
     write_recap,
 )
 from bot.store import Store
 from bot.store.models import Entry, KeyMoment, Race, RaceNote, Stage, StageResult
+from bot.wording import ordinal
 
 # "#07" stays a car number; "1.340" stays exactly as written; "3rd" reads as 3.
 NUMBER = re.compile(r"#(?P<car>\d+)|(?P<num>\d+(?:\.\d+)?)")

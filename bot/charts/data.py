@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.store.models import Entry, Race, SourceLink, StageResult
+from bot.wording import ordinal
 
 
 class ChartKind(enum.StrEnum):
@@ -28,12 +29,6 @@ _LABELS = {
     ChartKind.STAGE_POINTS: "Stage and finish points",
     ChartKind.SEASON_POINTS: "Season points",
 }
-
-
-def ordinal(n: int) -> str:
-    """Return '1st', '2nd', '3rd', '11th'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def names(items: Sequence[str]) -> str:

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.recap_writer import ordinal
 from bot.store.database import StoreBase
 from bot.store.models import Driver, DriverResult, RaceSummary
 from bot.store.races import _SUMMARY_COLUMNS, _SUMMARY_FROM, _entry, _summary
+from bot.wording import ordinal
 
 # Races up to and including the as_of race (needs the aliases r for races and sn for seasons, and the parameters
 # of _as_of_params). Within its series and season a race's round orders it; races of other series that season

@@ -1,7 +1,8 @@
 """What fans see, end to end: slash commands, buttons and autocomplete through the real client."""
 
 from bot.client import PitBoard
-from tests.e2e.conftest import button, embed_of, ephemeral, text_of
+from bot.paging import ButtonTimers
+from tests.e2e.conftest import button, components, embed_of, ephemeral, text_of
 from tests.fakediscord.models import OWNER
 from tests.fakediscord.server import FakeDiscord
 
@@ -28,6 +29,39 @@ async def test_results_pages_turn_only_for_the_asker(bot: PitBoard, fake_discord
     page_two = await turned.wait_response()
     assert page_two.body["type"] == 7  # the same message, edited in place
     assert "11th" in text_of(page_two) and "Kyle Larson" not in text_of(page_two)
+
+
+async def test_results_pages_there_and_back_with_the_chart_button(bot: PitBoard, fake_discord: FakeDiscord):
+    asked = await fake_discord.send_slash("results")
+    await asked.wait_response()
+    for first_on_page in ("11th", "21st", "31st"):
+        turned = await fake_discord.click_button(asked.original, button(asked.original, "▶"))
+        page = await turned.wait_response()
+        assert f"**{first_on_page}**" in text_of(page)
+    assert "Stephen Mallozzi" in text_of(page)
+    last = asked.original
+    assert [(c["label"], c.get("disabled", False)) for c in components(last)] == [
+        ("◀", False),
+        ("▶", True),
+        ("Chart", False),
+    ]
+    back = await fake_discord.click_button(last, button(last, "◀"))
+    page_three = await back.wait_response()
+    assert "**21st**" in text_of(page_three) and "**31st**" not in text_of(page_three)
+
+
+async def test_page_buttons_turn_off_when_they_expire(bot: PitBoard, fake_discord: FakeDiscord):
+    bot.button_timers = ButtonTimers(bot, lasts=0.2)
+    asked = await fake_discord.send_slash("results")
+    await asked.wait_response()
+    turned_off = await asked.wait_edit(message=str(asked.original["id"]))
+    assert [(c["label"], c.get("disabled", False)) for c in components(turned_off.body)] == [
+        ("◀", True),
+        ("▶", True),
+        ("Chart", True),
+    ]
+    assert all(c.get("disabled") for c in components(asked.original))  # what fans now see
+    assert len(bot.button_timers) == 0  # nothing left to remember
 
 
 async def test_recap_then_its_results_button(bot: PitBoard, fake_discord: FakeDiscord):

@@ -1,0 +1,276 @@
+"""Pagers (◀ ▶) that keep nothing per message: what they page through and the page shown travel in the buttons.
+
+A paged reply used to keep a view with every page, and the interaction that sent it, for the ten minutes its
+buttons lived: at a few thousand replies an hour that was most of the bot's memory and of its garbage
+collector's work. Now each button's custom_id carries the asker, the time the buttons expire, the page it
+shows and the ids the command was answered with (a race, a series, a season...). discord.py rebuilds the
+button from the custom_id of whatever message is pressed (each cog registers its PageButton subclasses with
+add_dynamic_items), the subclass builds the pages again from those ids (from the catalog's cache, so cheaply),
+and the message is edited to the page asked for. ButtonTimers remembers only where each reply is, to turn its
+buttons off when they expire; a button pressed after that (say, after a restart) turns itself off instead.
+"""
+
+import asyncio
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal, Self
+
+import discord
+
+from bot.errors import NotFoundError
+from bot.render import VIEW_TIMEOUT, LazyPages, Reply, StatelessView, number_pages
+from bot.tree import NO_MENTIONS, report_error, send_private
+
+log = logging.getLogger(__name__)
+
+Direction = Literal["p", "n"]  # the ◀ or the ▶ button
+Args = tuple[int | None, ...]  # what a command was answered with, as ids and numbers
+CUSTOM_ID_MAX = 100  # Discord's limit
+
+
+def encode_args(args: Args) -> str:
+    """Return args as they travel in a custom_id: '.'-separated, '-' for a missing value."""
+    return ".".join("-" if value is None else str(value) for value in args)
+
+
+def decode_args(text: str) -> Args:
+    """Return the args a custom_id carries (the inverse of encode_args)."""
+    return tuple(None if part == "-" else int(part) for part in text.split(".")) if text else ()
+
+
+def known(value: int | None) -> int:
+    """Return an id a button needs, refusing a custom_id that lacks it (only a hand-made one can)."""
+    if value is None:
+        raise NotFoundError("Those buttons no longer match a reply; run the command again.")
+    return value
+
+
+def picked(kind: str, value: int | None) -> str | None:
+    """Return an id as the option value picking it from a list gives ('series:2'), or None for no value."""
+    return f"{kind}:{value}" if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class PageAddress:
+    """Whose pager it is, until when it works, the page it shows, and what it pages through."""
+
+    owner_id: int
+    expires: int  # Unix time
+    page: int
+    args: Args = ()
+
+    @classmethod
+    def new(cls, owner_id: int, args: Args, *, lasts: float = VIEW_TIMEOUT) -> "PageAddress":
+        """Return the address of a reply's first page, its buttons working for `lasts` seconds."""
+        return cls(owner_id, int(time.time() + lasts), 0, args)
+
+    def expired(self) -> bool:
+        """Return whether the buttons' time is up."""
+        return time.time() >= self.expires
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"pitboard:page:(?P<source>[a-z]+):(?P<direction>[pn]):(?P<owner>[0-9]+):(?P<expires>[0-9a-f]+):"
+    r"(?P<page>[0-9]+):(?P<args>[0-9.-]*)",
+):
+    """◀ or ▶ on a paged reply. A subclass names its source and command and builds the pages from the args."""
+
+    source: ClassVar[str]
+    command: ClassVar[str]  # named in the hint a stranger gets
+
+    def __init_subclass__(cls, *, source: str, command: str, **kwargs: Any) -> None:
+        template = (
+            rf"pitboard:page:{source}:(?P<direction>[pn]):(?P<owner>[0-9]+):(?P<expires>[0-9a-f]+):"
+            r"(?P<page>[0-9]+):(?P<args>[0-9.-]*)"
+        )
+        super().__init_subclass__(template=template, **kwargs)
+        cls.source = source
+        cls.command = command
+
+    def __init__(self, direction: Direction, address: PageAddress, *, disabled: bool = False) -> None:
+        custom_id = (
+            f"pitboard:page:{self.source}:{direction}:{address.owner_id}:{address.expires:x}:{address.page}:"
+            f"{encode_args(address.args)}"
+        )
+        if len(custom_id) > CUSTOM_ID_MAX:
+            raise ValueError(f"a page button's custom_id is {len(custom_id)} characters long: {custom_id}")
+        button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+            label="◀" if direction == "p" else "▶",
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id,
+            disabled=disabled,
+        )
+        super().__init__(button)
+        self.direction: Direction = direction
+        self.address = address
+
+    @property
+    def label(self) -> str:
+        """Return ◀ or ▶."""
+        return self.item.label or ""
+
+    @property
+    def disabled(self) -> bool:
+        """Return whether the button is turned off (on the first or last page, or expired)."""
+        return self.item.disabled
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Return the button pressed, with the address its custom_id carries."""
+        address = PageAddress(int(match["owner"]), int(match["expires"], 16), int(match["page"]), ())
+        direction: Direction = "p" if match["direction"] == "p" else "n"
+        return cls(direction, replace(address, args=decode_args(match["args"])))
+
+    @classmethod
+    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
+        """Return the pages again, as the command built them for these args."""
+        raise NotImplementedError
+
+    @classmethod
+    def extras(cls, args: Args) -> Sequence[discord.ui.DynamicItem[Any]]:
+        """Return the other (stateless) buttons that go under these pages."""
+        return ()
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Let only the asker turn pages; anyone else gets a private hint."""
+        if interaction.user.id == self.address.owner_id:
+            return True
+        await send_private(interaction, f"These buttons belong to whoever asked. Run /{self.command} to get your own.")
+        return False
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Show the page before or after, or turn the buttons off when their time is up.
+
+        discord.py only logs what a dynamic item's callback raises, so errors go down the shared path here.
+        """
+        try:
+            if self.address.expired():
+                view = turned_off(self.view)
+                await interaction.response.edit_message(view=view, allowed_mentions=NO_MENTIONS)
+                return
+            pages = await self.pages(interaction, self.address.args)
+            step = -1 if self.direction == "p" else 1
+            view = PagedView(pages, type(self), replace(self.address, page=self.address.page + step))
+            await interaction.response.edit_message(embed=view.current, view=view, allowed_mentions=NO_MENTIONS)
+        except Exception as error:
+            await report_error(interaction, error, where=f"{type(self).__name__} button")
+
+
+def turned_off(view: discord.ui.View | discord.ui.LayoutView | None) -> discord.ui.View | discord.ui.LayoutView:
+    """Return the view with every button and menu turned off, stopped so that discord.py does not keep it."""
+    view = view or discord.ui.View(timeout=None)
+    for item in view.walk_children():
+        target = item.item if isinstance(item, discord.ui.DynamicItem) else item
+        if isinstance(target, discord.ui.Button | discord.ui.Select):
+            target.disabled = True
+    view.stop()
+    return view
+
+
+class PagedView(StatelessView):
+    """◀ ▶ under a paged reply (and the source's other buttons): discord.py keeps nothing for it."""
+
+    def __init__(self, pages: Sequence[discord.Embed], source: type[PageButton], address: PageAddress) -> None:
+        super().__init__()
+        self.pages: Sequence[discord.Embed] = pages if isinstance(pages, LazyPages) else number_pages(list(pages))
+        self.source = source
+        self.address = address
+        self._extras = tuple(source.extras(address.args))
+        self.previous, self.next = self._show(address.page)
+
+    def _show(self, page: int) -> tuple[PageButton, PageButton]:
+        self.address = replace(self.address, page=max(0, min(page, len(self.pages) - 1)))
+        previous = self.source("p", self.address, disabled=self.address.page == 0)
+        following = self.source("n", self.address, disabled=self.address.page >= len(self.pages) - 1)
+        self.clear_items()
+        for item in (previous, following, *self._extras):
+            self.add_item(item)
+        return previous, following
+
+    @property
+    def page(self) -> int:
+        """Return the page shown (0-based)."""
+        return self.address.page
+
+    @property
+    def current(self) -> discord.Embed:
+        """Return the embed of the page shown."""
+        return self.pages[self.address.page]
+
+    def turn_to(self, page: int) -> discord.Embed:
+        """Show page (0-based, kept within range), as pressing the buttons would, and return its embed."""
+        self.previous, self.next = self._show(page)
+        return self.current
+
+    def sent(self, interaction: discord.Interaction, message_id: int | None) -> None:
+        """Have the buttons turned off when they expire."""
+        timers = getattr(interaction.client, "button_timers", None)
+        if isinstance(timers, ButtonTimers) and message_id is not None:
+            timers.schedule(interaction, message_id)
+
+
+def paged(pages: Sequence[discord.Embed], source: type[PageButton], *, owner_id: int, args: Args) -> Reply:
+    """Return the first page with ◀ ▶ when there are more (and the source's other buttons either way)."""
+    if len(pages) == 1:
+        extras = source.extras(args)
+        first = pages[0] if isinstance(pages, LazyPages) else number_pages([pages[0]])[0]
+        return Reply(first, StatelessView(*extras) if extras else None)
+    view = PagedView(pages, source, PageAddress.new(owner_id, args))
+    return Reply(view.current, view)
+
+
+class ButtonTimers:
+    """Turns off the buttons of paged replies when they expire, remembering only where each reply is.
+
+    Every pager lasts the same time, so replies expire in the order they were sent: one queue and one task.
+    """
+
+    def __init__(
+        self, client: discord.Client, *, lasts: float = VIEW_TIMEOUT, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._client = client
+        self._lasts = lasts
+        self._clock = clock
+        self._pending: deque[tuple[float, int, str, int]] = deque()  # when, application id, token, message id
+        self._task: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def schedule(self, interaction: discord.Interaction, message_id: int) -> None:
+        """Turn off the buttons of the message this interaction was answered with, once they expire."""
+        self._pending.append((self._clock() + self._lasts, interaction.application_id, interaction.token, message_id))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="pitboard-button-timers")
+
+    def close(self) -> None:
+        """Stop; buttons still pending turn themselves off when pressed."""
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        while self._pending:
+            wait = self._pending[0][0] - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            _, application_id, token, message_id = self._pending.popleft()
+            await self._turn_off(application_id, token, message_id)
+
+    async def _turn_off(self, application_id: int, token: str, message_id: int) -> None:
+        webhook = discord.Webhook.partial(application_id, token, client=self._client)
+        try:
+            message = await webhook.fetch_message(message_id)
+            view = turned_off(discord.ui.View.from_message(message, timeout=None))
+            await webhook.edit_message(message_id, view=view, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.info("Could not turn off the buttons of message %s (deleted, or its token expired)", message_id)
+        except Exception:
+            log.exception("Turning off the buttons of message %s failed", message_id)
