@@ -12,7 +12,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.paging import ButtonTimers
+from bot.expiry import ButtonTimers
 from bot.search import Catalog
 from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
@@ -68,7 +68,7 @@ class PitBoard(commands.AutoShardedBot):
         self.store = store
         # One search catalog for every cog, so a moderator's change is seen by all of them at once.
         self.catalog = Catalog(store)
-        # Paged replies keep nothing per message; this turns their buttons off when they expire.
+        # Replies keep nothing per message; this turns their buttons off when they expire.
         self.button_timers = ButtonTimers(self)
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
         self.initial_extensions = (*extensions, *settings.extra_extensions)

@@ -6,26 +6,22 @@ collector's work. Now each button's custom_id carries the asker, the time the bu
 shows and the ids the command was answered with (a race, a series, a season...). discord.py rebuilds the
 button from the custom_id of whatever message is pressed (each cog registers its PageButton subclasses with
 add_dynamic_items), the subclass builds the pages again from those ids (from the catalog's cache, so cheaply),
-and the message is edited to the page asked for. ButtonTimers remembers only where each reply is, to turn its
+and the message is edited to the page asked for. bot.expiry remembers only where each reply is, to turn its
 buttons off when they expire; a button pressed after that (say, after a restart) turns itself off instead.
 """
 
-import asyncio
-import logging
 import re
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal, Self
 
 import discord
 
 from bot.errors import NotFoundError
-from bot.render import VIEW_TIMEOUT, LazyPages, Reply, StatelessView, number_pages
+from bot.expiry import VIEW_TIMEOUT, turn_off_later, turned_off
+from bot.render import LazyPages, Reply, StatelessView, number_pages
 from bot.tree import NO_MENTIONS, report_error, send_private
-
-log = logging.getLogger(__name__)
 
 Direction = Literal["p", "n"]  # the ◀ or the ▶ button
 Args = tuple[int | None, ...]  # what a command was answered with, as ids and numbers
@@ -163,17 +159,6 @@ class PageButton(
             await report_error(interaction, error, where=f"{type(self).__name__} button")
 
 
-def turned_off(view: discord.ui.View | discord.ui.LayoutView | None) -> discord.ui.View | discord.ui.LayoutView:
-    """Return the view with every button and menu turned off, stopped so that discord.py does not keep it."""
-    view = view or discord.ui.View(timeout=None)
-    for item in view.walk_children():
-        target = item.item if isinstance(item, discord.ui.DynamicItem) else item
-        if isinstance(target, discord.ui.Button | discord.ui.Select):
-            target.disabled = True
-    view.stop()
-    return view
-
-
 class PagedView(StatelessView):
     """◀ ▶ under a paged reply (and the source's other buttons): discord.py keeps nothing for it."""
 
@@ -211,9 +196,7 @@ class PagedView(StatelessView):
 
     def sent(self, interaction: discord.Interaction, message_id: int | None) -> None:
         """Have the buttons turned off when they expire."""
-        timers = getattr(interaction.client, "button_timers", None)
-        if isinstance(timers, ButtonTimers) and message_id is not None:
-            timers.schedule(interaction, message_id)
+        turn_off_later(interaction, message_id)
 
 
 def paged(pages: Sequence[discord.Embed], source: type[PageButton], *, owner_id: int, args: Args) -> Reply:
@@ -224,53 +207,3 @@ def paged(pages: Sequence[discord.Embed], source: type[PageButton], *, owner_id:
         return Reply(first, StatelessView(*extras) if extras else None)
     view = PagedView(pages, source, PageAddress.new(owner_id, args))
     return Reply(view.current, view)
-
-
-class ButtonTimers:
-    """Turns off the buttons of paged replies when they expire, remembering only where each reply is.
-
-    Every pager lasts the same time, so replies expire in the order they were sent: one queue and one task.
-    """
-
-    def __init__(
-        self, client: discord.Client, *, lasts: float = VIEW_TIMEOUT, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._client = client
-        self._lasts = lasts
-        self._clock = clock
-        self._pending: deque[tuple[float, int, str, int]] = deque()  # when, application id, token, message id
-        self._task: asyncio.Task[None] | None = None
-
-    def __len__(self) -> int:
-        return len(self._pending)
-
-    def schedule(self, interaction: discord.Interaction, message_id: int) -> None:
-        """Turn off the buttons of the message this interaction was answered with, once they expire."""
-        self._pending.append((self._clock() + self._lasts, interaction.application_id, interaction.token, message_id))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="pitboard-button-timers")
-
-    def close(self) -> None:
-        """Stop; buttons still pending turn themselves off when pressed."""
-        if self._task is not None:
-            self._task.cancel()
-
-    async def _run(self) -> None:
-        while self._pending:
-            wait = self._pending[0][0] - self._clock()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            _, application_id, token, message_id = self._pending.popleft()
-            await self._turn_off(application_id, token, message_id)
-
-    async def _turn_off(self, application_id: int, token: str, message_id: int) -> None:
-        webhook = discord.Webhook.partial(application_id, token, client=self._client)
-        try:
-            message = await webhook.fetch_message(message_id)
-            view = turned_off(discord.ui.View.from_message(message, timeout=None))
-            await webhook.edit_message(message_id, view=view, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException:
-            log.info("Could not turn off the buttons of message %s (deleted, or its token expired)", message_id)
-        except Exception:
-            log.exception("Turning off the buttons of message %s failed", message_id)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Self, overload
 import discord
 from discord import app_commands
 
+from bot.expiry import VIEW_TIMEOUT, turn_off_later
 from bot.search import RaceData
 from bot.spoilers import hide
 from bot.store.models import Correction, Driver, DriverResult, Entry, Quote, Race, RaceSummary, StageResult
@@ -34,9 +35,6 @@ CHOICE_NAME_MAX = 100
 CHOICE_VALUE_MAX = 100
 
 PAGE_SIZE = 10
-# Buttons are turned off by editing the original response, which needs the interaction token;
-# tokens live 15 minutes, so views must time out well before that.
-VIEW_TIMEOUT = 600.0
 NOT_RECORDED = "not recorded"
 COLOUR = discord.Colour(0xE8112D)
 
@@ -224,28 +222,18 @@ class LazyPages(Sequence[discord.Embed]):
 
 
 class ReplyView(View):
-    """A view on a reply that turns its buttons off when it times out."""
+    """A view on a public reply; its buttons are turned off when they expire (bot.expiry).
+
+    discord.py forgets the view when it times out; the reply's buttons are turned off by the bot's ButtonTimers,
+    which keep only where the reply is rather than the interaction that sent it.
+    """
 
     def __init__(self, *, timeout: float | None = VIEW_TIMEOUT) -> None:
         super().__init__(timeout=timeout)
-        self.interaction: discord.Interaction | None = None  # the interaction whose response holds the view
-
-    async def on_timeout(self) -> None:
-        """Disable every button on the message, so nobody presses a dead one."""
-        for child in self.children:
-            item = child.item if isinstance(child, discord.ui.DynamicItem) else child
-            if isinstance(item, discord.ui.Button | discord.ui.Select):
-                item.disabled = True
-        if self.interaction is None:
-            return
-        try:
-            await self.interaction.edit_original_response(view=self)
-        except discord.HTTPException:
-            log.info("Could not turn off the buttons of an expired %s", type(self).__name__)
 
     def sent(self, interaction: discord.Interaction, message_id: int | None) -> None:
-        """Remember the interaction whose response holds the view, to turn the buttons off later."""
-        self.interaction = interaction
+        """Have the buttons turned off when they expire."""
+        turn_off_later(interaction, message_id)
 
 
 class RaceButton(
@@ -366,7 +354,7 @@ class Reply:
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer publicly with mentions off, remembering the interaction so the buttons can be turned off later."""
+    """Answer publicly with mentions off, then tell the view where it was sent (to turn its buttons off later)."""
     if reply.view is None:
         await interaction.response.send_message(embed=reply.embed, allowed_mentions=NO_MENTIONS)
         return

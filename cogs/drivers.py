@@ -161,7 +161,7 @@ class Drivers(SearchOptions):
         )
         if not results and reference is not None:
             raise NotFoundError(f"{person.name} has no starts up to the {reference.label}.")
-        quotes = await self.store.quotes(driver_id=person.id, guild_id=interaction.guild_id)
+        quotes = await self.catalog.read(self.store.quotes, driver_id=person.id, guild_id=interaction.guild_id)
         embed = render.driver_embed(person, results, len(quotes), quote_hint=f"/quote driver:{person.name}")
         await render.send_reply(interaction, render.Reply(embed))
 

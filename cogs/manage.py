@@ -436,6 +436,7 @@ class Manage(SearchOptions, commands.GroupCog, group_name="manage", group_descri
         speaker = await self.store.remove_guild_quote(_guild(interaction).id, quote_id, interaction.user.id)
         if speaker is None:
             raise NotFoundError(f"This server added no quote #{quote_id}; only quotes added here can be removed.")
+        self.catalog.invalidate()  # fans' quote lists are read through it
         await interaction.response.send_message(
             f"Removed quote #{quote_id} by {discord.utils.escape_markdown(speaker)}.",
             ephemeral=True,

@@ -48,8 +48,8 @@ class Quotes(SearchOptions):
         chosen_race = resolve_race(index, race)
         person = resolve_driver(index, driver, race_id=chosen_race.id) if driver else None
         driver_id = person.id if person else None
-        quotes = await self.store.quotes(
-            race_id=chosen_race.id, driver_id=driver_id, words=words, guild_id=interaction.guild_id
+        quotes = await self.catalog.read(
+            self.store.quotes, race_id=chosen_race.id, driver_id=driver_id, words=words, guild_id=interaction.guild_id
         )
         if not quotes:
             wanted = " ".join(

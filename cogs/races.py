@@ -65,10 +65,10 @@ def written_recap(data: RaceData) -> str:
 
 
 async def race_quotes_reply(
-    store: Store, data: RaceData, *, guild_id: int | None, owner_id: int, rng: random.Random
+    catalog: Catalog, data: RaceData, *, guild_id: int | None, owner_id: int, rng: random.Random
 ) -> render.Reply:
     """Return the race's quotes with an 'Another' button, or raise when it has none."""
-    quotes = await store.quotes(race_id=data.race.id, guild_id=guild_id)
+    quotes = await catalog.read(catalog.store.quotes, race_id=data.race.id, guild_id=guild_id)
     if not quotes:
         raise NotFoundError(f"No quotes are stored for the {render.race_title(data.race)}.")
     return render.quotes_reply(quotes, owner_id=owner_id, rng=rng)
@@ -145,7 +145,7 @@ class RecapQuotesButton(render.RaceButton, action="recap-quotes"):
         races = races_of(interaction.client)
         data = await races.button_race(interaction, self.race_id)
         reply = await race_quotes_reply(
-            races.store, data, guild_id=interaction.guild_id, owner_id=interaction.user.id, rng=races.rng
+            races.catalog, data, guild_id=interaction.guild_id, owner_id=interaction.user.id, rng=races.rng
         )
         await render.send_reply(interaction, reply)
 

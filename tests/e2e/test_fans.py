@@ -1,7 +1,7 @@
 """What fans see, end to end: slash commands, buttons and autocomplete through the real client."""
 
 from bot.client import PitBoard
-from bot.paging import ButtonTimers
+from bot.expiry import ButtonTimers
 from tests.e2e.conftest import button, components, embed_of, ephemeral, text_of
 from tests.fakediscord.models import OWNER
 from tests.fakediscord.server import FakeDiscord
@@ -62,6 +62,26 @@ async def test_page_buttons_turn_off_when_they_expire(bot: PitBoard, fake_discor
     ]
     assert all(c.get("disabled") for c in components(asked.original))  # what fans now see
     assert len(bot.button_timers) == 0  # nothing left to remember
+
+
+async def test_another_quote_turns_off_when_it_expires(bot: PitBoard, fake_discord: FakeDiscord):
+    bot.button_timers = ButtonTimers(bot, lasts=0.2)
+    asked = await fake_discord.send_slash("quote", {"driver": "heim"})
+    await asked.wait_response()
+    turned_off = await asked.wait_edit(message=str(asked.original["id"]))
+    assert [(c["label"], c.get("disabled", False)) for c in components(turned_off.body)] == [("Another", True)]
+
+
+async def test_a_reply_deleted_before_its_buttons_expire_is_no_error(bot: PitBoard, fake_discord: FakeDiscord):
+    bot.button_timers = ButtonTimers(bot, lasts=0.2)
+    fake_discord.inject("GET", "/webhooks/*/messages/*", status=404, body={"message": "Unknown Message", "code": 10008})
+    asked = await fake_discord.send_slash("results")
+    await asked.wait_response()
+    await fake_discord.wait_for(lambda r: r.method == "GET" and r.status == 404, what="the turn-off's look-up")
+    assert not [r for r in fake_discord.requests if r.method == "PATCH" and "/messages/" in r.path]
+    again = await (await fake_discord.send_slash("results", {"top": 1})).wait_response()
+    assert "Kyle Larson" in text_of(again)  # no error logged (the suite checks) and the bot still answers
+    assert len(bot.button_timers) == 0
 
 
 async def test_recap_then_its_results_button(bot: PitBoard, fake_discord: FakeDiscord):

@@ -1,6 +1,7 @@
 """Moderators end to end: who may act, the recap cycle, uploads, pings, spoilers and per-server settings."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -266,3 +267,11 @@ async def test_quote_added_by_a_moderator_reaches_this_servers_fans(bot: PitBoar
     assert "What a night." in text_of(found)
     audit = await reply(fake_discord, "manage audit", user=OWNER)
     assert "added quote" in text_of(audit) and f"<@{OWNER.id}>" in text_of(audit)
+
+    added = re.search(r"Added quote #(\d+)", text_of(await good.wait_response()))
+    assert added is not None
+    quote_id = int(added[1])
+    removed = await reply(fake_discord, "manage quote remove", {"quote_id": quote_id}, user=OWNER)
+    assert "Removed quote" in text_of(removed)
+    gone = await reply(fake_discord, "quote", {"words": "what a night"}, user=FAN)
+    assert ephemeral(gone) and "No quotes" in text_of(gone)  # fans stop seeing it at once
