@@ -164,7 +164,8 @@ class PagedView(StatelessView):
 
     def __init__(self, pages: Sequence[discord.Embed], source: type[PageButton], address: PageAddress) -> None:
         super().__init__()
-        self.pages: Sequence[discord.Embed] = pages if isinstance(pages, LazyPages) else number_pages(list(pages))
+        # Numbered (and fitted) as they are shown: a reply shows one page, a press another.
+        self.pages = pages if isinstance(pages, LazyPages) else LazyPages(len(pages), pages.__getitem__)
         self.source = source
         self.address = address
         self._extras = tuple(source.extras(address.args))

@@ -384,8 +384,11 @@ def corrections_text(corrections: Sequence[Correction]) -> str:
     return clip("\n".join(f"{c.summary} · {c.reason}" for c in corrections[-5:]), 1024)
 
 
-def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = False) -> list[discord.Embed]:
-    """Return the finishing order, ten to a page; in spoiler-safe mode each finisher is hidden until tapped."""
+def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = False) -> LazyPages:
+    """Return the finishing order, ten to a page; in spoiler-safe mode each finisher is hidden until tapped.
+
+    A page is written when it is shown: a command shows one, a press of ◀ ▶ another.
+    """
     race = data.race
     entries = data.entries[:top] if top else data.entries
     heading = f"{race.track} · {race_date(race)}"
@@ -393,15 +396,17 @@ def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = Fal
         heading += f" · top {top} of {len(data.entries)}"
     if spoiler:
         heading += "\nSpoiler-safe mode: tap a line to reveal it."
-    lines = [hide(result_line(e)) if spoiler else result_line(e) for e in entries]
-    embeds = []
-    for page in pages_of(lines):
-        embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(page))
+
+    def page(number: int) -> discord.Embed:
+        shown = entries[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        lines = [hide(result_line(e)) if spoiler else result_line(e) for e in shown]
+        embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(lines))
         if data.corrections:
             embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
         embed.set_footer(text=status_line(race))
-        embeds.append(fit(embed))
-    return embeds
+        return fit(embed)
+
+    return LazyPages(math.ceil(len(entries) / PAGE_SIZE), page)
 
 
 # --- stages --------------------------------------------------------------------------------------------------

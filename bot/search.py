@@ -167,9 +167,11 @@ class _NameWords:
 
 
 class _Lookup:
-    """What an index builds on first use and keeps: rows by id, word postings, the empty-text driver lists."""
+    """What an index builds on first use and keeps: rows by id, postings, lists and recent rankings."""
 
-    __slots__ = ("by_id", "driver_by_id", "fields", "names", "race_words")
+    __slots__ = ("by_id", "driver_by_id", "fields", "names", "race_words", "ranked")
+
+    RANKINGS_KEPT = 512
 
     def __init__(self) -> None:
         self.by_id: dict[int, RaceSummary] | None = None
@@ -177,6 +179,20 @@ class _Lookup:
         self.race_words: _RaceWords | None = None
         self.names: _NameWords | None = None
         self.fields: OrderedDict[int | None, list[DriverMatch]] = OrderedDict()  # reference race -> everyone
+        # (what, typed text, reference race) -> ranking. Fans type the same words ("daytona", "larson") again
+        # and again, each keystroke is a ranking, and an index never changes: a ranking is worked out once.
+        self.ranked: OrderedDict[tuple[str, str, int | None], tuple[Any, ...]] = OrderedDict()
+
+    def remembered(self, key: tuple[str, str, int | None], rank: Callable[[], Sequence[T]]) -> list[T]:
+        """Return rank(), worked out only the first time this key is asked while it stays among the recent ones."""
+        found = self.ranked.get(key)
+        if found is None:
+            found = self.ranked[key] = tuple(rank())
+            while len(self.ranked) > self.RANKINGS_KEPT:
+                self.ranked.popitem(last=False)
+        else:
+            self.ranked.move_to_end(key)
+        return list(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +402,10 @@ def rank_races(index: SearchIndex, text: str) -> list[RaceSummary]:
         return list(index.races)
     if folded in LATEST_WORDS:
         return list(index.races)  # newest first already
+    return index._lookup.remembered(("races", folded, None), lambda: _rank_races(index, folded))
+
+
+def _rank_races(index: SearchIndex, folded: str) -> list[RaceSummary]:
     words = index.race_words()
     scores = _phrase_scores(folded.split(), words.postings)
     for position in words.containing(folded):
@@ -433,8 +453,17 @@ def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -
             while len(fields) > 8:
                 fields.popitem(last=False)
         return list(everyone)
-    # name_score(text, name) for every name with a nonzero score, found through the word postings.
     typed_key, typed_words = _name_parts(text)
+    return index._lookup.remembered(
+        ("drivers", typed_key, reference),
+        lambda: sorted(_name_matches(index, typed_key, typed_words, car_of), key=order),
+    )
+
+
+def _name_matches(
+    index: SearchIndex, typed_key: str, typed_words: tuple[str, ...], car_of: Mapping[int, str]
+) -> list[DriverMatch]:
+    """Return name_score(text, name) for every driver with a nonzero one, found through the word postings."""
     names = index.name_words()
     best: dict[int, float] = {}
     for name, phrase in _phrase_scores(typed_words, names.postings).items():
@@ -450,12 +479,11 @@ def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -
         position = names.owners[name]
         if score > best.get(position, 0.0):
             best[position] = score
-    matches = [
+    return [
         DriverMatch(index.drivers[position], score, car_of.get(index.drivers[position].id))
         for position, score in sorted(best.items())
         if score >= SUGGEST
     ]
-    return sorted(matches, key=order)
 
 
 def rank_tracks(index: SearchIndex, text: str) -> list[Track]:
@@ -463,8 +491,12 @@ def rank_tracks(index: SearchIndex, text: str) -> list[Track]:
     folded = fold(text)
     if not folded:
         return list(index.tracks)
-    scored = [(_phrase_score(folded.split(), fold(t.name).split()), t) for t in index.tracks]
-    return [track for score, track in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
+
+    def rank() -> list[Track]:
+        scored = [(_phrase_score(folded.split(), fold(t.name).split()), t) for t in index.tracks]
+        return [track for score, track in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
+
+    return index._lookup.remembered(("tracks", folded, None), rank)
 
 
 def _series_names(series: Series) -> set[str]:

@@ -1,5 +1,6 @@
 """Fan commands over the whole stored history: /track and /compare."""
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
@@ -61,22 +62,25 @@ def winner_line(win: TrackWin, *, with_series: bool) -> str:
     return f"**{win.season}** {series}{win.race_name} · {winner}"
 
 
-def track_pages(track: str, history: TrackHistory, filters: str, note: str = "") -> list[discord.Embed]:
+def track_pages(track: str, history: TrackHistory, filters: str, note: str = "") -> render.LazyPages:
     """Return a track's winners, newest first, ten a page, with who won most and the records on every page."""
     with_series = len({win.series_short for win in history.wins}) > 1
-    lines = [winner_line(win, with_series=with_series) for win in reversed(history.wins)]
+    wins = history.wins[::-1]
     most, leaders = history.most_wins()
     heading = f"{render.plural(len(history.wins), 'race')} stored{filters}.{note}"
-    embeds = []
-    for page in render.pages_of(lines):
-        embed = render.new_embed(f"{track} · winners", heading + "\n\n" + "\n".join(page))
+
+    def page(number: int) -> discord.Embed:
+        shown = wins[number * render.PAGE_SIZE : (number + 1) * render.PAGE_SIZE]
+        lines = [winner_line(win, with_series=with_series) for win in shown]
+        embed = render.new_embed(f"{track} · winners", heading + "\n\n" + "\n".join(lines))
         if most:
             embed.add_field(name="Most wins", value=f"{render.plural(most, 'win')} · {holders(leaders)}")
         for record in history.records:
             embed.add_field(name=record.label, value=f"{record.value} · {holders(record.holders)}")
         embed.set_footer(text=FOOTER)
-        embeds.append(embed)
-    return embeds
+        return embed
+
+    return render.LazyPages(math.ceil(len(wins) / render.PAGE_SIZE), page)
 
 
 def compare_embed(a: str, b: str, h2h: HeadToHead, filters: str, note: str = "") -> discord.Embed:
@@ -126,7 +130,8 @@ class History(SearchOptions):
         self, interaction: discord.Interaction, index: SearchIndex, track: str | None = None
     ) -> Sequence[int]:
         """Return the ids of races whose results this server must not see yet (spoiler-safe mode)."""
-        races = [race for race in index.races if track is None or race.track == track]
+        # A generator: with spoiler-safe mode off (most servers) the thousands of races are never looked at.
+        races = (race for race in index.races if track is None or race.track == track)
         return sorted(await self.spoilers.hidden(interaction.guild_id, races))
 
     @app_commands.command(name="track")

@@ -84,7 +84,7 @@ class ResultsPages(PageButton, source="results", command="results"):
     """◀ ▶ over a race's finishing order; its args are the race id and the `top` asked for."""
 
     @classmethod
-    async def pages(cls, interaction: discord.Interaction, args: Args) -> list[discord.Embed]:
+    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
         """Return the finishing order again, hidden if the server's spoiler-safe window is still open."""
         race_id, top = args
         races = races_of(interaction.client)

@@ -16,6 +16,7 @@ from bot.search import (
     race_suggestions,
     rank_drivers,
     rank_races,
+    rank_tracks,
     resolve_driver,
     resolve_race,
     resolve_series,
@@ -326,3 +327,16 @@ async def test_cached_reads_are_bounded_by_the_rows_they_hold(store: Store):
     await catalog.read(rows, Catalog.READ_ROWS_KEPT)  # a whole career's worth: the small one makes room
     await catalog.read(rows, 10)
     assert asked == [10, Catalog.READ_ROWS_KEPT, 10]
+
+
+async def test_a_ranking_asked_again_is_the_same_and_cannot_be_spoiled_by_its_caller(store: Store):
+    warm, fresh = await load_index(store), await load_index(store)
+    typed = ["hom", "larson", "ty maj", "heim", "homestead 2025", "corey", "miami", "xyzzy"]
+    for text in typed * 2:  # the second round comes from memory on `warm`
+        assert rank_drivers(warm, text) == rank_drivers(fresh, text)
+        assert rank_races(warm, text) == rank_races(fresh, text)
+        assert rank_tracks(warm, text) == rank_tracks(fresh, text)
+        fresh = await load_index(store)
+    first = rank_drivers(warm, "corey")
+    first.clear()  # a caller changing its list
+    assert [m.driver.name for m in rank_drivers(warm, "corey")][:2] == ["Corey Heim", "Corey Day"]
