@@ -256,6 +256,17 @@ class SearchIndex:
             self._lookup.driver_by_id = {d.id: d for d in reversed(self.drivers)}
         return self._lookup.driver_by_id.get(driver_id)
 
+    def races_in(self, series: str | None, season: int | None) -> list[RaceSummary]:
+        """Return the races of a series (by name) and a season, newest first; None for either means any."""
+        return self._lookup.remembered(
+            ("listing", series or "", season),
+            lambda: [
+                r
+                for r in self.races
+                if (series is None or r.series == series) and (season is None or r.season == season)
+            ],
+        )
+
     def race_words(self) -> _RaceWords:
         """Return which races hold each word (built on first use)."""
         if self._lookup.race_words is None:
@@ -499,13 +510,14 @@ def rank_tracks(index: SearchIndex, text: str) -> list[Track]:
     return index._lookup.remembered(("tracks", folded, None), rank)
 
 
-def _series_names(series: Series) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _series_names(series: Series) -> frozenset[str]:
     """Return every folded name a fan may use for a stored series, including the family short names."""
     names = {fold(series.short_name), fold(series.name), fold(series.name.removeprefix("NASCAR "))}
     for code, aliases in SERIES_ALIASES.items():
         if names & {code, *aliases} or any(alias in fold(series.name) for alias in aliases if " " in alias):
             names |= {code, *aliases}
-    return names
+    return frozenset(names)
 
 
 def rank_series(index: SearchIndex, text: str) -> list[Series]:
@@ -554,7 +566,7 @@ def track_suggestions(index: SearchIndex, text: str) -> list[tuple[str, str]]:
 
 def season_suggestions(index: SearchIndex, text: str) -> list[int]:
     """Return stored seasons, newest first, that start with the digits typed."""
-    seasons = sorted({r.season for r in index.races}, reverse=True)
+    seasons = index._lookup.remembered(("seasons", "", None), lambda: sorted({r.season for r in index.races})[::-1])
     return [s for s in seasons if str(s).startswith(text.strip())][:MAX_CHOICES]
 
 

@@ -272,11 +272,7 @@ class Races(SearchOptions):
         if not index.races:
             raise NotFoundError("No races are stored yet, so there is nothing to list.")
         chosen = resolve_series(index, series) if series else None
-        found = [
-            race
-            for race in index.races
-            if (chosen is None or race.series == chosen.name) and (season is None or race.season == season)
-        ]
+        found = index.races_in(chosen.name if chosen else None, season)
         parts = [p for p in (chosen.name if chosen else None, str(season) if season else None) if p]
         filters = f" ({', '.join(parts)})" if parts else ""
         if not found:
