@@ -169,9 +169,10 @@ class _NameWords:
 class _Lookup:
     """What an index builds on first use and keeps: rows by id, postings, lists and recent rankings."""
 
-    __slots__ = ("by_id", "driver_by_id", "fields", "names", "race_words", "ranked")
+    __slots__ = ("by_id", "driver_by_id", "fields", "names", "race_words", "ranked", "ranked_items")
 
     RANKINGS_KEPT = 512
+    RANKED_ITEMS_KEPT = 50_000  # a one-letter name can rank thousands of drivers
 
     def __init__(self) -> None:
         self.by_id: dict[int, RaceSummary] | None = None
@@ -182,16 +183,20 @@ class _Lookup:
         # (what, typed text, reference race) -> ranking. Fans type the same words ("daytona", "larson") again
         # and again, each keystroke is a ranking, and an index never changes: a ranking is worked out once.
         self.ranked: OrderedDict[tuple[str, str, int | None], tuple[Any, ...]] = OrderedDict()
+        self.ranked_items = 0
 
     def remembered(self, key: tuple[str, str, int | None], rank: Callable[[], Sequence[T]]) -> list[T]:
         """Return rank(), worked out only the first time this key is asked while it stays among the recent ones."""
         found = self.ranked.get(key)
-        if found is None:
-            found = self.ranked[key] = tuple(rank())
-            while len(self.ranked) > self.RANKINGS_KEPT:
-                self.ranked.popitem(last=False)
-        else:
+        if found is not None:
             self.ranked.move_to_end(key)
+            return list(found)
+        found = self.ranked[key] = tuple(rank())
+        self.ranked_items += len(found)
+        while len(self.ranked) > 1 and (
+            len(self.ranked) > self.RANKINGS_KEPT or self.ranked_items > self.RANKED_ITEMS_KEPT
+        ):
+            self.ranked_items -= len(self.ranked.popitem(last=False)[1])
         return list(found)
 
 

@@ -10,6 +10,7 @@ from bot.search import (
     Catalog,
     RaceData,
     SearchIndex,
+    _Lookup,
     driver_suggestions,
     load_index,
     race_in_context,
@@ -340,3 +341,20 @@ async def test_a_ranking_asked_again_is_the_same_and_cannot_be_spoiled_by_its_ca
     first = rank_drivers(warm, "corey")
     first.clear()  # a caller changing its list
     assert [m.driver.name for m in rank_drivers(warm, "corey")][:2] == ["Corey Heim", "Corey Day"]
+
+
+def test_rankings_kept_are_bounded_by_the_items_they_hold():
+    lookup = _Lookup()
+    ranked: list[int] = []
+
+    def rank(count: int) -> list[int]:
+        ranked.append(count)
+        return list(range(count))
+
+    assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == list(range(10))
+    assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == list(range(10))
+    assert ranked == [10]  # the second came from memory
+    lookup.remembered(("drivers", "", None), lambda: rank(_Lookup.RANKED_ITEMS_KEPT))  # "k" makes room
+    lookup.remembered(("drivers", "k", None), lambda: rank(10))
+    assert ranked == [10, _Lookup.RANKED_ITEMS_KEPT, 10]
+    assert lookup.ranked_items <= _Lookup.RANKED_ITEMS_KEPT
