@@ -308,6 +308,16 @@ async def test_requests_at_once_draw_once(store: Store, service: ChartService, c
     assert counting.calls == [ChartKind.START_FINISH]
 
 
+async def test_a_chart_is_prepared_once_while_the_race_is_unchanged(store: Store, service: ChartService):
+    race_id = await race_id_of(store)
+    first = await service.prepare(race_id)  # the most telling kind: every kind's data is worked out
+    assert await service.prepare(race_id) is first
+    assert (await service.prepare(race_id, first.key[1])).key == first.key
+    service.catalog.invalidate()  # the race's facts are read again: so is the chart prepared again
+    again = await service.prepare(race_id)
+    assert again is not first and again.key == first.key
+
+
 async def test_a_moderators_correction_draws_the_chart_again(
     store: Store, service: ChartService, counting: CountingDraw
 ):

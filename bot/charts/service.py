@@ -178,6 +178,9 @@ class ChartService:
         self._draw = draw
         self._cache: OrderedDict[ChartKey, Chart] = OrderedDict()
         self._pending: dict[ChartKey, asyncio.Future[Chart]] = {}
+        # (race, kind asked for) -> the facts a one-race job was prepared from, and the job. Preparing picks the
+        # best kind by working out every kind's data; it is done again only when the facts are read again.
+        self._jobs: OrderedDict[tuple[int, ChartKind | None], tuple[RaceData, ChartJob]] = OrderedDict()
 
     # -- preparing (fast: store reads and arithmetic) -------------------------------------------------------
 
@@ -189,16 +192,24 @@ class ChartService:
         """
         data = await self.catalog.race_data(race_id)
         race = data.race
+        asked = kind
+        if (prepared := self._jobs.get((race_id, asked))) is not None and prepared[0] is data:
+            self._jobs.move_to_end((race_id, asked))
+            return prepared[1]
         if kind is None:
             kind = best_kind(race, data.entries, data.stages)
             if kind is None:
                 raise NotFoundError(f"No results are stored for the {_title(race)} yet, so there is nothing to draw.")
         if kind is ChartKind.SEASON_POINTS:
-            return await self._season_job(race, guild_id)
+            return await self._season_job(race, guild_id)  # drawn from the other races of the season too
         sources = await self.store.entry_sources(race.id)
         spec, description = self._race_spec(kind, data, sources)
         filename = f"{kind.value}-{_slug(_title(race))}.png"
-        return ChartJob((race.id, kind, race.data_version), spec, filename, description, race.id)
+        job = ChartJob((race.id, kind, race.data_version), spec, filename, description, race.id)
+        self._jobs[(race_id, asked)] = (data, job)
+        while len(self._jobs) > self.CACHE_SIZE:
+            self._jobs.popitem(last=False)
+        return job
 
     def _race_spec(self, kind: ChartKind, data: RaceData, sources: Sequence[SourceLink]) -> tuple[render.Spec, str]:
         race = data.race
