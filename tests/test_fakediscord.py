@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +17,8 @@ from tests.fakediscord import FakeAttachment, FakeDiscord, RecordedRequest, disc
 
 if TYPE_CHECKING:
     from tests.fakediscord.fixtures import ContractCheck, ErrorLog
+
+THIS_FILE = Path(__file__).read_bytes()  # sent as an attachment below
 
 pytestmark = pytest.mark.usefixtures("discord_contract", "discord_errors")
 
@@ -194,6 +197,7 @@ async def test_messages_are_stored_and_deleted(fake_discord: FakeDiscord, bot: H
     message = await channel.send("Race recap", file=discord.File(__file__, "recap.py"))
     post = await fake_discord.wait_for(lambda r: r.method == "POST" and r.path == "/channels/223/messages")
     assert post.files[0].filename == "recap.py" and post.body["attachments"] == [{"id": 0, "filename": "recap.py"}]
+    assert post.files[0].data == THIS_FILE  # the part's bytes, exactly
     thread = await message.create_thread(name="Discuss")
     assert thread.id == message.id and thread.parent_id == 223
     await message.delete()

@@ -151,3 +151,5 @@ async def test_the_chart_button_under_results_draws_the_race(bot: PitBoard, fake
     if answer.body["type"] == 5:  # drawing: 'thinking…', then the chart as a follow-up
         answer = await pressed.wait_followup(timeout=30.0)
     assert answer.files and (answer.files[0].filename or "").endswith(".png")
+    picture = answer.files[0]
+    assert picture.data.startswith(b"\x89PNG\r\n\x1a\n") and picture.data.endswith(b"IEND\xaeB`\x82")  # whole
