@@ -62,7 +62,7 @@ async def run_bot(settings: Settings) -> None:
     store = await open_ready_store(settings, verify=True)
     try:
         use_discord_endpoints(settings.api_base, settings.gateway_url)
-        async with PitBoard(settings=settings, store=store) as bot:
+        async with PitBoard(settings=settings, store=store, freeze_startup_objects=True) as bot:
             # A service manager stops the bot with SIGTERM: close the gateway and the store cleanly.
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))

@@ -1,6 +1,7 @@
 """The bot: a discord.py AutoShardedBot that loads Pit Board's cogs and keeps Discord's command list in sync."""
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -53,6 +54,7 @@ class PitBoard(commands.AutoShardedBot):
         store: Store,
         extensions: tuple[str, ...] = EXTENSIONS,
         guild_ready_timeout: float = 2.0,
+        freeze_startup_objects: bool = False,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -73,6 +75,7 @@ class PitBoard(commands.AutoShardedBot):
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
         self.initial_extensions = (*extensions, *settings.extra_extensions)
         self._warming: asyncio.Task[None] | None = None
+        self._freeze_startup_objects = freeze_startup_objects
 
     async def setup_hook(self) -> None:
         """Load every extension (failing fast), sync commands as the settings ask, and start building the index."""
@@ -88,6 +91,11 @@ class PitBoard(commands.AutoShardedBot):
             await self.catalog.index()
         except Exception:  # the first command builds it (and reports any error) instead
             log.warning("Could not build the search index ahead of the first command", exc_info=True)
+        if self._freeze_startup_objects:
+            # What is loaded by now (modules, discord.py, the search index) lasts as long as the process, yet each
+            # full pass of the garbage collector walked it again: 16-20 ms with 200,000 results stored, a pause
+            # every fan in flight waited out. Frozen, the passes look only at what came later.
+            gc.freeze()
 
     async def close(self) -> None:
         """Stop building the index if that is still going on, then close the connection to Discord."""

@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
-from typing import Any, Literal, ParamSpec, TypeVar, overload
+from typing import Any, Literal, ParamSpec, TypeVar, TypeVarTuple, overload
 
 from bot.errors import BadInputError, NotFoundError
 from bot.names import car_key, fold, name_key
@@ -19,6 +19,7 @@ from bot.store.races import PACKED_ENTRY, PACKED_FIELD
 
 P = ParamSpec("P")
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 RACE_VALUE = "race:"
@@ -823,18 +824,19 @@ class Catalog:
         self._read_rows = 0
         self._derived.clear()
 
-    def derived(self, data: RaceData, make: Callable[[RaceData], T]) -> T:
-        """Return make(data), reused while race_data() still hands out this very RaceData object.
+    def derived(self, data: RaceData, make: Callable[[RaceData, *Ts], T], *args: *Ts) -> T:
+        """Return make(data, *args), reused while race_data() still hands out this very RaceData object.
 
-        For pure functions of a race's facts that cost CPU on every command (the written recap): the answer is
-        kept beside the facts it came from and can never outlive them, since a re-read race is a new object.
+        For pure functions of a race's facts that cost CPU on every command (the written recap, the pages of
+        results): the answer is kept beside the facts it came from and can never outlive them, since a re-read
+        race is a new object. The answer is shared by every caller, so nobody may change it.
         """
-        key = (getattr(make, "__qualname__", make), data.race.id)
+        key = (getattr(make, "__qualname__", make), data.race.id, args)
         cached = self._derived.get(key)
         if cached is not None and cached[0] is data:
             self._derived.move_to_end(key)
             return cached[1]
-        value = make(data)
+        value = make(data, *args)
         self._derived[key] = (data, value)
         while len(self._derived) > self.READS_KEPT:
             self._derived.popitem(last=False)

@@ -30,12 +30,23 @@ if TYPE_CHECKING:
 RACE_OPTION = "Race name, track or season (or pick one); the latest race if empty"
 
 
-def results_reply(data: RaceData, *, top: int | None, owner_id: int, spoiler: bool = False) -> render.Reply:
+def results_reply(
+    catalog: Catalog, data: RaceData, *, top: int | None, owner_id: int, spoiler: bool = False
+) -> render.Reply:
     """Return the finishing order, paged, with the race's Chart button, or raise when the race has no results."""
     if not data.entries:
         raise NotFoundError(f"No results are stored for the {render.race_title(data.race)} yet.")
-    pages = render.results_pages(data, top, spoiler=spoiler)
+    pages = results_pages(catalog, data, top, spoiler=spoiler)
     return paged(pages, ResultsPages, owner_id=owner_id, args=(data.race.id, top))
+
+
+def results_pages(catalog: Catalog, data: RaceData, top: int | None, *, spoiler: bool) -> render.LazyPages:
+    """Return the race's pages of results, written once per race, `top` and spoiler setting while its facts last."""
+    return catalog.derived(data, _results_pages, top, spoiler)
+
+
+def _results_pages(data: RaceData, top: int | None, spoiler: bool) -> render.LazyPages:
+    return render.results_pages(data, top, spoiler=spoiler)
 
 
 def stages_reply(data: RaceData, *, spoiler: bool = False) -> render.Reply:
@@ -89,7 +100,7 @@ class ResultsPages(PageButton, source="results", command="results"):
         race_id, top = args
         races = races_of(interaction.client)
         data = await races.button_race(interaction, known(race_id))
-        return render.results_pages(data, top, spoiler=await races.hidden(interaction, data))
+        return results_pages(races.catalog, data, top, spoiler=await races.hidden(interaction, data))
 
     @classmethod
     def extras(cls, args: Args) -> tuple[ChartButton]:
@@ -119,7 +130,7 @@ class RecapResultsButton(render.RaceButton, action="recap-results"):
         races = races_of(interaction.client)
         data = await races.button_race(interaction, self.race_id)
         spoiler = await races.hidden(interaction, data)
-        reply = results_reply(data, top=None, owner_id=interaction.user.id, spoiler=spoiler)
+        reply = results_reply(races.catalog, data, top=None, owner_id=interaction.user.id, spoiler=spoiler)
         await render.send_reply(interaction, reply)
 
 
@@ -238,7 +249,7 @@ class Races(SearchOptions):
         data = await self._race(interaction, race)
         spoiler = await self.hidden(interaction, data)
         await render.send_reply(
-            interaction, results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
+            interaction, results_reply(self.catalog, data, top=top, owner_id=interaction.user.id, spoiler=spoiler)
         )
 
     @app_commands.command(name="stages")

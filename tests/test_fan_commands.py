@@ -115,6 +115,17 @@ async def test_results_mark_disputed_eligibility(races: Races):
     assert "0 pts (eligibility disputed)" in page_2
 
 
+async def test_results_pages_are_written_once_while_the_race_is_unchanged(races: Races):
+    first, second = make_interaction(), make_interaction(user_id=OTHER_USER_ID)
+    await races.results.callback(races, first)
+    await races.results.callback(races, second)
+    assert embed_of(second) is embed_of(first)  # the same page, not written again
+    races.catalog.invalidate()  # the race's facts are read again (a correction, say)
+    third = make_interaction()
+    await races.results.callback(races, third)
+    assert embed_of(third) is not embed_of(first) and embed_of(third).to_dict() == embed_of(first).to_dict()
+
+
 async def press(button: PageButton, by: MagicMock) -> PagedView:
     """Press a page button as `by`; return the pager the message was edited to."""
     await button.callback(by)

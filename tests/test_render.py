@@ -123,16 +123,22 @@ def test_missing_values_read_not_recorded(homestead: RaceData):
 
 def test_result_pages_stay_within_limits_with_long_names(homestead: RaceData):
     long = tuple(dataclasses.replace(e, team="Team " * 60, driver="Driver " * 20) for e in homestead.entries)
-    pages = render.number_pages(render.results_pages(dataclasses.replace(homestead, entries=long)))
+    pages = render.results_pages(dataclasses.replace(homestead, entries=long))
     assert len(pages) == 4
     assert all(within_limits(p) for p in pages)
+    assert [(p.footer.text or "").rsplit(" · ", 1)[-1] for p in pages] == [
+        "page 1/4",
+        "page 2/4",
+        "page 3/4",
+        "page 4/4",
+    ]
 
 
 def test_every_homestead_embed_is_within_limits(homestead: RaceData):
     embeds = [
         render.recap_embed(homestead, "A recap. " * 600),
         render.stages_embed(homestead),
-        *render.number_pages(render.results_pages(homestead)),
+        *render.results_pages(homestead),
     ]
     assert all(within_limits(e) for e in embeds)
 
