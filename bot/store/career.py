@@ -419,10 +419,11 @@ class CareerReads(StoreBase):
             "driver": race["driver_id"],
             "car": race["car_number"],
         }
-        # Within one series, season and round order races exactly.
+        # Within one series, season and round order races exactly. CROSS JOIN keeps SQLite to the driver's own
+        # entries first (hundreds), rather than every race of the series (thousands) probed for the driver.
         query = f"""
             SELECT e.finish_pos FROM entries e
-            JOIN races r ON r.id = e.race_id JOIN seasons sn ON sn.id = r.season_id
+            CROSS JOIN races r ON r.id = e.race_id CROSS JOIN seasons sn ON sn.id = r.season_id
             WHERE e.driver_id = :driver AND sn.series_id = :series
               AND (sn.year < :year OR (sn.year = :year AND r.round <= :round)) AND {_VISIBLE}
             ORDER BY sn.year DESC, r.round DESC
