@@ -14,7 +14,18 @@ from typing import Any, Literal, ParamSpec, TypeVar, TypeVarTuple, overload
 from bot.errors import BadInputError, NotFoundError
 from bot.names import car_key, fold, name_key
 from bot.store import Store
-from bot.store.models import Correction, Driver, Entry, KeyMoment, Race, RaceNote, RaceSummary, Series, StageResult
+from bot.store.models import (
+    Correction,
+    Driver,
+    DriverResult,
+    Entry,
+    KeyMoment,
+    Race,
+    RaceNote,
+    RaceSummary,
+    Series,
+    StageResult,
+)
 from bot.store.races import PACKED_ENTRY, PACKED_FIELD
 
 P = ParamSpec("P")
@@ -865,6 +876,51 @@ class Catalog:
             ):
                 self._read_rows -= self._reads.popitem(last=False)[1][1]
         return answer
+
+    async def career_results(
+        self,
+        driver_id: int,
+        *,
+        guild_id: int | None,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+    ) -> list[DriverResult]:
+        """Return a driver's starts with their races, newest first, up to and including as_of; cached like read().
+
+        The races are the index's own summaries (shared, and with their winners already known), so a long
+        career costs one read of its entries.
+        """
+        return await self.read(
+            self._career_results,
+            driver_id,
+            guild_id,
+            series_id=series_id,
+            track_id=track_id,
+            season=season,
+            as_of=as_of,
+        )
+
+    async def _career_results(
+        self,
+        driver_id: int,
+        guild_id: int | None,
+        *,
+        series_id: int | None,
+        track_id: int | None,
+        season: int | None,
+        as_of: RaceSummary | None,
+    ) -> list[DriverResult]:
+        filters = {"series_id": series_id, "track_id": track_id, "season": season, "as_of": as_of, "guild_id": guild_id}
+        for _ in range(2):
+            index = await self.index(guild_id)
+            entries = await self.store.career_entries(driver_id, **filters)
+            results = [DriverResult(race, e) for e in entries if (race := index.race(e.race_id)) is not None]
+            if len(results) == len(entries):
+                return results
+            self.invalidate()  # a race stored since the index was read: read both again
+        raise NotFoundError("The stored races changed while counting; please try again.")
 
     async def _check(self) -> None:
         """Read the store's fingerprint after a write through the bot's connection, else at most every few seconds.

@@ -124,8 +124,7 @@ class Drivers(SearchOptions):
         person = resolve_driver(index, driver) if driver else None
         args = (person.id if person else None, series_id, track_id, season, reference.id if reference else None)
         if person is not None:
-            results = await self.catalog.read(
-                self.store.career_results,
+            results = await self.catalog.career_results(
                 person.id,
                 series_id=series_id,
                 track_id=track_id,
@@ -156,9 +155,7 @@ class Drivers(SearchOptions):
         index = await self._index(interaction)
         person = resolve_driver(index, name)
         reference = resolve_race(index, as_of) if as_of else None
-        results = await self.catalog.read(
-            self.store.career_results, person.id, as_of=reference, guild_id=interaction.guild_id
-        )
+        results = await self.catalog.career_results(person.id, as_of=reference, guild_id=interaction.guild_id)
         if not results and reference is not None:
             raise NotFoundError(f"{person.name} has no starts up to the {reference.label}.")
         quotes = await self.catalog.read(self.store.quotes, driver_id=person.id, guild_id=interaction.guild_id)

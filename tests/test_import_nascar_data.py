@@ -26,6 +26,7 @@ from bot.importers.nascar_data import (
 from bot.milestones import milestones
 from bot.render import CareerLine
 from bot.search import SERIES_NAMES as SEARCH_SERIES_NAMES
+from bot.search import Catalog
 from bot.store import Store
 from bot.store.career import WinnerHistory
 from bot.store.history import ImportReport, MergeRefusedError
@@ -313,12 +314,14 @@ async def test_larson_as_of_homestead_2025_has_4_wins_in_16_truck_starts(history
 async def test_career_results_are_cut_and_ordered_by_season_and_round(history_store: Store):
     larson = await driver_id(history_store, "Kyle Larson")
     homestead = next(r for r in await history_store.race_summaries() if r.season == 2025 and r.round == 4)
-    results = await history_store.career_results(larson, as_of=homestead)
+    catalog = Catalog(history_store)
+    results = await catalog.career_results(larson, as_of=homestead, guild_id=None)
     # Imported 2025 races carry only their year (stored as 1 January), yet Martinsville, round 5, stays out.
     assert [(r.race.season, r.race.round) for r in results[:3]] == [(2025, 4), (2025, 2), (2024, 6)]
+    assert (results[0].race.winner, results[0].race.winner_car) == ("Kyle Larson", "07")  # the race as listed
     line = CareerLine.of(results)
     assert (line.starts, line.wins, line.laps_led) == (16, 4, 170)
-    everything = await history_store.career_results(larson)
+    everything = await catalog.career_results(larson, guild_id=None)
     assert [(r.race.season, r.race.round) for r in everything[:2]] == [(2025, 5), (2025, 4)]
 
 

@@ -80,26 +80,45 @@ def _summary(row: aiosqlite.Row) -> RaceSummary:
     )
 
 
-def _entry(row: aiosqlite.Row, prefix: str = "") -> Entry:
-    eligible = row[f"{prefix}points_eligible"]
+def _entry(row: aiosqlite.Row) -> Entry:
+    """Return the entry of a row selected with _ENTRY_COLUMNS (a whole career is hundreds of these)."""
+    (
+        entry_id,
+        race_id,
+        driver_id,
+        driver,
+        car_number,
+        team,
+        make,
+        sponsor,
+        start,
+        finish,
+        laps,
+        status,
+        laps_led,
+        points,
+        stage_points,
+        eligible,
+        notes,
+    ) = row
     return Entry(
-        id=row[f"{prefix}id"],
-        race_id=row[f"{prefix}race_id"],
-        driver_id=row[f"{prefix}driver_id"],
-        driver=_shared(row[f"{prefix}driver"]),
-        car_number=_shared(row[f"{prefix}car_number"]),
-        team=_shared(row[f"{prefix}team"]),
-        make=_shared(row[f"{prefix}make"]),
-        sponsor=_shared(row[f"{prefix}sponsor"]),
-        start=row[f"{prefix}start_pos"],
-        finish=row[f"{prefix}finish_pos"],
-        laps=row[f"{prefix}laps_completed"],
-        status=_shared(row[f"{prefix}status"]),
-        laps_led=row[f"{prefix}laps_led"],
-        points=row[f"{prefix}points"],
-        stage_points=row[f"{prefix}stage_points"],
+        id=entry_id,
+        race_id=race_id,
+        driver_id=driver_id,
+        driver=_shared(driver),
+        car_number=_shared(car_number),
+        team=_shared(team),
+        make=_shared(make),
+        sponsor=_shared(sponsor),
+        start=start,
+        finish=finish,
+        laps=laps,
+        status=_shared(status),
+        laps_led=laps_led,
+        points=points,
+        stage_points=stage_points,
         points_eligible=None if eligible is None else bool(eligible),
-        notes=row[f"{prefix}notes"],
+        notes=notes,
     )
 
 
