@@ -61,12 +61,17 @@ async def full_recap_embed(catalog: Catalog, data: RaceData, guild_id: int | Non
     store = catalog.store
     published = await store.published_recap(data.race.id, guild_id) if guild_id is not None else None
     # The winner's history scans every result of the series: read once per race and server while nothing changes.
-    lines = milestones(await catalog.read(store.winner_history, data.race.id, guild_id=guild_id))
+    lines = tuple(milestones(await catalog.read(store.winner_history, data.race.id, guild_id=guild_id)))
+    # Writing the recap, then its card, costs more CPU than the rest of the command: each is done once per race
+    # (and published version, and milestones) while the race's facts last, and the card is shared by every reply.
     if published is not None:
         body = f"**{published.headline}**\n\n{published.body}"
-        return render.recap_embed(data, body, published_by=published.author_id, milestones=lines)
-    # Writing the recap costs more CPU than the rest of the command: written once per race while its facts last.
-    return render.recap_embed(data, catalog.derived(data, written_recap), milestones=lines)
+        return catalog.derived(data, _recap_card, body, published.author_id, lines)
+    return catalog.derived(data, _recap_card, catalog.derived(data, written_recap), None, lines)
+
+
+def _recap_card(data: RaceData, body: str, published_by: int | None, lines: tuple[str, ...]) -> discord.Embed:
+    return render.recap_embed(data, body, published_by=published_by, milestones=lines)
 
 
 def written_recap(data: RaceData) -> str:

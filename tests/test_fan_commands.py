@@ -296,6 +296,25 @@ async def test_recap_uses_the_servers_published_recap(store: Store, races: Races
     await races.recap.callback(races, elsewhere)
     assert "Our moderators' words." not in (embed_of(elsewhere).description or "")
 
+    # A new version published: this server's fans see it at once (the card kept for the old one is not reused).
+    second = await store.add_recap_version(5, 1, headline="Second take", body="Revised words.", author_id=42)
+    await store.record_recap_post(
+        guild_id=5,
+        race_id=1,
+        channel_id=9,
+        message_id=10,
+        thread_id=None,
+        version=second.version,
+        user_id=42,
+        edited=True,
+    )
+    again = make_interaction(guild_id=5)
+    await races.recap.callback(races, again)
+    assert (embed_of(again).description or "").endswith("**Second take**\n\nRevised words.")
+    other = make_interaction(guild_id=6)
+    await races.recap.callback(races, other)
+    assert embed_of(other) is embed_of(elsewhere)  # the written recap's card, made once and shared
+
 
 def button(view: discord.ui.View | None, label: str) -> RaceButton:
     """Return the stateless button with this label."""
