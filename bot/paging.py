@@ -164,7 +164,8 @@ class PagedView(StatelessView):
 
     def __init__(self, pages: Sequence[discord.Embed], source: type[PageButton], address: PageAddress) -> None:
         super().__init__()
-        # Numbered (and fitted) as they are shown: a reply shows one page, a press another.
+        # Numbered (and fitted) as they are shown: a reply shows one page, a press another. Numbering changes the
+        # embeds, so pages shared between replies (kept by the catalog) must come as LazyPages, numbered once.
         self.pages = pages if isinstance(pages, LazyPages) else LazyPages(len(pages), pages.__getitem__)
         self.source = source
         self.address = address

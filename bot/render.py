@@ -587,19 +587,19 @@ class CareerLine:
         )
 
 
-def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: str) -> list[discord.Embed]:
-    """Return a driver's figures within the filters, and the list of wins, ten to a page."""
+def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: str) -> LazyPages:
+    """Return a driver's figures within the filters, and the list of wins, ten to a page (written when shown)."""
     line = CareerLine.of(results)
     wins = [r for r in results if r.entry.finish == 1]
-    lines = [
-        f"**{race_title(r.race)}** · {r.race.track} · {race_date(r.race)} · "
-        + (f"from {ordinal(r.entry.start)}" if r.entry.start is not None else "start not recorded")
-        for r in wins
-    ]
     heading = f"In Pit Board's stored races{filters}."
-    embeds = []
-    for page in pages_of(lines):
-        body = heading + ("\n\n**Wins**\n" + "\n".join(page) if page else "\n\nNo wins.")
+
+    def page(number: int) -> discord.Embed:
+        lines = [
+            f"**{race_title(r.race)}** · {r.race.track} · {race_date(r.race)} · "
+            + (f"from {ordinal(r.entry.start)}" if r.entry.start is not None else "start not recorded")
+            for r in wins[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        ]
+        body = heading + ("\n\n**Wins**\n" + "\n".join(lines) if lines else "\n\nNo wins.")
         embed = new_embed(f"{driver.name} · wins", body)
         embed.add_field(name="Wins", value=str(line.wins))
         embed.add_field(name="Starts", value=str(line.starts))
@@ -608,8 +608,9 @@ def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: 
         embed.add_field(name="Top 10s", value=str(line.top10))
         embed.add_field(name="Laps led", value=line.laps_led_text)
         embed.set_footer(text="Counted from stored results")
-        embeds.append(embed)
-    return embeds
+        return embed
+
+    return LazyPages(math.ceil(len(wins) / PAGE_SIZE), page)
 
 
 def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> LazyPages:

@@ -30,6 +30,7 @@ from bot.store.races import PACKED_ENTRY, PACKED_FIELD
 
 P = ParamSpec("P")
 T = TypeVar("T")
+S = TypeVar("S")
 Ts = TypeVarTuple("Ts")
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
@@ -822,7 +823,7 @@ class Catalog:
         self._races: OrderedDict[int, RaceData] = OrderedDict()
         self._reads: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()  # answer and its rows
         self._read_rows = 0
-        self._derived: OrderedDict[Hashable, tuple[RaceData, Any]] = OrderedDict()
+        self._derived: OrderedDict[Hashable, tuple[Any, Any]] = OrderedDict()
 
     def invalidate(self) -> None:
         """Forget everything cached, so the next read comes from the store."""
@@ -835,20 +836,21 @@ class Catalog:
         self._read_rows = 0
         self._derived.clear()
 
-    def derived(self, data: RaceData, make: Callable[[RaceData, *Ts], T], *args: *Ts) -> T:
-        """Return make(data, *args), reused while race_data() still hands out this very RaceData object.
+    def derived(self, source: S, make: Callable[[S, *Ts], T], *args: *Ts) -> T:
+        """Return make(source, *args), reused while the catalog still hands out this very source object.
 
-        For pure functions of a race's facts that cost CPU on every command (the written recap, the pages of
-        results): the answer is kept beside the facts it came from and can never outlive them, since a re-read
-        race is a new object. The answer is shared by every caller, so nobody may change it.
+        For pure functions that cost CPU on every command (the written recap, pages and cards) of what the catalog
+        caches: a race's facts (race_data) or a read's answer (read, career_results). The answer is kept beside
+        the object it came from and can never outlive it, since a re-read race or answer is a new object. The
+        answer is shared by every caller, so nobody may change it.
         """
-        key = (getattr(make, "__qualname__", make), data.race.id, args)
+        key = (getattr(make, "__qualname__", make), id(source), args)
         cached = self._derived.get(key)
-        if cached is not None and cached[0] is data:
+        if cached is not None and cached[0] is source:
             self._derived.move_to_end(key)
             return cached[1]
-        value = make(data, *args)
-        self._derived[key] = (data, value)
+        value = make(source, *args)
+        self._derived[key] = (source, value)  # keeps the source alive, so its id is not reused meanwhile
         while len(self._derived) > self.READS_KEPT:
             self._derived.popitem(last=False)
         return value

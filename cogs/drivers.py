@@ -20,7 +20,7 @@ from bot.search import (
     resolve_track,
 )
 from bot.store import Store
-from bot.store.models import RaceSummary, Series
+from bot.store.models import Driver, DriverResult, RaceSummary, Series
 from bot.tree import loaded_cog
 
 if TYPE_CHECKING:
@@ -36,6 +36,15 @@ def filters_text(
     upto = f"up to the {as_of.season} {as_of.name}" if as_of else None
     parts = [p for p in (series.name if series else None, track.name if track else None, season, upto) if p]
     return f" ({', '.join(str(p) for p in parts)})" if parts else ""
+
+
+# Pages and cards are made once per cached answer (Catalog.derived), which comes first in these.
+def _wins_pages(results: Sequence[DriverResult], driver: Driver, filters: str) -> Sequence[discord.Embed]:
+    return render.driver_wins_pages(driver, results, filters)
+
+
+def _profile_card(results: Sequence[DriverResult], driver: Driver, quote_count: int) -> discord.Embed:
+    return render.driver_embed(driver, results, quote_count, quote_hint=f"/quote driver:{driver.name}")
 
 
 class WinsPages(PageButton, source="wins", command="wins"):
@@ -134,7 +143,7 @@ class Drivers(SearchOptions):
             )
             if not results:
                 raise NotFoundError(f"{person.name} has no starts in the stored races{filters}.")
-            return render.driver_wins_pages(person, results, filters), args
+            return self.catalog.derived(results, _wins_pages, person, filters), args
         rows = await self.catalog.read(
             self.store.wins_leaderboard,
             series_id=series_id,
@@ -145,7 +154,7 @@ class Drivers(SearchOptions):
         )
         if not rows:
             raise NotFoundError(f"No wins are stored{filters}.")
-        return render.leaderboard_pages(rows, filters), args
+        return self.catalog.derived(rows, render.leaderboard_pages, filters), args
 
     @app_commands.command(name="driver")
     @app_commands.describe(name=DRIVER_OPTION, as_of="Show the profile as it stood after this race")
@@ -159,7 +168,7 @@ class Drivers(SearchOptions):
         if not results and reference is not None:
             raise NotFoundError(f"{person.name} has no starts up to the {reference.label}.")
         quotes = await self.catalog.read(self.store.quotes, driver_id=person.id, guild_id=interaction.guild_id)
-        embed = render.driver_embed(person, results, len(quotes), quote_hint=f"/quote driver:{person.name}")
+        embed = self.catalog.derived(results, _profile_card, person, len(quotes))
         await render.send_reply(interaction, render.Reply(embed))
 
 

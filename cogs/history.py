@@ -99,6 +99,15 @@ def compare_embed(a: str, b: str, h2h: HeadToHead, filters: str, note: str = "")
     return render.fit(embed)
 
 
+# Pages and cards are made once per cached answer (Catalog.derived), which comes first in these.
+def _track_card(history: TrackHistory, track: str, filters: str, note: str) -> render.LazyPages:
+    return track_pages(track, history, filters, note)
+
+
+def _compare_card(h2h: HeadToHead, a: str, b: str, filters: str, note: str) -> discord.Embed:
+    return compare_embed(a, b, h2h, filters, note)
+
+
 class TrackPages(PageButton, source="track", command="track"):
     """◀ ▶ over /track; its args are the track and series ids asked for."""
 
@@ -160,7 +169,7 @@ class History(SearchOptions):
         )
         if not history.wins:
             raise NotFoundError(f"No races at {chosen.name} are stored{filters}.")
-        pages = track_pages(chosen.name, history, filters, held_back(len(hidden)))
+        pages = self.catalog.derived(history, _track_card, chosen.name, filters, held_back(len(hidden)))
         return pages, (chosen.id, chosen_series.id if chosen_series else None)
 
     @app_commands.command(name="compare")
@@ -197,7 +206,7 @@ class History(SearchOptions):
         )
         if not h2h.races:
             raise NotFoundError(f"{a.name} and {b.name} never started the same stored race{filters}.")
-        embed = compare_embed(a.name, b.name, h2h, filters, held_back(len(hidden)))
+        embed = self.catalog.derived(h2h, _compare_card, a.name, b.name, filters, held_back(len(hidden)))
         await render.send_reply(interaction, render.Reply(embed))
 
 

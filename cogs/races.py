@@ -49,11 +49,15 @@ def _results_pages(data: RaceData, top: int | None, spoiler: bool) -> render.Laz
     return render.results_pages(data, top, spoiler=spoiler)
 
 
-def stages_reply(data: RaceData, *, spoiler: bool = False) -> render.Reply:
-    """Return the stage results, or raise when the race has none."""
+def stages_reply(catalog: Catalog, data: RaceData, *, spoiler: bool = False) -> render.Reply:
+    """Return the stage results (written once per race and spoiler setting), or raise when the race has none."""
     if not data.stages:
         raise NotFoundError(f"No stage results are stored for the {render.race_title(data.race)}.")
-    return render.Reply(render.stages_embed(data, spoiler=spoiler))
+    return render.Reply(catalog.derived(data, _stages_card, spoiler))
+
+
+def _stages_card(data: RaceData, spoiler: bool) -> discord.Embed:
+    return render.stages_embed(data, spoiler=spoiler)
 
 
 async def full_recap_embed(catalog: Catalog, data: RaceData, guild_id: int | None) -> discord.Embed:
@@ -148,7 +152,8 @@ class RecapStagesButton(render.RaceButton, action="recap-stages"):
         """Post the race's stage results."""
         races = races_of(interaction.client)
         data = await races.button_race(interaction, self.race_id)
-        await render.send_reply(interaction, stages_reply(data, spoiler=await races.hidden(interaction, data)))
+        spoiler = await races.hidden(interaction, data)
+        await render.send_reply(interaction, stages_reply(races.catalog, data, spoiler=spoiler))
 
 
 class RecapQuotesButton(render.RaceButton, action="recap-quotes"):
@@ -264,7 +269,7 @@ class Races(SearchOptions):
         """See each stage's top ten and the points they scored."""
         data = await self._race(interaction, race)
         spoiler = await self.spoilers.until(interaction.guild_id, data.race.date) is not None
-        await render.send_reply(interaction, stages_reply(data, spoiler=spoiler))
+        await render.send_reply(interaction, stages_reply(self.catalog, data, spoiler=spoiler))
 
     @app_commands.command(name="races")
     @app_commands.describe(series="truck, nxs, cup or a full series name", season="A season, such as 2025")

@@ -120,6 +120,7 @@ async def test_results_pages_are_written_once_while_the_race_is_unchanged(races:
     await races.results.callback(races, first)
     await races.results.callback(races, second)
     assert embed_of(second) is embed_of(first)  # the same page, not written again
+    assert (embed_of(second).footer.text or "").endswith("13 sources · page 1/4")  # and numbered only once
     races.catalog.invalidate()  # the race's facts are read again (a correction, say)
     third = make_interaction()
     await races.results.callback(races, third)
