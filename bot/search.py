@@ -198,19 +198,22 @@ class _Lookup:
         self.ranked: OrderedDict[tuple[str, str, int | None], tuple[Any, ...]] = OrderedDict()
         self.ranked_items = 0
 
-    def remembered(self, key: tuple[str, str, int | None], rank: Callable[[], Sequence[T]]) -> list[T]:
-        """Return rank(), worked out only the first time this key is asked while it stays among the recent ones."""
+    def remembered(self, key: tuple[str, str, int | None], rank: Callable[[], Sequence[T]]) -> tuple[T, ...]:
+        """Return rank(), worked out only the first time this key is asked while it stays among the recent ones.
+
+        The same tuple every time, so what is made of it can be kept too (Catalog.derived).
+        """
         found = self.ranked.get(key)
         if found is not None:
             self.ranked.move_to_end(key)
-            return list(found)
+            return found
         found = self.ranked[key] = tuple(rank())
         self.ranked_items += len(found)
         while len(self.ranked) > 1 and (
             len(self.ranked) > self.RANKINGS_KEPT or self.ranked_items > self.RANKED_ITEMS_KEPT
         ):
             self.ranked_items -= len(self.ranked.popitem(last=False)[1])
-        return list(found)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,8 +277,11 @@ class SearchIndex:
             self._lookup.driver_by_id = {d.id: d for d in reversed(self.drivers)}
         return self._lookup.driver_by_id.get(driver_id)
 
-    def races_in(self, series: str | None, season: int | None) -> list[RaceSummary]:
-        """Return the races of a series (by name) and a season, newest first; None for either means any."""
+    def races_in(self, series: str | None, season: int | None) -> tuple[RaceSummary, ...]:
+        """Return the races of a series (by name) and a season, newest first; None for either means any.
+
+        The same tuple for the same question while the index lasts, so its pages can be kept (Catalog.derived).
+        """
         return self._lookup.remembered(
             ("listing", series or "", season),
             lambda: [
@@ -431,7 +437,7 @@ def rank_races(index: SearchIndex, text: str) -> list[RaceSummary]:
         return list(index.races)
     if folded in LATEST_WORDS:
         return list(index.races)  # newest first already
-    return index._lookup.remembered(("races", folded, None), lambda: _rank_races(index, folded))
+    return list(index._lookup.remembered(("races", folded, None), lambda: _rank_races(index, folded)))
 
 
 def _rank_races(index: SearchIndex, folded: str) -> list[RaceSummary]:
@@ -483,10 +489,11 @@ def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -
                 fields.popitem(last=False)
         return list(everyone)
     typed_key, typed_words = _name_parts(text)
-    return index._lookup.remembered(
+    ranked = index._lookup.remembered(
         ("drivers", typed_key, reference),
         lambda: sorted(_name_matches(index, typed_key, typed_words, car_of), key=order),
     )
+    return list(ranked)
 
 
 def _name_matches(
@@ -525,7 +532,7 @@ def rank_tracks(index: SearchIndex, text: str) -> list[Track]:
         scored = [(_phrase_score(folded.split(), fold(t.name).split()), t) for t in index.tracks]
         return [track for score, track in sorted(scored, key=lambda pair: -pair[0]) if score >= SUGGEST]
 
-    return index._lookup.remembered(("tracks", folded, None), rank)
+    return list(index._lookup.remembered(("tracks", folded, None), rank))
 
 
 @functools.lru_cache(maxsize=256)

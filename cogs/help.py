@@ -24,6 +24,7 @@ class Help(commands.Cog):
     def __init__(self, tree: app_commands.CommandTree) -> None:
         self.tree = tree
         self._ids: dict[int | None, dict[str, int]] = {}  # guild id (None: global only) -> command name -> id
+        self._cards: dict[int | None, discord.Embed] = {}  # the same, once its command ids are known
 
     async def command_ids(self, guild_id: int | None) -> dict[str, int]:
         """Return the registered id of each top-level command, fetched once per server.
@@ -69,9 +70,13 @@ class Help(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """See what each command does, with links to run them."""
-        ids = await self.command_ids(interaction.guild_id)
-        fan, moderator = self.entries(ids)
-        await render.send_reply(interaction, render.Reply(render.help_embed(fan, moderator)))
+        card = self._cards.get(interaction.guild_id)
+        if card is None:
+            ids = await self.command_ids(interaction.guild_id)
+            card = render.help_embed(*self.entries(ids))
+            if interaction.guild_id in self._ids:  # ids fetched: the card stays right while the bot runs
+                self._cards[interaction.guild_id] = card
+        await render.send_reply(interaction, render.Reply(card))
 
 
 async def setup(bot: "PitBoard") -> None:

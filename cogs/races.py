@@ -21,6 +21,7 @@ from bot.search import (
 )
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
+from bot.store.models import RaceSummary
 from bot.tree import NO_MENTIONS, loaded_cog
 from cogs.charts import ChartButton
 
@@ -47,6 +48,10 @@ def results_pages(catalog: Catalog, data: RaceData, top: int | None, *, spoiler:
 
 def _results_pages(data: RaceData, top: int | None, spoiler: bool) -> render.LazyPages:
     return render.results_pages(data, top, spoiler=spoiler)
+
+
+def _races_pages(races: tuple[RaceSummary, ...], filters: str, hidden: frozenset[int]) -> render.LazyPages:
+    return render.races_pages(races, filters, hidden=hidden)
 
 
 def stages_reply(catalog: Catalog, data: RaceData, *, spoiler: bool = False) -> render.Reply:
@@ -299,7 +304,8 @@ class Races(SearchOptions):
         if not found:
             raise NotFoundError(f"No races stored{filters}.")
         hidden = await self.spoilers.hidden(interaction.guild_id, found)
-        return render.races_pages(found, filters, hidden=hidden), (chosen.id if chosen else None, season)
+        pages = self.catalog.derived(found, _races_pages, filters, hidden)
+        return pages, (chosen.id if chosen else None, season)
 
 
 async def setup(bot: "PitBoard") -> None:

@@ -351,8 +351,8 @@ def test_rankings_kept_are_bounded_by_the_items_they_hold():
         ranked.append(count)
         return list(range(count))
 
-    assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == list(range(10))
-    assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == list(range(10))
+    assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == tuple(range(10))
+    assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == tuple(range(10))
     assert ranked == [10]  # the second came from memory
     lookup.remembered(("drivers", "", None), lambda: rank(_Lookup.RANKED_ITEMS_KEPT))  # "k" makes room
     lookup.remembered(("drivers", "k", None), lambda: rank(10))
