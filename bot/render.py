@@ -265,7 +265,7 @@ class RaceButton(
 
     @property
     def disabled(self) -> bool:
-        """Return whether the button is turned off (only a timed-out pager it shares a message with does that)."""
+        """Return whether the button is turned off (when the paged reply it is part of expires)."""
         return self.item.disabled
 
     @classmethod

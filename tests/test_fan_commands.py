@@ -40,6 +40,7 @@ from tests.fan_fakes import (
     text_of,
     view_of,
 )
+from tests.recaps import publish
 
 
 @pytest.fixture
@@ -277,16 +278,7 @@ async def test_recap_uses_the_servers_published_recap(store: Store, races: Races
     version = await store.add_recap_version(
         5, 1, headline="Larson spins and wins", body="Our moderators' words.", author_id=42
     )
-    await store.record_recap_post(
-        guild_id=5,
-        race_id=1,
-        channel_id=9,
-        message_id=10,
-        thread_id=None,
-        version=version.version,
-        user_id=42,
-        edited=False,
-    )
+    await publish(store, 5, 1, version.version, user_id=42)
     interaction = make_interaction(guild_id=5)
     await races.recap.callback(races, interaction)
     embed = embed_of(interaction)
@@ -299,16 +291,7 @@ async def test_recap_uses_the_servers_published_recap(store: Store, races: Races
 
     # A new version published: this server's fans see it at once (the card kept for the old one is not reused).
     second = await store.add_recap_version(5, 1, headline="Second take", body="Revised words.", author_id=42)
-    await store.record_recap_post(
-        guild_id=5,
-        race_id=1,
-        channel_id=9,
-        message_id=10,
-        thread_id=None,
-        version=second.version,
-        user_id=42,
-        edited=True,
-    )
+    await publish(store, 5, 1, second.version, user_id=42, edited=True)
     again = make_interaction(guild_id=5)
     await races.recap.callback(races, again)
     assert (embed_of(again).description or "").endswith("**Second take**\n\nRevised words.")

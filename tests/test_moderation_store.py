@@ -7,6 +7,7 @@ import pytest
 from bot import maintenance
 from bot.racefiles import parse_results
 from bot.store import ResultsRefusedError, Store
+from tests.recaps import publish
 
 GUILD, OTHER_GUILD, MOD = 111, 999, 555
 
@@ -57,16 +58,7 @@ async def test_published_recap_is_the_posted_version_and_stays_per_server(store:
     race = await homestead_id(store)
     assert await store.published_recap(race, GUILD) is None
     saved = await store.add_recap_version(GUILD, race, headline="Larson steals it", body="Body", author_id=MOD)
-    await store.record_recap_post(
-        guild_id=GUILD,
-        race_id=race,
-        channel_id=1,
-        message_id=2,
-        thread_id=None,
-        version=saved.version,
-        user_id=MOD,
-        edited=False,
-    )
+    await publish(store, GUILD, race, saved.version, user_id=MOD)
     await store.add_recap_version(GUILD, race, headline="Draft not yet posted", body="Draft", author_id=MOD)
     published = await store.published_recap(race, GUILD)
     assert published is not None and published.headline == "Larson steals it"
@@ -78,16 +70,7 @@ async def test_publishing_again_shows_the_new_recap_at_once(store: Store):
     race = await homestead_id(store)
     for version, headline in enumerate(("First take", "Second take"), start=1):
         await store.add_recap_version(GUILD, race, headline=headline, body="Body", author_id=MOD)
-        await store.record_recap_post(
-            guild_id=GUILD,
-            race_id=race,
-            channel_id=1,
-            message_id=2,
-            thread_id=None,
-            version=version,
-            user_id=MOD,
-            edited=version > 1,
-        )
+        await publish(store, GUILD, race, version, user_id=MOD, edited=version > 1)
         published = await store.published_recap(race, GUILD)
         assert published is not None and published.headline == headline
         assert (await store.published_recap(race, GUILD)) == published  # asked again: the same answer
@@ -219,9 +202,7 @@ async def test_discarded_draft_stays_in_history_but_is_not_latest(store: Store):
     assert await store.discard_recap_version(GUILD, race, draft.version, MOD) is False
     assert (await store.recap_version(GUILD, race)).headline == "Good"
     assert [v.discarded for v in await store.recap_versions(GUILD, race)] == [True, False]
-    await store.record_recap_post(
-        guild_id=GUILD, race_id=race, channel_id=1, message_id=2, thread_id=None, version=1, user_id=MOD, edited=False
-    )
+    await publish(store, GUILD, race, 1, user_id=MOD)
     assert await store.discard_recap_version(GUILD, race, 1, MOD) is False  # a published version stays
 
 
