@@ -1,4 +1,4 @@
-"""Read-only queries over whole histories: career lines, leaderboards, a track's winners, head-to-heads, milestones.
+"""Read-only queries over whole histories: careers, leaderboards, a track's winners, head-to-heads, milestones.
 
 Each is one indexed query over entries (plus, at most, a lookup of the reference race), so it stays quick with
 hundreds of thousands of results stored.
@@ -28,22 +28,6 @@ AS_OF_CLAUSE = """
 # (races still in a server's spoiler window).
 _VISIBLE = "(r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)"
 _NOT_EXCLUDED = "r.id NOT IN (SELECT value FROM json_each(:exclude))"
-
-
-@dataclass(frozen=True, slots=True)
-class CareerFigures:
-    """A driver's figures counted from the stored results within some filters."""
-
-    starts: int
-    wins: int
-    top5: int
-    top10: int
-    poles: int  # starts from first on the grid
-    laps_led: int
-    laps_led_unknown: int  # starts whose laps led were not recorded
-    average_finish: float | None
-    first_season: int | None
-    last_season: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,43 +130,6 @@ class CareerReads(StoreBase):
         if row is None:  # the race is gone: nothing is 'up to' it
             return dict(zip(keys, (-1, -1, -1, "", "day"), strict=True))
         return dict(zip(keys, tuple(row), strict=True))
-
-    async def career_line(
-        self,
-        driver_id: int,
-        *,
-        series_id: int | None = None,
-        track_id: int | None = None,
-        season: int | None = None,
-        as_of: RaceSummary | None = None,
-        guild_id: int | None = None,
-    ) -> CareerFigures:
-        """Return a driver's figures over everything stored within the filters, up to and including as_of."""
-        query = f"""
-            SELECT count(*) AS starts,
-                   coalesce(sum(e.finish_pos = 1), 0) AS wins,
-                   coalesce(sum(e.finish_pos <= 5), 0) AS top5,
-                   coalesce(sum(e.finish_pos <= 10), 0) AS top10,
-                   coalesce(sum(e.start_pos = 1), 0) AS poles,
-                   coalesce(sum(e.laps_led), 0) AS laps_led,
-                   coalesce(sum(e.laps_led IS NULL), 0) AS laps_led_unknown,
-                   avg(e.finish_pos) AS average_finish,
-                   min(sn.year) AS first_season,
-                   max(sn.year) AS last_season
-            FROM entries e
-            JOIN races r ON r.id = e.race_id
-            JOIN seasons sn ON sn.id = r.season_id
-            WHERE e.driver_id = :driver
-              AND (:series IS NULL OR sn.series_id = :series)
-              AND (:track IS NULL OR r.track_id = :track)
-              AND (:season IS NULL OR sn.year = :season)
-              AND {AS_OF_CLAUSE}
-              AND {_VISIBLE}
-        """  # noqa: S608 - fixed clauses, values are parameters
-        params = {"driver": driver_id, "series": series_id, "track": track_id, "season": season, "guild": guild_id}
-        row = await self._fetchone(query, params | await self._as_of_params(as_of))
-        assert row is not None  # an aggregate SELECT always answers one row
-        return CareerFigures(**dict(row))
 
     async def career_entries(
         self,
