@@ -862,6 +862,11 @@ class Catalog:
             self._derived.popitem(last=False)
         return value
 
+    def _forget_derived(self, source: object) -> None:
+        """Drop what was made of a source the catalog no longer keeps, so the two caches bound memory together."""
+        for key in [key for key, (kept, _) in self._derived.items() if kept is source]:
+            del self._derived[key]
+
     async def read(self, query: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Return await query(*args, **kwargs), cached while the store is unchanged.
 
@@ -883,7 +888,9 @@ class Catalog:
             while len(self._reads) > self.READS_KEPT or (
                 self._read_rows > self.READ_ROWS_KEPT and len(self._reads) > 1
             ):
-                self._read_rows -= self._reads.popitem(last=False)[1][1]
+                _, (dropped, rows) = self._reads.popitem(last=False)
+                self._read_rows -= rows
+                self._forget_derived(dropped)
         return answer
 
     async def career_results(
@@ -997,5 +1004,5 @@ class Catalog:
         if generation == self._generation:  # not invalidated while it was read
             self._races[race_id] = data
             while len(self._races) > self.RACES_KEPT:
-                self._races.popitem(last=False)
+                self._forget_derived(self._races.popitem(last=False)[1])
         return data

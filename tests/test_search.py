@@ -322,12 +322,22 @@ async def test_cached_reads_are_bounded_by_the_rows_they_hold(store: Store):
         asked.append(count)
         return list(range(count))
 
-    await catalog.read(rows, 10)
+    small = await catalog.read(rows, 10)
     assert await catalog.read(rows, 10) == list(range(10))
     assert asked == [10]  # the second answer came from memory
+    made: list[int] = []
+
+    def page(answer: list[int]) -> int:
+        made.append(len(answer))
+        return len(answer)
+
+    assert catalog.derived(small, page) == catalog.derived(small, page) == 10
+    assert made == [10]  # made once while the answer is kept
     await catalog.read(rows, Catalog.READ_ROWS_KEPT)  # a whole career's worth: the small one makes room
     await catalog.read(rows, 10)
     assert asked == [10, Catalog.READ_ROWS_KEPT, 10]
+    catalog.derived(small, page)
+    assert made == [10, 10]  # what was made of it went with it, rather than keeping it alive
 
 
 async def test_a_ranking_asked_again_is_the_same_and_cannot_be_spoiled_by_its_caller(store: Store):
