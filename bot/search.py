@@ -993,10 +993,11 @@ class Catalog:
         race = await self.store.race(race_id)
         if race is None:
             raise NotFoundError("That race is no longer stored; pick another from the list.")
+        entries = tuple(await self.store.entries(race_id))
         data = RaceData(
             race=race,
-            entries=tuple(await self.store.entries(race_id)),
-            stages=tuple(await self.store.stage_results(race_id)),
+            entries=entries,
+            stages=tuple(await self.store.stage_results(race_id, entries)),
             moments=tuple(await self.store.key_moments(race_id)),
             notes=tuple(await self.store.race_notes(race_id)),
             corrections=tuple(await self.store.corrections(race_id)),

@@ -368,3 +368,11 @@ def test_rankings_kept_are_bounded_by_the_items_they_hold():
     lookup.remembered(("drivers", "k", None), lambda: rank(10))
     assert ranked == [10, _Lookup.RANKED_ITEMS_KEPT, 10]
     assert lookup.ranked_items <= _Lookup.RANKED_ITEMS_KEPT
+
+
+async def test_a_races_stage_results_point_at_its_own_entries(store: Store):
+    data = await Catalog(store).race_data(1)
+    entries = {id(entry) for entry in data.entries}
+    assert data.stages and all(id(result.entry) in entries for result in data.stages if result.entry)
+    assert any(result.candidates for result in data.stages)  # the unresolved positions name their candidates
+    assert all(id(candidate) in entries for result in data.stages for candidate in result.candidates)

@@ -232,9 +232,13 @@ class RaceReads(StoreBase):
         """
         return [_entry(r) for r in await self._fetchall(query, (race_id,))]
 
-    async def stage_results(self, race_id: int) -> list[StageResult]:
-        """Return every stage position of a race, unresolved ones with their candidates."""
-        entries = {e.id: e for e in await self.entries(race_id)}
+    async def stage_results(self, race_id: int, entries: Sequence[Entry] | None = None) -> list[StageResult]:
+        """Return every stage position of a race, unresolved ones with their candidates.
+
+        Give the race's entries when they were just read: they are not read again, and the stage results then
+        point at those very entries.
+        """
+        by_id = {e.id: e for e in (await self.entries(race_id) if entries is None else entries)}
         query = """
             SELECT sr.id, sr.stage, sr.position, sr.entry_id, sr.points, sr.confidence, sr.basis,
                    (SELECT group_concat(sc.entry_id) FROM
@@ -251,8 +255,8 @@ class RaceReads(StoreBase):
                 StageResult(
                     stage=row["stage"],
                     position=row["position"],
-                    entry=entries.get(row["entry_id"]) if row["entry_id"] is not None else None,
-                    candidates=tuple(entries[i] for i in candidate_ids),
+                    entry=by_id.get(row["entry_id"]) if row["entry_id"] is not None else None,
+                    candidates=tuple(by_id[i] for i in candidate_ids),
                     points=row["points"],
                     confidence=row["confidence"],
                     basis=row["basis"],
