@@ -57,7 +57,7 @@ class WinsPages(PageButton, source="wins", command="wins"):
         cog = loaded_cog(
             interaction.client, Drivers.__cog_name__, unavailable="Win counts are not available right now."
         )
-        tally = cast("Drivers", cog).tally(
+        pages, _ = await cast("Drivers", cog).tally(
             interaction,
             driver=picked("driver", driver),
             series=picked("series", series),
@@ -65,7 +65,6 @@ class WinsPages(PageButton, source="wins", command="wins"):
             season=season,
             as_of=picked("race", as_of),
         )
-        pages, _ = await tally
         return pages
 
 

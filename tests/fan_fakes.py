@@ -5,6 +5,7 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
 import discord
+from discord.ext import commands
 
 from bot.paging import PagedView
 from bot.render import QuoteView, ReplyView
@@ -79,3 +80,12 @@ def text_of(embed: discord.Embed) -> str:
 def catalog(store: Store) -> Catalog:
     """Return a fresh catalog over the store."""
     return Catalog(store)
+
+
+def pressing(*cogs: commands.Cog, user_id: int = USER_ID, guild_id: int | None = None) -> MagicMock:
+    """Return a fake button press whose client finds these cogs by name, as the bot's buttons look them up."""
+    interaction = make_interaction(user_id=user_id, guild_id=guild_id)
+    interaction.client = MagicMock(spec=commands.Bot)
+    by_name = {cog.__cog_name__: cog for cog in cogs}
+    interaction.client.get_cog.side_effect = by_name.get
+    return interaction

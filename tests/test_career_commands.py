@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.importers.nascar_data import parse_history
+from bot.paging import PagedView
 from bot.search import Catalog
 from bot.spoilers import SpoilerPolicy
 from bot.store import Store
-from cogs.drivers import Drivers
-from cogs.races import Races
-from tests.fan_fakes import embed_of, make_interaction
+from cogs.drivers import Drivers, WinsPages
+from cogs.history import History, TrackPages
+from cogs.races import Races, RacesPages
+from tests.fan_fakes import embed_of, make_interaction, pressing, view_of
 from tests.history_data import history_csv
 
 
@@ -63,3 +65,40 @@ async def test_recap_without_history_has_no_milestones(store: Store):
     asked = make_interaction()
     await cog.recap.callback(cog, asked)
     assert "Milestones" not in {f.name for f in embed_of(asked).fields}
+
+
+async def test_every_pager_asks_the_same_question_again_from_what_its_buttons_carry(history_store: Store):
+    catalog = Catalog(history_store)
+    races = Races(history_store, catalog, SpoilerPolicy(history_store), rng=random.Random(1))
+    drivers = Drivers(history_store, catalog)
+    history = History(history_store, catalog, SpoilerPolicy(history_store))
+    fan = make_interaction()
+    asked = [
+        (RacesPages, await races.listing(fan, None, None)),
+        (RacesPages, await races.listing(fan, "truck", 2024)),
+        (WinsPages, await drivers.tally(fan, driver=None, series=None, track=None, season=None, as_of=None)),
+        (
+            WinsPages,
+            await drivers.tally(
+                fan, driver="larson", series="truck", track="homestead", season=None, as_of="Homestead 2025"
+            ),
+        ),
+        (TrackPages, await history.history_pages(fan, "homestead", "truck")),
+    ]
+    for source, (pages, args) in asked:
+        again = await source.pages(pressing(races, drivers, history), args)
+        assert [page.to_dict() for page in again] == [page.to_dict() for page in pages], (source.source, args)
+    assert len(asked[0][1][0]) >= 2  # /races over the whole history runs to more than one page
+
+
+async def test_a_press_on_a_multi_page_listing_shows_the_next_page(history_store: Store):
+    races = Races(history_store, Catalog(history_store), SpoilerPolicy(history_store), rng=random.Random(1))
+    asked = make_interaction()
+    await races.races.callback(races, asked)
+    view = view_of(asked)
+    assert isinstance(view, PagedView)
+    turned = pressing(races)
+    await view.next.callback(turned)
+    second = turned.response.edit_message.await_args.kwargs["embed"]
+    assert (second.footer.text or "").endswith(f"page 2/{len(view.pages)}")
+    assert second.description != embed_of(asked).description
