@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import history, report
+from bench import report, synthetic
 from bench.measure import BotProcess, Sample, TimedDiscord, bot_environment, run_alternating, run_row, vm_hwm
 from bench.workload import FLOOR, FLOOR_AUTOCOMPLETE, DataShape, Row, build_rows, shape_of
 from bot.config import PROJECT_ROOT
@@ -152,7 +152,7 @@ async def process_seconds(*args: str) -> float:
 async def import_history(database: Path, folder: Path, results: int) -> list[ImportRun]:
     """Generate the synthetic history and import each series file through the bot's own command line."""
     runs = []
-    files = history.generate(folder, results=results)
+    files = synthetic.generate(folder, results=results)
     startup = await process_seconds("--help")
     for series, (path, rows) in files.items():
         env = bot_environment(database)

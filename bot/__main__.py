@@ -57,7 +57,9 @@ async def open_ready_store(settings: Settings, *, verify: bool = False) -> Store
 async def run_bot(settings: Settings) -> None:
     """Open the store, seed it if empty, and run the bot until it is stopped."""
     assert settings.token is not None  # load_settings(require_token=True) guarantees it
-    from bot.client import PitBoard, use_discord_endpoints  # discord.py loads only for what needs it (see main)
+    # discord.py loads only for what needs it (see main)
+    from bot.client import PitBoard
+    from bot.endpoints import use_discord_endpoints
 
     store = await open_ready_store(settings, verify=True)
     try:
@@ -89,7 +91,7 @@ async def run_db(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{table}: {count}")  # noqa: T201
                 return 0 if report.ok else 1
             case "backup":
-                await maintenance.backup(store, args.path)
+                await store.backup(args.path)
                 print(f"Backed up to {args.path}")  # noqa: T201
     finally:
         await store.close()

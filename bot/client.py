@@ -7,16 +7,16 @@ import json
 import logging
 
 import discord
-import discord.gateway
-import discord.http
-import yarl
 from discord.ext import commands
 
+from bot.catalog import Catalog
+from bot.charts.service import ChartService
 from bot.config import Settings
-from bot.expiry import ButtonTimers
-from bot.search import Catalog
+from bot.facts.spoilers import SpoilerPolicy
 from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
+from bot.ui.charts import ChartReplies
+from bot.ui.expiry import ButtonTimers
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +27,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.help",
     "cogs.manage",
     "cogs.charts",
-    "cogs.history",
+    "cogs.records",
 )
 COMMAND_HASH_KEY = "global_command_hash"
-
-
-def use_discord_endpoints(api_base: str | None, gateway_url: str | None) -> None:
-    """Point discord.py at a Discord-compatible server; None keeps Discord itself.
-
-    discord.py has no public option for this; Route.BASE and DEFAULT_GATEWAY are the two
-    attributes every request and connection is built from.
-    """
-    if api_base:
-        discord.http.Route.BASE = api_base
-    if gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 class PitBoard(commands.AutoShardedBot):
@@ -68,8 +56,10 @@ class PitBoard(commands.AutoShardedBot):
         )
         self.settings = settings
         self.store = store
-        # One search catalog for every cog, so a moderator's change is seen by all of them at once.
+        # The services the cogs are handed: one catalog for every cog, so a change is seen by all of them at once.
         self.catalog = Catalog(store)
+        self.spoilers = SpoilerPolicy(self.catalog.guild_settings)
+        self.charts = ChartReplies(ChartService(store, self.catalog), self.catalog, self.spoilers)
         # Replies keep nothing per message; this turns their buttons off when they expire.
         self.button_timers = ButtonTimers(self)
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
@@ -79,6 +69,7 @@ class PitBoard(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Load every extension (failing fast), sync commands as the settings ask, and start building the index."""
+        self.add_dynamic_items(self.charts.button)  # under every race reply, whichever cog sent it
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -108,6 +99,7 @@ class PitBoard(commands.AutoShardedBot):
         if self._warming is not None:
             self._warming.cancel()
         self.button_timers.close()
+        await self.charts.service.close()
         await super().close()
 
     def command_payload(self) -> list[dict[str, object]]:

@@ -1,7 +1,5 @@
 """Errors written for the user: raise one and the tree answers privately with its text."""
 
-from discord import app_commands
-
 
 class UserFacingError(Exception):
     """An expected problem whose message is shown, privately, to the person who asked."""
@@ -15,5 +13,8 @@ class BadInputError(UserFacingError):
     """The user's input cannot be used as given."""
 
 
-class NotAllowedError(UserFacingError, app_commands.CheckFailure):
-    """The user may not do this here; raised from checks, so the command never runs."""
+class NoLongerStoredError(NotFoundError):
+    """A race, driver, series or track a list or a button named has been removed since."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"That {kind} is no longer stored; pick another from the list.")

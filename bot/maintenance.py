@@ -1,7 +1,6 @@
 """Database maintenance behind `python -m bot db …`: seed, check and backup."""
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,12 +54,8 @@ async def seed(store: Store, data_dir: Path) -> list[str]:
 
 
 async def verify(store: Store, path: Path) -> None:
-    """Refuse a damaged database before the bot serves from it: SQLite's quick check reads every page once."""
-    try:
-        async with store.connection.execute("PRAGMA quick_check") as cursor:
-            found = [row[0] for row in await cursor.fetchall()]
-    except sqlite3.DatabaseError as error:
-        found = [str(error)]
+    """Refuse a damaged database before anyone is served from it."""
+    found = await store.quick_check()
     if found != ["ok"]:
         raise StoreError(
             f"{path} is damaged ({found[0]}); it was left untouched. Restore a copy made with "
@@ -70,25 +65,6 @@ async def verify(store: Store, path: Path) -> None:
 
 async def check(store: Store) -> CheckReport:
     """Run SQLite's integrity and foreign-key checks and count each table's rows."""
-    conn = store.connection
-    async with conn.execute("PRAGMA integrity_check") as cursor:
-        integrity = [row[0] for row in await cursor.fetchall()]
-    async with conn.execute("PRAGMA foreign_key_check") as cursor:
-        problems = len(list(await cursor.fetchall()))
-    return CheckReport(integrity, problems, await store.table_counts(COUNTED_TABLES))
-
-
-def _new_database_file(target: Path) -> sqlite3.Connection:
-    if target.exists():
-        raise FileExistsError(f"{target} exists already; choose a new file name.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return sqlite3.connect(target, check_same_thread=False)  # the copy runs on aiosqlite's thread
-
-
-async def backup(store: Store, target: Path) -> None:
-    """Copy the live database to target with SQLite's online backup (safe while the bot runs)."""
-    destination = _new_database_file(target)
-    try:
-        await store.connection.backup(destination)
-    finally:
-        destination.close()
+    return CheckReport(
+        await store.integrity_check(), await store.foreign_key_problems(), await store.table_counts(COUNTED_TABLES)
+    )

@@ -5,6 +5,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO, cast
 
 import discord
@@ -13,9 +14,10 @@ from discord import app_commands
 from bot.client import PitBoard
 from bot.config import Settings
 from bot.errors import BadInputError, UserFacingError
-from bot.paging import PagedView
-from bot.render import ReplyView
 from bot.store import Store
+from bot.ui.options import resolve_options
+from bot.ui.paging import PagedView
+from bot.ui.replies import ReplyView
 
 PREVIEW_USER_ID = 1  # the person "asking" in a preview; paging is theirs
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
@@ -120,6 +122,7 @@ class PreviewInteraction:
         self.locale = discord.Locale.american_english
         self.response = _Response(self.sent)
         self.followup = _Followup(self.sent)
+        self.namespace = SimpleNamespace()  # the options as typed, which a driver option reads its race from
 
     async def edit_original_response(self, **_: Any) -> None:
         """Accept the edit a view makes when it times out."""
@@ -294,8 +297,10 @@ async def answer(bot: PitBoard, text: str, *, page: int = 1, image: Path | None 
         name, kwargs = parse(text, commands)
         command = commands[name]
         interaction = PreviewInteraction(bot, command)
+        interaction.namespace = SimpleNamespace(**kwargs)
         assert command.binding is not None  # every fan command belongs to a cog, which binds it when added
-        await command.callback(command.binding, cast(discord.Interaction, interaction), **kwargs)
+        asked = cast(discord.Interaction, interaction)
+        await command.callback(command.binding, asked, **await resolve_options(command, asked, kwargs))
         if not interaction.sent:
             return f"/{name} sent nothing.", False
         sent = interaction.sent[0]

@@ -5,112 +5,15 @@ import datetime as dt
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.names import car_key, name_key
+from bot.store.records import EntryRecord, MomentRecord, QuoteRecord, RaceBundle, SourcedField, StageRecord
 
 
 class RaceFileError(Exception):
     """A race folder that cannot be loaded; the message names the file and line."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourcedField:
-    """The sources and confidence behind one race-level field."""
-
-    field: str
-    sources: tuple[str, ...]
-    confidence: str | None
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryRecord:
-    """One results.csv row; None is 'not recorded'."""
-
-    finish: int | None
-    start: int | None
-    car: str
-    driver: str
-    team: str | None
-    make: str | None
-    sponsor: str | None
-    laps: int | None
-    status: str | None
-    laps_led: int | None
-    points: int | None
-    points_eligible: bool | None
-    stage_points: int | None
-    sources: tuple[str, ...]
-    confidence: str | None
-    notes: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StageRecord:
-    """One stages.csv row; an unresolved position lists candidate car numbers instead of a car."""
-
-    stage: int
-    position: int
-    car: str | None
-    candidates: tuple[str, ...]
-    points: int | None
-    confidence: str | None
-    basis: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class MomentRecord:
-    """A key moment in our own words."""
-
-    lap: int | None
-    laps_to_go: int | None
-    when: str
-    summary: str
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteRecord:
-    """A sourced quote."""
-
-    slug: str
-    speaker: str
-    role: str | None
-    text: str
-    context: str | None
-    source_urls: tuple[tuple[str, str], ...]
-    confidence: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RaceBundle:
-    """Everything one race folder holds."""
-
-    series: str
-    series_short: str
-    season: int
-    round: int
-    rounds_in_season: int | None
-    name: str
-    track: str
-    location: str | None
-    track_length_miles: float | None
-    surface: str | None
-    date: dt.date
-    facts: dict[str, Any]
-    stages: tuple[tuple[int, int | None, int | None], ...]
-    entries: tuple[EntryRecord, ...]
-    stage_results: tuple[StageRecord, ...]
-    moments: tuple[MomentRecord, ...]
-    conflicts: tuple[tuple[str, str], ...]
-    unknown: tuple[SourcedField, ...]
-    field_sources: tuple[SourcedField, ...]
-    quotes: tuple[QuoteRecord, ...]
-    sources: dict[str, str]
-    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # race.json keys copied as they are into the races table (None stays None).

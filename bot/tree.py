@@ -1,12 +1,12 @@
 """The command tree and the one error path every command, button and modal shares."""
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.errors import NotFoundError, UserFacingError
+from bot.errors import UserFacingError
 from bot.store import StoreBusyError, StoreReadOnlyError, StoreWriteError
 
 log = logging.getLogger(__name__)
@@ -15,9 +15,15 @@ GENERIC_FAILURE = "Something went wrong on our side and it has been logged. Plea
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+class NotAllowedError(UserFacingError, app_commands.CheckFailure):
+    """The user may not do this here; raised from checks, so the command never runs."""
+
+
 def message_for(error: BaseException) -> str | None:
     """Return the text to show the user, or None if the error is a bug that must be logged."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, UserFacingError):
+        cause = error.__cause__  # an option's resolver said what was wrong with the value
     if isinstance(cause, UserFacingError):
         return str(cause)
     if isinstance(cause, StoreBusyError | StoreReadOnlyError | StoreWriteError):
@@ -59,29 +65,30 @@ def option_problem(parameter: app_commands.Parameter, value: object) -> str | No
     return None
 
 
-def loaded_cog(client: discord.Client, name: str, *, unavailable: str) -> commands.Cog:
-    """Return the loaded cog of that name, for a button in a reply; raise NotFoundError(unavailable) if none.
-
-    Callers cast rather than isinstance: load_extension runs a cog's module afresh, so the loaded cog's class
-    is not the one another module imported. The name is what identifies it.
-    """
-    cog = client.get_cog(name) if isinstance(client, commands.Bot | commands.AutoShardedBot) else None
-    if cog is None:
-        raise NotFoundError(unavailable)
-    return cog
-
-
 def _permission_names(permissions: list[str]) -> str:
     return " and ".join(p.replace("_", " ").replace("guild", "server").title() for p in permissions)
 
 
-async def send_private(interaction: discord.Interaction, message: str) -> None:
-    """Answer privately, as a first response or as a follow-up when the interaction was already answered."""
+async def reply_private(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """Answer only the person who asked, mentions off: a first response, or a follow-up once answered."""
+    parts: dict[str, Any] = {name: value for name, value in (("embed", embed), ("view", view)) if value is not None}
+    text = () if content is None else (content,)
+    if interaction.response.is_done():
+        await interaction.followup.send(*text, ephemeral=True, allowed_mentions=NO_MENTIONS, **parts)
+    else:
+        await interaction.response.send_message(*text, ephemeral=True, allowed_mentions=NO_MENTIONS, **parts)
+
+
+async def _deliver(interaction: discord.Interaction, message: str) -> None:
+    """Answer privately with an error or a refusal; the person may be gone, which is no reason for another error."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await reply_private(interaction, message)
     except discord.HTTPException:
         log.warning("Could not deliver an error message for interaction %s", interaction.id, exc_info=True)
 
@@ -94,7 +101,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException, *
         message = GENERIC_FAILURE
     elif isinstance(getattr(error, "original", error), StoreWriteError):
         log.error("%s: %s", where, message)  # a full or failing disk: the operator has to act, not the user
-    await send_private(interaction, message)
+    await _deliver(interaction, message)
 
 
 class BotTree(app_commands.CommandTree):
@@ -114,7 +121,7 @@ class BotTree(app_commands.CommandTree):
         for parameter in command.parameters:
             problem = option_problem(parameter, getattr(interaction.namespace, parameter.display_name, None))
             if problem is not None:
-                await send_private(interaction, f"{problem} Nothing was done.")
+                await _deliver(interaction, f"{problem} Nothing was done.")
                 return False
         return True
 

@@ -1,32 +1,33 @@
 """Fan commands about drivers: /wins and /driver."""
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-from bot import render
+from bot.catalog import Card, Catalog
 from bot.errors import NotFoundError
-from bot.options import SearchOptions
-from bot.paging import Args, PageButton, paged, picked
-from bot.search import (
-    Catalog,
-    SearchIndex,
-    Track,
-    resolve_driver,
-    resolve_race,
-    resolve_series,
-    resolve_track,
+from bot.search import Track, resolve_driver, resolve_race, resolve_series, resolve_track
+from bot.store.models import Driver, RaceSummary, Series
+from bot.ui.embeds import drivers as embeds
+from bot.ui.options import (
+    DRIVER_OPTION,
+    SEASON_OPTION,
+    SERIES_OPTION,
+    TRACK_OPTION,
+    DriverOption,
+    RaceOption,
+    SeasonOption,
+    SeriesOption,
+    TrackOption,
 )
-from bot.store import Store
-from bot.store.models import Driver, DriverResult, RaceSummary, Series
-from bot.tree import loaded_cog
+from bot.ui.paging import PageArgs, PageButton, as_option, paged
+from bot.ui.replies import Reply, send_reply
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
-
-DRIVER_OPTION = "Name, surname or car number such as #07 (or pick one)"
 
 
 def filters_text(
@@ -38,140 +39,126 @@ def filters_text(
     return f" ({', '.join(str(p) for p in parts)})" if parts else ""
 
 
-# Pages and cards are made once per cached answer (Catalog.derived), which comes first in these.
-def _wins_pages(results: Sequence[DriverResult], driver: Driver, filters: str) -> Sequence[discord.Embed]:
-    return render.driver_wins_pages(driver, results, filters)
-
-
-def _profile_card(results: Sequence[DriverResult], driver: Driver, quote_count: int) -> discord.Embed:
-    return render.driver_embed(driver, results, quote_count, quote_hint=f"/quote driver:{driver.name}")
-
-
 class WinsPages(PageButton, source="wins", command="wins"):
     """◀ ▶ over /wins; its args are the driver, series, track, season and as-of race asked for."""
 
+    handler: ClassVar["Drivers"]
+
     @classmethod
-    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
+    async def pages(cls, interaction: discord.Interaction, args: PageArgs) -> Sequence[discord.Embed]:
         """Count again, with the same filters."""
         driver, series, track, season, as_of = args
-        cog = loaded_cog(
-            interaction.client, Drivers.__cog_name__, unavailable="Win counts are not available right now."
-        )
-        pages, _ = await cast("Drivers", cog).tally(
-            interaction,
-            driver=picked("driver", driver),
-            series=picked("series", series),
-            track=picked("track", track),
-            season=season,
-            as_of=picked("race", as_of),
-        )
+        index = await cls.handler.catalog.index(interaction.guild_id)
+        chosen = {
+            "driver": resolve_driver(index, text) if (text := as_option("driver", driver)) else None,
+            "series": resolve_series(index, text) if (text := as_option("series", series)) else None,
+            "track": resolve_track(index, text) if (text := as_option("track", track)) else None,
+            "as_of": resolve_race(index, text) if (text := as_option("race", as_of)) else None,
+        }
+        pages, _ = await cls.handler.tally(interaction, season=season, **chosen)
         return pages
 
 
-class Drivers(SearchOptions):
+class Drivers(commands.Cog):
     """Win counts and driver profiles, counted from stored results."""
 
-    def __init__(self, store: Store, catalog: Catalog) -> None:
-        self.store = store
+    def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.wins_pager = WinsPages.serving(self)
 
-    async def _index(self, interaction: discord.Interaction) -> SearchIndex:
-        index = await self.catalog.index(interaction.guild_id)
-        if not index.races:
+    async def _require_races(self, interaction: discord.Interaction) -> None:
+        if not (await self.catalog.index(interaction.guild_id)).races:
             raise NotFoundError("No races are stored yet, so there is nothing to count.")
-        return index
 
     @app_commands.command(name="wins")
     @app_commands.describe(
         driver=DRIVER_OPTION + "; the leaderboard if empty",
-        series="truck, nxs, cup or a full series name",
-        track="A track (or pick one)",
-        season="A season, such as 2025",
+        series=SERIES_OPTION,
+        track=TRACK_OPTION,
+        season=SEASON_OPTION,
         as_of="Count only up to and including this race",
     )
-    @app_commands.autocomplete(
-        driver=SearchOptions.driver_autocomplete,
-        series=SearchOptions.series_autocomplete,
-        track=SearchOptions.track_autocomplete,
-    )
-    @app_commands.autocomplete(season=SearchOptions.season_autocomplete)
-    @app_commands.autocomplete(as_of=SearchOptions.race_autocomplete)
     async def wins(
         self,
         interaction: discord.Interaction,
-        driver: str | None = None,
-        series: str | None = None,
-        track: str | None = None,
-        season: app_commands.Range[int, 1900, 2200] | None = None,
-        as_of: str | None = None,
+        driver: app_commands.Transform[Driver, DriverOption] | None = None,
+        series: app_commands.Transform[Series, SeriesOption] | None = None,
+        track: app_commands.Transform[Track, TrackOption] | None = None,
+        season: app_commands.Transform[int, SeasonOption] | None = None,
+        as_of: app_commands.Transform[RaceSummary, RaceOption] | None = None,
     ) -> None:
         """Count a driver's wins, starts and top finishes, or see the wins leaderboard."""
         pages, args = await self.tally(
             interaction, driver=driver, series=series, track=track, season=season, as_of=as_of
         )
-        await render.send_reply(interaction, paged(pages, WinsPages, owner_id=interaction.user.id, args=args))
+        await send_reply(interaction, paged(pages, self.wins_pager, owner_id=interaction.user.id, args=args))
 
     async def tally(
         self,
         interaction: discord.Interaction,
         *,
-        driver: str | None,
-        series: str | None,
-        track: str | None,
+        driver: Driver | None,
+        series: Series | None,
+        track: Track | None,
         season: int | None,
-        as_of: str | None,
-    ) -> tuple[Sequence[discord.Embed], Args]:
+        as_of: RaceSummary | None,
+    ) -> tuple[Sequence[discord.Embed], PageArgs]:
         """Return the pages of a driver's wins or of the leaderboard, and the ids the options were resolved to."""
-        index = await self._index(interaction)
-        chosen_series = resolve_series(index, series) if series else None
-        chosen_track = resolve_track(index, track) if track else None
-        reference = resolve_race(index, as_of) if as_of else None
-        filters = filters_text(chosen_series, chosen_track, season, reference)
-        series_id = chosen_series.id if chosen_series else None
-        track_id = chosen_track.id if chosen_track else None
-        person = resolve_driver(index, driver) if driver else None
-        args = (person.id if person else None, series_id, track_id, season, reference.id if reference else None)
-        if person is not None:
+        await self._require_races(interaction)
+        filters = filters_text(series, track, season, as_of)
+        series_id = series.id if series else None
+        track_id = track.id if track else None
+        args = (driver.id if driver else None, series_id, track_id, season, as_of.id if as_of else None)
+        if driver is not None:
             results = await self.catalog.career_results(
-                person.id,
+                driver.id,
                 series_id=series_id,
                 track_id=track_id,
                 season=season,
-                as_of=reference,
+                as_of=as_of,
                 guild_id=interaction.guild_id,
             )
             if not results:
-                raise NotFoundError(f"{person.name} has no starts in the stored races{filters}.")
-            return self.catalog.derived(results, _wins_pages, person, filters), args
-        rows = await self.catalog.read(
-            self.store.wins_leaderboard,
-            series_id=series_id,
-            track_id=track_id,
-            season=season,
-            as_of=reference,
-            guild_id=interaction.guild_id,
+                raise NotFoundError(f"{driver.name} has no starts in the stored races{filters}.")
+            pages = self.catalog.card(
+                Card.WINS, results, (driver, filters), lambda: embeds.driver_wins_pages(driver, results, filters)
+            )
+            return pages, args
+        rows = await self.catalog.leaderboard(
+            series_id=series_id, track_id=track_id, season=season, as_of=as_of, guild_id=interaction.guild_id
         )
         if not rows:
             raise NotFoundError(f"No wins are stored{filters}.")
-        return self.catalog.derived(rows, render.leaderboard_pages, filters), args
+        return self.catalog.card(
+            Card.LEADERBOARD, rows, (filters,), lambda: embeds.leaderboard_pages(rows, filters)
+        ), args
 
     @app_commands.command(name="driver")
     @app_commands.describe(name=DRIVER_OPTION, as_of="Show the profile as it stood after this race")
-    @app_commands.autocomplete(name=SearchOptions.driver_autocomplete, as_of=SearchOptions.race_autocomplete)
-    async def driver(self, interaction: discord.Interaction, name: str, as_of: str | None = None) -> None:
+    async def driver(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Transform[Driver, DriverOption],
+        as_of: app_commands.Transform[RaceSummary, RaceOption] | None = None,
+    ) -> None:
         """See a driver's profile: latest entry, result, quotes and stored career."""
-        index = await self._index(interaction)
-        person = resolve_driver(index, name)
-        reference = resolve_race(index, as_of) if as_of else None
-        results = await self.catalog.career_results(person.id, as_of=reference, guild_id=interaction.guild_id)
-        if not results and reference is not None:
-            raise NotFoundError(f"{person.name} has no starts up to the {reference.label}.")
-        quotes = await self.catalog.read(self.store.quotes, driver_id=person.id, guild_id=interaction.guild_id)
-        embed = self.catalog.derived(results, _profile_card, person, len(quotes))
-        await render.send_reply(interaction, render.Reply(embed))
+        await self._require_races(interaction)
+        results = await self.catalog.career_results(name.id, as_of=as_of, guild_id=interaction.guild_id)
+        if not results and as_of is not None:
+            raise NotFoundError(f"{name.name} has no starts up to the {as_of.label}.")
+        quotes = await self.catalog.quotes(driver_id=name.id, guild_id=interaction.guild_id)
+        hint = f"/quote driver:{name.name}"
+        embed = self.catalog.card(
+            Card.PROFILE,
+            results,
+            (name, len(quotes)),
+            lambda: embeds.driver_embed(name, results, len(quotes), quote_hint=hint),
+        )
+        await send_reply(interaction, Reply(embed))
 
 
 async def setup(bot: "PitBoard") -> None:
-    """Add the cog, handing it the store and the shared search catalog."""
-    await bot.add_cog(Drivers(bot.store, bot.catalog))
-    bot.add_dynamic_items(WinsPages)
+    """Add the cog, handing it the catalog, and register its pager."""
+    drivers = Drivers(bot.catalog)
+    await bot.add_cog(drivers)
+    bot.add_dynamic_items(drivers.wins_pager)

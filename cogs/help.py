@@ -7,7 +7,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot.ui.embeds.help import help_embed
+from bot.ui.replies import Reply, send_reply
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -73,10 +74,10 @@ class Help(commands.Cog):
         card = self._cards.get(interaction.guild_id)
         if card is None:
             ids = await self.command_ids(interaction.guild_id)
-            card = render.help_embed(*self.entries(ids))
+            card = help_embed(*self.entries(ids))
             if interaction.guild_id in self._ids:  # ids fetched: the card stays right while the bot runs
                 self._cards[interaction.guild_id] = card
-        await render.send_reply(interaction, render.Reply(card))
+        await send_reply(interaction, Reply(card))
 
 
 async def setup(bot: "PitBoard") -> None:

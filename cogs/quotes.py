@@ -5,67 +5,60 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
-from bot import render
+from bot.catalog import Catalog
 from bot.errors import NotFoundError
-from bot.options import SearchOptions
-from bot.search import (
-    Catalog,
-    echo,
-    resolve_driver,
-    resolve_race,
-)
-from bot.store import Store
+from bot.search import echo
+from bot.store.models import Driver, RaceSummary
+from bot.ui.embeds.quotes import quotes_reply
+from bot.ui.options import RACE_OPTION, DriverOption, RaceOption
+from bot.ui.replies import send_reply
+from bot.ui.text import race_title
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
 
 
-class Quotes(SearchOptions):
+class Quotes(commands.Cog):
     """Sourced quotes from the stored races."""
 
-    def __init__(self, store: Store, catalog: Catalog, *, rng: random.Random | None = None) -> None:
-        self.store = store
+    def __init__(self, catalog: Catalog, *, rng: random.Random | None = None) -> None:
         self.catalog = catalog
         self.rng = rng or random.Random()  # noqa: S311 - shuffles quotes, guards nothing
 
     @app_commands.command(name="quote")
     @app_commands.describe(
         driver="Who said it: name, surname or car number (or pick one)",
-        race="Race name, track or season (or pick one); the latest race if empty",
+        race=RACE_OPTION,
         words="Words the quote or its context contains",
     )
-    @app_commands.autocomplete(driver=SearchOptions.driver_autocomplete, race=SearchOptions.race_autocomplete)
     async def quote(
         self,
         interaction: discord.Interaction,
-        driver: str | None = None,
-        race: str | None = None,
+        driver: app_commands.Transform[Driver, DriverOption] | None = None,
+        race: app_commands.Transform[RaceSummary, RaceOption] | None = None,
         words: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Hear what drivers said about a race, with a link to the source."""
-        index = await self.catalog.index(interaction.guild_id)
-        chosen_race = resolve_race(index, race)
-        person = resolve_driver(index, driver, race_id=chosen_race.id) if driver else None
-        driver_id = person.id if person else None
-        quotes = await self.catalog.read(
-            self.store.quotes, race_id=chosen_race.id, driver_id=driver_id, words=words, guild_id=interaction.guild_id
-        )
+        chosen_race = race or await self.catalog.race(interaction.guild_id, None)
+        driver_id = driver.id if driver else None
+        guild_id = interaction.guild_id
+        quotes = await self.catalog.quotes(race_id=chosen_race.id, driver_id=driver_id, words=words, guild_id=guild_id)
         if not quotes:
             wanted = " ".join(
                 part
-                for part in (f"from {person.name}" if person else "", f"with '{echo(words)}'" if words else "")
+                for part in (f"from {driver.name}" if driver else "", f"with '{echo(words)}'" if words else "")
                 if part
             )
-            message = f"No quotes {wanted + ' ' if wanted else ''}in the {render.race_title(chosen_race)}."
-            elsewhere = await self.store.quotes(driver_id=driver_id, words=words, guild_id=interaction.guild_id)
+            message = f"No quotes {wanted + ' ' if wanted else ''}in the {race_title(chosen_race)}."
+            elsewhere = await self.catalog.quotes(driver_id=driver_id, words=words, guild_id=guild_id)
             if elsewhere and race is None:
                 message += f" There {'is' if len(elsewhere) == 1 else 'are'} {len(elsewhere)} in other races: pick one."
             raise NotFoundError(message)
-        reply = render.quotes_reply(quotes, owner_id=interaction.user.id, rng=self.rng)
-        await render.send_reply(interaction, reply)
+        await send_reply(interaction, quotes_reply(quotes, owner_id=interaction.user.id, rng=self.rng))
 
 
 async def setup(bot: "PitBoard") -> None:
-    """Add the cog, handing it the store and the shared search catalog."""
-    await bot.add_cog(Quotes(bot.store, bot.catalog))
+    """Add the cog, handing it the catalog."""
+    await bot.add_cog(Quotes(bot.catalog))

@@ -1,16 +1,24 @@
 """Spec'd fakes of discord.py objects for calling the fan commands directly, with no network."""
 
+import inspect
+import random
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
 import discord
-from discord.ext import commands
+from discord import app_commands
 
-from bot.paging import PagedView
-from bot.render import QuoteView, ReplyView
-from bot.search import Catalog
+from bot.catalog import Catalog
+from bot.charts.service import ChartService
+from bot.facts.spoilers import SpoilerPolicy
 from bot.store import Store
+from bot.ui.charts import ChartReplies
+from bot.ui.embeds.quotes import QuoteView
+from bot.ui.options import resolve_options, transformer_of
+from bot.ui.paging import PagedView
+from bot.ui.replies import ReplyView
+from cogs.races import Races
 
 USER_ID = 100
 OTHER_USER_ID = 200
@@ -82,10 +90,41 @@ def catalog(store: Store) -> Catalog:
     return Catalog(store)
 
 
-def pressing(*cogs: commands.Cog, user_id: int = USER_ID, guild_id: int | None = None) -> MagicMock:
-    """Return a fake button press whose client finds these cogs by name, as the bot's buttons look them up."""
-    interaction = make_interaction(user_id=user_id, guild_id=guild_id)
-    interaction.client = MagicMock(spec=commands.Bot)
-    by_name = {cog.__cog_name__: cog for cog in cogs}
-    interaction.client.get_cog.side_effect = by_name.get
-    return interaction
+def pressing(user_id: int = USER_ID, guild_id: int | None = None) -> MagicMock:
+    """Return a fake button press (the buttons carry the cog that answers them)."""
+    return make_interaction(user_id=user_id, guild_id=guild_id)
+
+
+async def invoke(command: app_commands.Command, interaction: MagicMock, **typed: Any) -> None:
+    """Run a command as Discord would: typed race, driver, series and track options are resolved first."""
+    interaction.command = command
+    interaction.namespace = SimpleNamespace(**{**vars(interaction.namespace), **typed})
+    await command.callback(command.binding, interaction, **await resolve_options(command, interaction, typed))
+
+
+async def suggest(
+    command: app_commands.Command, option: str, interaction: MagicMock, typed: str
+) -> list[app_commands.Choice]:
+    """Return the autocomplete choices the option offers for what is typed, as Discord would ask for them."""
+    interaction.command = command
+    transformer = transformer_of(inspect.signature(command.callback).parameters[option].annotation)
+    assert transformer is not None, f"{option} has no autocomplete"
+    return await transformer.autocomplete(interaction, typed)
+
+
+def chart_replies(store: Store, catalog: Catalog, spoilers: SpoilerPolicy | None = None) -> ChartReplies:
+    """Return the chart replies the bot hands its cogs, over this store and catalog."""
+    return ChartReplies(ChartService(store, catalog), catalog, spoilers or SpoilerPolicy(catalog.guild_settings))
+
+
+def races_cog(
+    store: Store,
+    *,
+    catalog: Catalog | None = None,
+    spoilers: SpoilerPolicy | None = None,
+    rng: random.Random | None = None,
+) -> Races:
+    """Return the Races cog as the bot builds it, over this store."""
+    catalog = catalog or Catalog(store)
+    spoilers = spoilers or SpoilerPolicy(catalog.guild_settings)
+    return Races(catalog, spoilers, chart_replies(store, catalog, spoilers), rng=rng)

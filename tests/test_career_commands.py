@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.catalog import Catalog
+from bot.facts.spoilers import SpoilerPolicy
 from bot.importers.nascar_data import parse_history
-from bot.paging import PagedView
-from bot.search import Catalog
-from bot.spoilers import SpoilerPolicy
+from bot.search import resolve_driver, resolve_race, resolve_series, resolve_track
 from bot.store import Store
-from cogs.drivers import Drivers, WinsPages
-from cogs.history import History, TrackPages
-from cogs.races import Races, RacesPages
-from tests.fan_fakes import embed_of, make_interaction, pressing, view_of
+from bot.ui.paging import PagedView
+from cogs.drivers import Drivers
+from cogs.records import Records
+from tests.fan_fakes import embed_of, invoke, make_interaction, pressing, races_cog, view_of
 from tests.history_data import history_csv
 
 
@@ -32,72 +32,73 @@ def everything(embed) -> str:
 
 
 async def test_wins_as_of_homestead_counts_the_career_up_to_that_race(history_store: Store):
-    cog = Drivers(history_store, Catalog(history_store))
+    cog = Drivers(Catalog(history_store))
     asked = make_interaction()
-    await cog.wins.callback(cog, asked, driver="larson", as_of="Homestead 2025")
+    await invoke(cog.wins, asked, driver="larson", as_of="Homestead 2025")
     text = everything(embed_of(asked))
     assert "up to the 2025 Baptist Health 200" in text
     assert "Wins: 4" in text and "Starts: 16" in text
     everything_stored = make_interaction()
-    await cog.wins.callback(cog, everything_stored, driver="larson")
+    await invoke(cog.wins, everything_stored, driver="larson")
     assert "Starts: 16\n" not in everything(embed_of(everything_stored))  # later 2025 rounds count too
 
 
 async def test_recap_adds_milestones_from_history(history_store: Store):
-    cog = Races(history_store, Catalog(history_store), SpoilerPolicy(history_store), rng=random.Random(1))
+    cog = races_cog(history_store, rng=random.Random(1))
     asked = make_interaction()
-    await cog.recap.callback(cog, asked, race="Homestead 2025")
+    await invoke(cog.recap, asked, race="Homestead 2025")
     fields = {f.name: f.value for f in embed_of(asked).fields}
     assert "Kyle Larson's 4th Craftsman Truck Series win, in 16 starts" in fields["Milestones"]
 
 
 async def test_imported_races_show_their_season_and_round_never_an_invented_day(history_store: Store):
-    cog = Races(history_store, Catalog(history_store), SpoilerPolicy(history_store), rng=random.Random(1))
+    cog = races_cog(history_store, rng=random.Random(1))
     asked = make_interaction()
-    await cog.races.callback(cog, asked, season=2023)
+    await invoke(cog.races, asked, season=2023)
     text = everything(embed_of(asked))
     assert "2023 season, round" in text
     assert "<t:1672574400" not in text and "January 1" not in text  # noon UTC on 1 January 2023
 
 
 async def test_recap_without_history_has_no_milestones(store: Store):
-    cog = Races(store, Catalog(store), SpoilerPolicy(store), rng=random.Random(1))
+    cog = races_cog(store, rng=random.Random(1))
     asked = make_interaction()
-    await cog.recap.callback(cog, asked)
+    await invoke(cog.recap, asked)
     assert "Milestones" not in {f.name for f in embed_of(asked).fields}
 
 
 async def test_every_pager_asks_the_same_question_again_from_what_its_buttons_carry(history_store: Store):
     catalog = Catalog(history_store)
-    races = Races(history_store, catalog, SpoilerPolicy(history_store), rng=random.Random(1))
-    drivers = Drivers(history_store, catalog)
-    history = History(history_store, catalog, SpoilerPolicy(history_store))
+    races = races_cog(history_store, catalog=catalog, rng=random.Random(1))
+    drivers = Drivers(catalog)
+    history = Records(catalog, SpoilerPolicy(history_store.guild_settings))
     fan = make_interaction()
+    index = await catalog.index()
+    truck, homestead = resolve_series(index, "truck"), resolve_track(index, "homestead")
+    larson, homestead_2025 = resolve_driver(index, "larson"), resolve_race(index, "Homestead 2025")
     asked = [
-        (RacesPages, await races.listing(fan, None, None)),
-        (RacesPages, await races.listing(fan, "truck", 2024)),
-        (WinsPages, await drivers.tally(fan, driver=None, series=None, track=None, season=None, as_of=None)),
+        (races.races_pager, await races.listing(fan, None, None)),
+        (races.races_pager, await races.listing(fan, truck, 2024)),
+        (drivers.wins_pager, await drivers.tally(fan, driver=None, series=None, track=None, season=None, as_of=None)),
         (
-            WinsPages,
-            await drivers.tally(
-                fan, driver="larson", series="truck", track="homestead", season=None, as_of="Homestead 2025"
-            ),
+            drivers.wins_pager,
+            await drivers.tally(fan, driver=larson, series=truck, track=homestead, season=None, as_of=homestead_2025),
         ),
-        (TrackPages, await history.history_pages(fan, "homestead", "truck")),
+        (history.track_pager, await history.history_pages(fan, homestead, truck)),
     ]
     for source, (pages, args) in asked:
-        again = await source.pages(pressing(races, drivers, history), args)
+        again = await source.pages(pressing(), args)
         assert [page.to_dict() for page in again] == [page.to_dict() for page in pages], (source.source, args)
     assert len(asked[0][1][0]) >= 2  # /races over the whole history runs to more than one page
 
 
 async def test_a_press_on_a_multi_page_listing_shows_the_next_page(history_store: Store):
-    races = Races(history_store, Catalog(history_store), SpoilerPolicy(history_store), rng=random.Random(1))
+    races = races_cog(history_store, rng=random.Random(1))
     asked = make_interaction()
-    await races.races.callback(races, asked)
+    await invoke(races.races, asked)
     view = view_of(asked)
     assert isinstance(view, PagedView)
-    turned = pressing(races)
+    turned = pressing()
     await view.next.callback(turned)
     second = turned.response.edit_message.await_args.kwargs["embed"]
     assert (second.footer.text or "").endswith(f"page 2/{len(view.pages)}")

@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from unittest.mock import MagicMock
 
 import discord
 import pytest
-from discord.ext import commands
 
+from bot.catalog import Catalog
 from bot.charts import render
 from bot.charts.data import (
     ChartKind,
@@ -35,15 +34,15 @@ from bot.charts.data import (
 from bot.charts.service import DESCRIPTION_MAX, ChartService, laps_led_description
 from bot.config import PROJECT_ROOT
 from bot.errors import BadInputError, NotFoundError
+from bot.facts.spoilers import SpoilerPolicy
 from bot.racefiles import read_race_dir, read_results
-from bot.search import Catalog
-from bot.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.store.models import Entry, StageResult
-from cogs.charts import ChartButton, Charts, chart_message, charts_of
+from bot.ui.charts import ChartButton, ChartReplies, chart_message
+from cogs.charts import Charts
 from tests.e2e.conftest import TOKEN, QuickBot, settings_for
 from tests.fakediscord.server import FakeDiscord
-from tests.fan_fakes import make_interaction
+from tests.fan_fakes import invoke, make_interaction
 
 HOMESTEAD = PROJECT_ROOT / "data" / "homestead-2025"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -400,7 +399,7 @@ def test_importing_the_charts_cog_does_not_import_matplotlib():
 
 @pytest.fixture
 def cog(store: Store, service: ChartService) -> Charts:
-    return Charts(service, service.catalog, SpoilerPolicy(store))
+    return Charts(ChartReplies(service, service.catalog, SpoilerPolicy(store.guild_settings)), service.catalog)
 
 
 def assert_chart_message(kwargs: dict[str, Any], description: str) -> None:
@@ -416,7 +415,7 @@ def assert_chart_message(kwargs: dict[str, Any], description: str) -> None:
 
 async def test_chart_defers_then_sends_the_picture_with_its_description(cog: Charts):
     interaction = make_interaction()
-    await cog.chart.callback(cog, interaction, race=None, kind="laps-led")
+    await invoke(cog.chart, interaction, race=None, kind="laps-led")
     interaction.response.defer.assert_awaited_once_with(thinking=True)
     interaction.followup.send.assert_awaited_once()
     kwargs = interaction.followup.send.await_args.kwargs
@@ -427,48 +426,44 @@ async def test_chart_defers_then_sends_the_picture_with_its_description(cog: Cha
 
     # Asked again, the chart is cached: answered at once, without "thinking…".
     again = make_interaction()
-    await cog.chart.callback(cog, again, race="Homestead 2025", kind="laps-led")
+    await invoke(cog.chart, again, race="Homestead 2025", kind="laps-led")
     again.response.defer.assert_not_awaited()
     assert_chart_message(again.response.send_message.await_args.kwargs, kwargs["embed"].description)
 
 
 async def test_chart_without_a_kind_draws_the_most_telling_one(cog: Charts, counting: CountingDraw):
     interaction = make_interaction()
-    await cog.chart.callback(cog, interaction, race=None, kind=None)
+    await invoke(cog.chart, interaction, race=None, kind=None)
     assert counting.calls == [ChartKind.LAPS_LED]
 
 
 async def test_chart_refuses_privately_before_thinking(cog: Charts):
     interaction = make_interaction()
     with pytest.raises(NotFoundError, match="Only one race"):
-        await cog.chart.callback(cog, interaction, race=None, kind="season-points")
+        await invoke(cog.chart, interaction, race=None, kind="season-points")
     with pytest.raises(BadInputError, match="no 'pie' chart"):
-        await cog.chart.callback(cog, interaction, race=None, kind="pie")
+        await invoke(cog.chart, interaction, race=None, kind="pie")
     with pytest.raises(NotFoundError, match="No race 'Daytona'"):
-        await cog.chart.callback(cog, interaction, race="Daytona", kind=None)
+        await invoke(cog.chart, interaction, race="Daytona", kind=None)
     interaction.response.defer.assert_not_awaited()
 
 
-async def test_chart_button_finds_the_charts_through_the_bot(store: Store, cog: Charts, counting: CountingDraw):
+async def test_chart_button_answers_with_the_races_chart(store: Store, cog: Charts, counting: CountingDraw):
     interaction = make_interaction()
-    interaction.client = MagicMock(spec=commands.Bot)
-    interaction.client.get_cog.return_value = cog
-    button = ChartButton(await race_id_of(store))
-    assert button.label == "Chart"
+    button = cog.charts.button(await race_id_of(store))
+    assert isinstance(button, ChartButton) and button.label == "Chart"
     await button.callback(interaction)
-    interaction.client.get_cog.assert_called_once_with("Charts")
     assert counting.calls == [ChartKind.LAPS_LED]
     interaction.followup.send.assert_awaited_once()
-    with pytest.raises(NotFoundError, match="Charts are not available"):
-        charts_of(MagicMock(spec=discord.Client))
 
 
 async def test_spoiler_safe_servers_get_the_chart_hidden_until_tapped(store: Store, service: ChartService):
     await store.update_guild_settings(GUILD_ID, 1, setting="spoiler_hours", value=24, detail="spoilers on")
     race_night = dt.datetime(2025, 3, 22, 2, tzinfo=dt.UTC)
-    cog = Charts(service, service.catalog, SpoilerPolicy(store, clock=lambda: race_night))
+    spoilers = SpoilerPolicy(store.guild_settings, clock=lambda: race_night)
+    cog = Charts(ChartReplies(service, service.catalog, spoilers), service.catalog)
     interaction = make_interaction(guild_id=GUILD_ID)
-    await cog.chart.callback(cog, interaction, race=None, kind="start-finish")
+    await invoke(cog.chart, interaction, race=None, kind="start-finish")
     kwargs = interaction.followup.send.await_args.kwargs
     assert "embed" not in kwargs  # an embed cannot blur its picture
     assert kwargs["file"].spoiler and kwargs["file"].filename.startswith("SPOILER_")
@@ -476,7 +471,7 @@ async def test_spoiler_safe_servers_get_the_chart_hidden_until_tapped(store: Sto
     assert "||Slope chart of every driver's start and finish" in kwargs["content"]
     # In a server without spoiler-safe mode the same (now cached) picture comes at once, in an embed.
     other = make_interaction(guild_id=GUILD_ID + 1)
-    await cog.chart.callback(cog, other, race=None, kind="start-finish")
+    await invoke(cog.chart, other, race=None, kind="start-finish")
     assert other.response.send_message.await_args.kwargs["embed"].image.url.startswith("attachment://")
 
 

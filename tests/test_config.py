@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import pytest
 
@@ -145,11 +146,12 @@ def test_db_refuses_a_foreign_file_without_traceback(tmp_path: Path):
 
 def test_extra_extensions_are_module_names_loaded_after_the_bots_own():
     from bot.client import EXTENSIONS, PitBoard
+    from bot.store import Store
 
     assert load_settings({"DISCORD_TOKEN": TOKEN}).extra_extensions == ()
     settings = load_settings({"DISCORD_TOKEN": TOKEN, "EXTRA_EXTENSIONS": " bench.floor, tools.extra_2 ,"})
     assert settings.extra_extensions == ("bench.floor", "tools.extra_2")
-    bot = PitBoard(settings=settings, store=None)  # type: ignore[arg-type] - nothing touches the store here
+    bot = PitBoard(settings=settings, store=MagicMock(spec=Store))  # nothing reads the store here
     assert bot.initial_extensions == (*EXTENSIONS, "bench.floor", "tools.extra_2")
     for bad in ("bench/floor", "bench.", "2fast", "bench floor"):
         with pytest.raises(ConfigError) as caught:

@@ -12,31 +12,31 @@ from unittest.mock import AsyncMock, MagicMock
 import discord
 import pytest
 from discord import app_commands
-from discord.ext import commands
 
+from bot.catalog import Catalog
 from bot.client import EXTENSIONS, PitBoard
 from bot.config import Settings
 from bot.errors import BadInputError, NotFoundError, UserFacingError
-from bot.paging import PageButton, PagedView
 from bot.racefiles import parse_results
-from bot.render import RaceButton
-from bot.search import Catalog
-from bot.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.tree import GENERIC_FAILURE, NO_MENTIONS, report_error
-from cogs.charts import ChartButton
+from bot.ui.paging import PageButton, PagedView
+from bot.ui.replies import RaceButton, StatelessView
 from cogs.drivers import Drivers
 from cogs.help import Help
 from cogs.quotes import Quotes
-from cogs.races import RACE_BUTTONS, Races, RecapResultsButton, RecapStagesButton, RecapView
+from cogs.races import Races
 from tests.fan_fakes import (
     OTHER_USER_ID,
     USER_ID,
     embed_of,
+    invoke,
     make_interaction,
     paged_view,
     quote_view,
+    races_cog,
     sent,
+    suggest,
     text_of,
     view_of,
 )
@@ -45,17 +45,17 @@ from tests.recaps import publish
 
 @pytest.fixture
 def races(store: Store) -> Races:
-    return Races(store, Catalog(store), SpoilerPolicy(store), rng=random.Random(7))
+    return races_cog(store, rng=random.Random(7))
 
 
 @pytest.fixture
 def drivers(store: Store) -> Drivers:
-    return Drivers(store, Catalog(store))
+    return Drivers(Catalog(store))
 
 
 @pytest.fixture
 def quotes(store: Store) -> Quotes:
-    return Quotes(store, Catalog(store), rng=random.Random(7))
+    return Quotes(Catalog(store), rng=random.Random(7))
 
 
 def lines(embed: discord.Embed) -> list[str]:
@@ -71,7 +71,7 @@ def fields(embed: discord.Embed) -> dict[str, str]:
 
 async def test_results_top_3(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction, top=3)
+    await invoke(races.results, interaction, top=3)
     embed = embed_of(interaction)
     assert embed.title == "Results · 2025 Baptist Health 200"
     firsts = [line for line in lines(embed) if line.startswith("**")]
@@ -88,7 +88,7 @@ async def test_results_top_3(races: Races):
 
 async def test_results_lines_show_start_movement_laps_status_led_and_points(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction, top=3)
+    await invoke(races.results, interaction, top=3)
     text = embed_of(interaction).description or ""
     assert "start 3rd (▲2) · 134 laps · running · led 20 · no pts (not eligible)" in text
     assert "start 1st (▼2) · 134 laps · running · led 78 · 54 pts" in text
@@ -96,7 +96,7 @@ async def test_results_lines_show_start_movement_laps_status_led_and_points(race
 
 async def test_results_page_4_ends_with_mallozzi(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction)
+    await invoke(races.results, interaction)
     view = paged_view(interaction)
     assert len(view.pages) == 4
     assert embed_of(interaction).footer.text == "Official results · 13 sources · page 1/4"
@@ -110,7 +110,7 @@ async def test_results_page_4_ends_with_mallozzi(races: Races):
 
 async def test_results_mark_disputed_eligibility(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction)
+    await invoke(races.results, interaction)
     page_2 = paged_view(interaction).pages[1].description or ""
     assert "#7 Corey Day" in page_2
     assert "0 pts (eligibility disputed)" in page_2
@@ -118,13 +118,13 @@ async def test_results_mark_disputed_eligibility(races: Races):
 
 async def test_results_pages_are_written_once_while_the_race_is_unchanged(races: Races):
     first, second = make_interaction(), make_interaction(user_id=OTHER_USER_ID)
-    await races.results.callback(races, first)
-    await races.results.callback(races, second)
+    await invoke(races.results, first)
+    await invoke(races.results, second)
     assert embed_of(second) is embed_of(first)  # the same page, not written again
     assert (embed_of(second).footer.text or "").endswith("13 sources · page 1/4")  # and numbered only once
     races.catalog.invalidate()  # the race's facts are read again (a correction, say)
     third = make_interaction()
-    await races.results.callback(races, third)
+    await invoke(races.results, third)
     assert embed_of(third) is not embed_of(first) and embed_of(third).to_dict() == embed_of(first).to_dict()
 
 
@@ -141,7 +141,7 @@ async def press(button: PageButton, by: MagicMock) -> PagedView:
 
 async def test_results_paging_edges(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction)
+    await invoke(races.results, interaction)
     view = paged_view(interaction)
     assert (view.previous.disabled, view.next.disabled) == (True, False)
 
@@ -158,7 +158,7 @@ async def test_results_paging_edges(races: Races):
 
 async def test_page_buttons_carry_the_page_and_the_question_not_the_pages(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction, top=25)
+    await invoke(races.results, interaction, top=25)
     view = paged_view(interaction)
     assert view.timeout is None  # discord.py keeps nothing for it
     for item in view.children:
@@ -174,14 +174,14 @@ async def test_page_buttons_carry_the_page_and_the_question_not_the_pages(races:
 @pytest.mark.parametrize(("top", "pages"), [(10, 1), (11, 2), (34, 4), (100, 4)])
 async def test_results_page_counts(races: Races, top: int, pages: int):
     interaction = make_interaction()
-    await races.results.callback(races, interaction, top=top)
+    await invoke(races.results, interaction, top=top)
     view = view_of(interaction)
     assert (len(view.pages) if isinstance(view, PagedView) else 1) == pages
 
 
 async def test_only_the_asker_turns_pages(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction)
+    await invoke(races.results, interaction)
     view = paged_view(interaction)
 
     stranger = clicker_for(races, user_id=OTHER_USER_ID)
@@ -197,7 +197,7 @@ async def test_only_the_asker_turns_pages(races: Races):
 
 async def test_an_expired_page_button_turns_the_buttons_off(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction)
+    await invoke(races.results, interaction)
     view = paged_view(interaction)
     expired = type(view.next)("n", replace(view.next.address, expires=int(time.time()) - 1))
     expired._view = view  # as discord.py rebuilds it from the pressed message
@@ -210,7 +210,7 @@ async def test_an_expired_page_button_turns_the_buttons_off(races: Races):
 
 async def test_a_page_button_for_a_race_no_longer_stored_answers_privately(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction)
+    await invoke(races.results, interaction)
     view = paged_view(interaction)
     gone = type(view.next)("n", replace(view.next.address, args=(999, None)))
     owner = clicker_for(races)
@@ -224,7 +224,7 @@ async def test_a_page_button_for_a_race_no_longer_stored_answers_privately(races
 
 async def test_recap_embed(races: Races):
     interaction = make_interaction()
-    await races.recap.callback(races, interaction)
+    await invoke(races.recap, interaction)
     embed = embed_of(interaction)
     assert embed.title == "2025 Baptist Health 200 · Homestead-Miami Speedway"
     assert (embed.description or "").startswith("<t:1742558400:D> · NASCAR Craftsman Truck Series\n\n")
@@ -239,13 +239,13 @@ async def test_recap_embed(races: Races):
     }
     assert embed.footer.text == "Official results · 13 sources"
     view = view_of(interaction)
-    assert isinstance(view, RecapView)
+    assert isinstance(view, StatelessView)
     assert [getattr(item, "label", None) for item in view.children] == ["Results", "Stages", "Quotes", "Chart"]
 
 
 async def test_recap_mentions_the_margin_as_stored(races: Races):
     interaction = make_interaction()
-    await races.recap.callback(races, interaction, race="Homestead 2025")
+    await invoke(races.recap, interaction, race="Homestead 2025")
     assert "1.340" in (embed_of(interaction).description or "")
 
 
@@ -265,7 +265,7 @@ def store_numbers(data) -> set[str]:
 
 async def test_the_generated_recap_has_no_number_the_store_lacks(races: Races):
     interaction = make_interaction()
-    await races.recap.callback(races, interaction)
+    await invoke(races.recap, interaction)
     embed = embed_of(interaction)
     text = re.sub(r"<t:\d+:D>", "", text_of(embed))  # the date, as a timestamp, is the race date
     numbers = set(re.findall(r"\d+(?:\.\d+)?", text))
@@ -280,23 +280,23 @@ async def test_recap_uses_the_servers_published_recap(store: Store, races: Races
     )
     await publish(store, 5, 1, version.version, user_id=42)
     interaction = make_interaction(guild_id=5)
-    await races.recap.callback(races, interaction)
+    await invoke(races.recap, interaction)
     embed = embed_of(interaction)
     assert (embed.description or "").endswith("**Larson spins and wins**\n\nOur moderators' words.")
     assert (embed.footer.text or "").startswith("Recap published by this server's moderators")
 
     elsewhere = make_interaction(guild_id=6)
-    await races.recap.callback(races, elsewhere)
+    await invoke(races.recap, elsewhere)
     assert "Our moderators' words." not in (embed_of(elsewhere).description or "")
 
     # A new version published: this server's fans see it at once (the card kept for the old one is not reused).
     second = await store.add_recap_version(5, 1, headline="Second take", body="Revised words.", author_id=42)
     await publish(store, 5, 1, second.version, user_id=42, edited=True)
     again = make_interaction(guild_id=5)
-    await races.recap.callback(races, again)
+    await invoke(races.recap, again)
     assert (embed_of(again).description or "").endswith("**Second take**\n\nRevised words.")
     other = make_interaction(guild_id=6)
-    await races.recap.callback(races, other)
+    await invoke(races.recap, other)
     assert embed_of(other) is embed_of(elsewhere)  # the written recap's card, made once and shared
 
 
@@ -308,22 +308,18 @@ def button(view: discord.ui.View | None, label: str) -> RaceButton:
 
 
 def clicker_for(cog: Races, *, user_id: int = USER_ID, guild_id: int | None = None) -> MagicMock:
-    """Return a fake press whose client finds the Races cog, as the bot's buttons do."""
-    interaction = make_interaction(user_id=user_id, guild_id=guild_id)
-    interaction.client = MagicMock(spec=commands.Bot)
-    interaction.client.get_cog.return_value = cog
-    return interaction
+    """Return a fake press on one of the cog's buttons (which carry the cog that answers them)."""
+    return make_interaction(user_id=user_id, guild_id=guild_id)
 
 
 async def test_recap_buttons_open_results_stages_and_quotes(races: Races):
     interaction = make_interaction()
-    await races.recap.callback(races, interaction)
+    await invoke(races.recap, interaction)
     view = view_of(interaction)
-    assert isinstance(view, RecapView)
+    assert isinstance(view, StatelessView)
 
     clicker = clicker_for(races, user_id=OTHER_USER_ID)
     await button(view, "Results").callback(clicker)
-    clicker.client.get_cog.assert_called_once_with("Races")
     pager = paged_view(clicker)
     assert pager.address.owner_id == OTHER_USER_ID  # whoever pressed owns the new pager
     assert embed_of(clicker).title == "Results · 2025 Baptist Health 200"
@@ -339,11 +335,12 @@ async def test_recap_buttons_open_results_stages_and_quotes(races: Races):
 
 async def test_recap_buttons_keep_only_the_race_id_in_their_custom_id(races: Races):
     interaction = make_interaction()
-    await races.recap.callback(races, interaction)
+    await invoke(races.recap, interaction)
     view = view_of(interaction)
     assert view is not None
     assert view.timeout is None  # nothing to turn off, so nothing kept per message
-    templates = [kind(1).template for kind in (*RACE_BUTTONS, ChartButton)]
+    kinds = (races.results_button, races.stages_button, races.quotes_button, races.reveal_button, races.charts.button)
+    templates = [kind(1).template for kind in kinds]
     for item in view.children:
         assert isinstance(item, RaceButton)
         assert len(item.custom_id) <= 100
@@ -358,7 +355,7 @@ async def test_a_stateless_buttons_errors_take_the_commands_error_path(
     races: Races, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ):
     gone = clicker_for(races)
-    await RecapResultsButton(999).callback(gone)  # a race removed since the recap was posted
+    await races.results_button(999).callback(gone)  # a race removed since the recap was posted
     answer = sent(gone)
     assert answer["ephemeral"] is True
     assert gone.response.send_message.await_args.args == ("That race is no longer stored; pick another from the list.",)
@@ -369,7 +366,7 @@ async def test_a_stateless_buttons_errors_take_the_commands_error_path(
 
     monkeypatch.setattr(races.catalog, "race_data", broken)
     bug = clicker_for(races)
-    await RecapStagesButton(1).callback(bug)
+    await races.stages_button(1).callback(bug)
     assert sent(bug)["ephemeral"] is True
     assert bug.response.send_message.await_args.args == (GENERIC_FAILURE,)
     (record,) = caplog.records
@@ -383,7 +380,7 @@ async def test_a_stateless_buttons_errors_take_the_commands_error_path(
 
 async def test_stages(races: Races):
     interaction = make_interaction()
-    await races.stages.callback(races, interaction, race="latest")
+    await invoke(races.stages, interaction, race="latest")
     embed = embed_of(interaction)
     stage_1 = fields(embed)["Stage 1 (laps 1-30)"].splitlines()
     assert stage_1[0] == "1. #11 Corey Heim · 10 pts"
@@ -400,7 +397,7 @@ async def test_stages(races: Races):
 
 async def test_races_lists_winner_and_date(races: Races):
     interaction = make_interaction()
-    await races.races.callback(races, interaction, series="truck", season=2025)
+    await invoke(races.races, interaction, series="truck", season=2025)
     embed = embed_of(interaction)
     assert lines(embed) == [
         "1 race stored (NASCAR Craftsman Truck Series, 2025).",
@@ -412,9 +409,9 @@ async def test_races_lists_winner_and_date(races: Races):
 
 async def test_races_outside_the_filters(races: Races):
     with pytest.raises(NotFoundError, match=r"No races stored \(2024\)"):
-        await races.races.callback(races, make_interaction(), season=2024)
+        await invoke(races.races, make_interaction(), season=2024)
     with pytest.raises(NotFoundError, match="No races of the 'cup' series"):
-        await races.races.callback(races, make_interaction(), series="cup")
+        await invoke(races.races, make_interaction(), series="cup")
 
 
 # --- /quote --------------------------------------------------------------------------------------------------
@@ -422,7 +419,7 @@ async def test_races_outside_the_filters(races: Races):
 
 async def test_quote_by_driver_steps_through_every_quote_once(quotes: Quotes):
     interaction = make_interaction()
-    await quotes.quote.callback(quotes, interaction, driver="larson")
+    await invoke(quotes.quote, interaction, driver="larson")
     view = quote_view(interaction)
     assert len(view.quotes) == 10
     assert {q.speaker for q in view.quotes} == {"Kyle Larson"}
@@ -443,7 +440,7 @@ async def test_quote_by_driver_steps_through_every_quote_once(quotes: Quotes):
 
 async def test_quote_filters_combine(quotes: Quotes):
     interaction = make_interaction()
-    await quotes.quote.callback(quotes, interaction, driver="#07", race="Homestead 2025", words="spin")
+    await invoke(quotes.quote, interaction, driver="#07", race="Homestead 2025", words="spin")
     view = quote_view(interaction)
     assert {q.speaker for q in view.quotes} == {"Kyle Larson"}
     assert all("spin" in (q.text + (q.context or "")).lower() for q in view.quotes)
@@ -451,7 +448,7 @@ async def test_quote_filters_combine(quotes: Quotes):
 
 async def test_quote_with_one_match_has_no_button(quotes: Quotes):
     interaction = make_interaction()
-    await quotes.quote.callback(quotes, interaction, driver="ankrum")
+    await invoke(quotes.quote, interaction, driver="ankrum")
     embed = embed_of(interaction)
     assert embed.title == "Tyler Ankrum"
     assert embed.footer.text is not None and embed.footer.text.startswith("Quote 1 of 1")
@@ -460,7 +457,7 @@ async def test_quote_with_one_match_has_no_button(quotes: Quotes):
 
 async def test_quote_words_find_speakers_who_are_not_drivers(quotes: Quotes):
     interaction = make_interaction()
-    await quotes.quote.callback(quotes, interaction, words="the nose")
+    await invoke(quotes.quote, interaction, words="the nose")
     embed = embed_of(interaction)
     assert embed.title == "Joe Shear Jr."
     assert fields(embed)["Role"] == "Crew chief, #98 (Ty Majeski)"
@@ -469,9 +466,9 @@ async def test_quote_words_find_speakers_who_are_not_drivers(quotes: Quotes):
 
 async def test_quote_with_no_match(quotes: Quotes):
     with pytest.raises(NotFoundError, match=r"No quotes from Corey Day in the 2025 Baptist Health 200\."):
-        await quotes.quote.callback(quotes, make_interaction(), driver="#7")
+        await invoke(quotes.quote, make_interaction(), driver="#7")
     with pytest.raises(NotFoundError, match="No quotes with 'zzz'"):
-        await quotes.quote.callback(quotes, make_interaction(), words="zzz")
+        await invoke(quotes.quote, make_interaction(), words="zzz")
 
 
 # --- /wins ---------------------------------------------------------------------------------------------------
@@ -479,7 +476,7 @@ async def test_quote_with_no_match(quotes: Quotes):
 
 async def test_wins_for_larson(drivers: Drivers):
     interaction = make_interaction()
-    await drivers.wins.callback(drivers, interaction, driver="larson")
+    await invoke(drivers.wins, interaction, driver="larson")
     embed = embed_of(interaction)
     assert embed.title == "Kyle Larson · wins"
     assert fields(embed) == {
@@ -495,7 +492,7 @@ async def test_wins_for_larson(drivers: Drivers):
 
 async def test_wins_for_a_driver_without_wins(drivers: Drivers):
     interaction = make_interaction()
-    await drivers.wins.callback(drivers, interaction, driver="heim", series="truck", track="homestead", season=2025)
+    await invoke(drivers.wins, interaction, driver="heim", series="truck", track="homestead", season=2025)
     embed = embed_of(interaction)
     assert (fields(embed)["Wins"], fields(embed)["Starts"], fields(embed)["Win rate"]) == ("0", "1", "0%")
     assert (fields(embed)["Top 5s"], fields(embed)["Laps led"]) == ("1", "78")
@@ -504,7 +501,7 @@ async def test_wins_for_a_driver_without_wins(drivers: Drivers):
 
 async def test_wins_leaderboard(drivers: Drivers):
     interaction = make_interaction()
-    await drivers.wins.callback(drivers, interaction)
+    await invoke(drivers.wins, interaction)
     embed = embed_of(interaction)
     assert embed.title == "Wins leaderboard"
     assert lines(embed)[-1] == "**1.** Kyle Larson · 1 win in 1 start"
@@ -512,9 +509,9 @@ async def test_wins_leaderboard(drivers: Drivers):
 
 async def test_wins_outside_the_filters(drivers: Drivers):
     with pytest.raises(NotFoundError, match=r"Kyle Larson has no starts in the stored races \(2024\)"):
-        await drivers.wins.callback(drivers, make_interaction(), driver="larson", season=2024)
+        await invoke(drivers.wins, make_interaction(), driver="larson", season=2024)
     with pytest.raises(NotFoundError, match=r"No wins are stored \(2024\)"):
-        await drivers.wins.callback(drivers, make_interaction(), season=2024)
+        await invoke(drivers.wins, make_interaction(), season=2024)
 
 
 # --- /driver -------------------------------------------------------------------------------------------------
@@ -522,7 +519,7 @@ async def test_wins_outside_the_filters(drivers: Drivers):
 
 async def test_driver_7_is_corey_day_not_larson(drivers: Drivers):
     interaction = make_interaction()
-    await drivers.driver.callback(drivers, interaction, name="#7")
+    await invoke(drivers.driver, interaction, name="#7")
     embed = embed_of(interaction)
     assert embed.title == "Corey Day"
     assert fields(embed)["Car"] == "#7"
@@ -531,7 +528,7 @@ async def test_driver_7_is_corey_day_not_larson(drivers: Drivers):
 
 async def test_driver_profile(drivers: Drivers):
     interaction = make_interaction()
-    await drivers.driver.callback(drivers, interaction, name="07")
+    await invoke(drivers.driver, interaction, name="07")
     embed = embed_of(interaction)
     assert embed.title == "Kyle Larson"
     assert fields(embed) == {
@@ -551,7 +548,7 @@ async def test_driver_profile(drivers: Drivers):
 
 async def test_driver_profile_of_a_non_finisher_with_an_alias(drivers: Drivers):
     interaction = make_interaction()
-    await drivers.driver.callback(drivers, interaction, name="Gio Ruggiero")
+    await invoke(drivers.driver, interaction, name="Gio Ruggiero")
     embed = embed_of(interaction)
     assert embed.title == "Giovanni Ruggiero"
     assert lines(embed)[0] == "Also known as Gio Ruggiero."
@@ -562,7 +559,7 @@ async def test_driver_profile_of_a_non_finisher_with_an_alias(drivers: Drivers):
 async def test_unknown_driver_answers_privately_with_the_closest(drivers: Drivers):
     interaction = make_interaction()
     with pytest.raises(NotFoundError) as caught:
-        await drivers.driver.callback(drivers, interaction, name="Larsen")
+        await invoke(drivers.driver, interaction, name="Larsen")
     assert str(caught.value) == "No driver 'Larsen'. Did you mean Kyle Larson?"
     # The tree's error path answers privately, with mentions off.
     await report_error(interaction, caught.value, where="/driver")
@@ -574,12 +571,12 @@ async def test_unknown_driver_answers_privately_with_the_closest(drivers: Driver
 
 async def test_ambiguous_driver(drivers: Drivers):
     with pytest.raises(BadInputError, match="could be Corey Heim or Corey Day"):
-        await drivers.driver.callback(drivers, make_interaction(), name="corey")
+        await invoke(drivers.driver, make_interaction(), name="corey")
 
 
 async def test_unknown_race(races: Races):
     with pytest.raises(NotFoundError, match=r"^No race 'Daytona'\."):
-        await races.recap.callback(races, make_interaction(), race="Daytona")
+        await invoke(races.recap, make_interaction(), race="Daytona")
 
 
 # --- empty store ---------------------------------------------------------------------------------------------
@@ -587,17 +584,17 @@ async def test_unknown_race(races: Races):
 
 async def test_every_command_on_an_empty_store_says_there_is_nothing(empty_store: Store):
     catalog = Catalog(empty_store)
-    races = Races(empty_store, catalog, SpoilerPolicy(empty_store))
-    drivers, quotes = Drivers(empty_store, catalog), Quotes(empty_store, catalog)
+    races = races_cog(empty_store, catalog=catalog)
+    drivers, quotes = Drivers(catalog), Quotes(catalog)
     calls = [
-        races.recap.callback(races, make_interaction()),
-        races.results.callback(races, make_interaction()),
-        races.stages.callback(races, make_interaction()),
-        races.races.callback(races, make_interaction()),
-        quotes.quote.callback(quotes, make_interaction()),
-        drivers.wins.callback(drivers, make_interaction()),
-        drivers.wins.callback(drivers, make_interaction(), driver="larson"),
-        drivers.driver.callback(drivers, make_interaction(), name="larson"),
+        invoke(races.recap, make_interaction()),
+        invoke(races.results, make_interaction()),
+        invoke(races.stages, make_interaction()),
+        invoke(races.races, make_interaction()),
+        invoke(quotes.quote, make_interaction()),
+        invoke(drivers.wins, make_interaction()),
+        invoke(drivers.wins, make_interaction(), driver="larson"),
+        invoke(drivers.driver, make_interaction(), name="larson"),
     ]
     for call in calls:
         with pytest.raises(UserFacingError, match="No races are stored yet"):
@@ -608,7 +605,7 @@ async def test_every_command_on_an_empty_store_says_there_is_nothing(empty_store
 
 
 async def test_race_autocomplete(races: Races):
-    choices = await races.race_autocomplete(make_interaction(), "homestead")
+    choices = await suggest(races.recap, "race", make_interaction(), "homestead")
     assert [(c.name, c.value) for c in choices] == [
         ("2025 Baptist Health 200 (Homestead-Miami Speedway) · truck", "race:1")
     ]
@@ -616,7 +613,7 @@ async def test_race_autocomplete(races: Races):
 
 async def test_a_picked_race_resolves(races: Races):
     interaction = make_interaction()
-    await races.results.callback(races, interaction, race="race:1", top=1)
+    await invoke(races.results, interaction, race="race:1", top=1)
     assert "#07 Kyle Larson" in (embed_of(interaction).description or "")
 
 
@@ -630,23 +627,23 @@ async def test_a_picked_race_resolves(races: Races):
     ],
 )
 async def test_driver_autocomplete(drivers: Drivers, typed: str, first: str):
-    choices = await drivers.driver_autocomplete(make_interaction(), typed)
+    choices = await suggest(drivers.driver, "name", make_interaction(), typed)
     assert choices[0].name == first
     assert choices[0].value.startswith("driver:")
     assert len(choices) <= 25
 
 
 async def test_quote_driver_autocomplete_reads_the_chosen_race(quotes: Quotes):
-    choices = await quotes.driver_autocomplete(make_interaction(race="race:1"), "7")
+    choices = await suggest(quotes.quote, "driver", make_interaction(race="race:1"), "7")
     assert choices[0].name == "#7 Corey Day"
-    choices = await quotes.driver_autocomplete(make_interaction(race="no such race"), "7")
+    choices = await suggest(quotes.quote, "driver", make_interaction(race="no such race"), "7")
     assert choices[0].name == "#7 Corey Day"  # falls back to the latest race
 
 
 async def test_season_and_series_autocomplete(races: Races, drivers: Drivers):
-    assert [(c.name, c.value) for c in await races.season_autocomplete(make_interaction(), "")] == [("2025", 2025)]
-    assert [c.value for c in await drivers.series_autocomplete(make_interaction(), "t")] == ["truck"]
-    assert [c.value for c in await drivers.track_autocomplete(make_interaction(), "miami")] == ["track:1"]
+    assert [(c.name, c.value) for c in await suggest(races.races, "season", make_interaction(), "")] == [("2025", 2025)]
+    assert [c.value for c in await suggest(drivers.wins, "series", make_interaction(), "t")] == ["truck"]
+    assert [c.value for c in await suggest(drivers.wins, "track", make_interaction(), "miami")] == ["track:1"]
 
 
 # --- /help and loading ---------------------------------------------------------------------------------------
@@ -680,7 +677,7 @@ async def test_help_offline_shows_plain_names(bot: PitBoard):
     cog = bot.get_cog("Help")
     assert cog is not None  # load_extension imports cogs.help afresh, so compare by name, not class
     interaction = make_interaction()
-    await cog.help.callback(cog, interaction)  # type: ignore[attr-defined]
+    await invoke(cog.help, interaction)  # type: ignore[attr-defined]
     description = embed_of(interaction).description or ""
     listed = re.findall(r"^/(\w+) · ", description, flags=re.MULTILINE)
     assert listed == FAN_COMMANDS
@@ -698,13 +695,13 @@ async def test_help_shows_clickable_mentions(bot: PitBoard):
     tree.fetch_commands = AsyncMock(side_effect=[registered, []])
     cog = Help(tree)
     interaction = make_interaction(guild_id=5)
-    await cog.help.callback(cog, interaction)
+    await invoke(cog.help, interaction)
     description = embed_of(interaction).description or ""
     assert description.startswith("</recap:1001> · Read the recap of a race")
     assert f"</help:{1000 + len(FAN_COMMANDS)}> · " in description
 
     again = make_interaction(guild_id=5)
-    await cog.help.callback(cog, again)
+    await invoke(cog.help, again)
     assert tree.fetch_commands.await_count == 2  # global + this server, fetched once
 
 
@@ -715,7 +712,7 @@ async def test_help_falls_back_to_names_when_discord_fails(bot: PitBoard):
     tree.fetch_commands = AsyncMock(side_effect=discord.HTTPException(MagicMock(status=500, reason="x"), "down"))
     cog = Help(tree)
     interaction = make_interaction()
-    await cog.help.callback(cog, interaction)
+    await invoke(cog.help, interaction)
     assert (embed_of(interaction).description or "").startswith("/recap · ")
 
 
@@ -741,28 +738,28 @@ async def test_a_servers_uploaded_race_is_seen_only_there(store: Store):
         date=dt.date(2025, 4, 5),
         entries=entries,
     )
-    cog = Races(store, Catalog(store), SpoilerPolicy(store))
-    drivers = Drivers(store, Catalog(store))
+    cog = races_cog(store)
+    drivers = Drivers(Catalog(store))
 
     own = make_interaction(guild_id=5)
-    await cog.races.callback(cog, own)
+    await invoke(cog.races, own)
     assert "Club 150" in (embed_of(own).description or "")
     own = make_interaction(guild_id=5)
-    await cog.results.callback(cog, own, top=1)  # the latest race this server sees is its own
+    await invoke(cog.results, own, top=1)  # the latest race this server sees is its own
     assert "#07 Alex Able" in (embed_of(own).description or "")
     own = make_interaction(guild_id=5)
-    await drivers.driver.callback(drivers, own, name="07")  # car numbers of that latest race
+    await invoke(drivers.driver, own, name="07")  # car numbers of that latest race
     assert embed_of(own).title == "Alex Able"
 
     other = make_interaction(guild_id=6)
-    await cog.races.callback(cog, other)
+    await invoke(cog.races, other)
     assert "Club 150" not in (embed_of(other).description or "")
     with pytest.raises(NotFoundError, match="No race 'Club 150'"):
-        await cog.results.callback(cog, make_interaction(guild_id=6), race="Club 150")
+        await invoke(cog.results, make_interaction(guild_id=6), race="Club 150")
     with pytest.raises(NotFoundError, match="No driver 'Alex Able'"):
-        await drivers.driver.callback(drivers, make_interaction(guild_id=6), name="Alex Able")
+        await invoke(drivers.driver, make_interaction(guild_id=6), name="Alex Able")
     other = make_interaction(guild_id=6)
-    await drivers.wins.callback(drivers, other)
+    await invoke(drivers.wins, other)
     assert "Alex Able" not in (embed_of(other).description or "")
-    choices = await cog.race_autocomplete(make_interaction(guild_id=6), "club")
+    choices = await suggest(cog.results, "race", make_interaction(guild_id=6), "club")
     assert choices == []

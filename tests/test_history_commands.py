@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from bot.client import EXTENSIONS
+from bot.catalog import Catalog
 from bot.errors import BadInputError, NotFoundError
+from bot.facts.spoilers import SpoilerPolicy
 from bot.importers.nascar_data import parse_history
-from bot.search import Catalog
-from bot.spoilers import SpoilerPolicy
 from bot.store import Store
-from cogs.history import History
-from tests.fan_fakes import embed_of, make_interaction, paged_view
+from cogs.records import Records
+from tests.fan_fakes import embed_of, invoke, make_interaction, paged_view
 from tests.history_data import history_csv
 
 GUILD = 77
@@ -28,21 +27,17 @@ async def history_store(store: Store) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def cog(history_store: Store) -> History:
-    return History(history_store, Catalog(history_store), SpoilerPolicy(history_store))
+def cog(history_store: Store) -> Records:
+    return Records(Catalog(history_store), SpoilerPolicy(history_store.guild_settings))
 
 
 def fields(embed: discord.Embed) -> dict[str, str]:
     return {f.name or "": f.value or "" for f in embed.fields}
 
 
-def test_the_cog_is_loaded_with_the_others():
-    assert "cogs.history" in EXTENSIONS
-
-
-async def test_track_lists_winners_newest_first_with_most_wins_and_records(cog: History):
+async def test_track_lists_winners_newest_first_with_most_wins_and_records(cog: Records):
     interaction = make_interaction()
-    await cog.track.callback(cog, interaction, name="Homestead")
+    await invoke(cog.track, interaction, name="Homestead")
     embed = embed_of(interaction)
     assert embed.title == "Homestead-Miami Speedway · winners"
     assert (embed.description or "").splitlines() == [
@@ -64,36 +59,36 @@ async def test_track_lists_winners_newest_first_with_most_wins_and_records(cog: 
     assert embed.footer.text == "Counted from the races stored in Pit Board"
 
 
-async def test_track_most_wins_at_daytona(cog: History):
+async def test_track_most_wins_at_daytona(cog: Records):
     interaction = make_interaction()
-    await cog.track.callback(cog, interaction, name="Daytona", series="truck")
+    await invoke(cog.track, interaction, name="Daytona", series="truck")
     embed = embed_of(interaction)
     assert fields(embed)["Most wins"] == "2 wins · Corey Heim"
     assert "3 races stored (NASCAR Craftsman Truck Series)." in (embed.description or "")
 
 
-async def test_track_errors(cog: History):
+async def test_track_errors(cog: Records):
     with pytest.raises(NotFoundError, match="No track 'Monaco'"):
-        await cog.track.callback(cog, make_interaction(), name="Monaco")
+        await invoke(cog.track, make_interaction(), name="Monaco")
     with pytest.raises(NotFoundError, match="No races of the 'cup' series are stored"):
-        await cog.track.callback(cog, make_interaction(), name="Homestead", series="cup")
+        await invoke(cog.track, make_interaction(), name="Homestead", series="cup")
 
 
 async def test_track_leaves_out_a_race_still_in_the_spoiler_window(history_store: Store):
     await history_store.update_guild_settings(GUILD, 1, setting="spoiler_hours", value=48, detail="spoilers 48h")
     during = dt.datetime(2025, 3, 22, 12, tzinfo=dt.UTC)  # the day after the curated Homestead race
-    cog = History(history_store, Catalog(history_store), SpoilerPolicy(history_store, clock=lambda: during))
+    cog = Records(Catalog(history_store), SpoilerPolicy(history_store.guild_settings, clock=lambda: during))
     interaction = make_interaction(guild_id=GUILD)
-    await cog.track.callback(cog, interaction, name="Homestead")
+    await invoke(cog.track, interaction, name="Homestead")
     embed = embed_of(interaction)
     assert "2025" not in (embed.description or "") + "".join(fields(embed).values())
     assert "Most laps led in a race" in fields(embed)  # counted from 2023 and 2024 only
     assert "1 recent race left out while this server's spoiler-safe mode hides results." in (embed.description or "")
 
 
-async def test_compare_heim_and_riggs(cog: History):
+async def test_compare_heim_and_riggs(cog: Records):
     interaction = make_interaction()
-    await cog.compare.callback(cog, interaction, driver_a="Corey Heim", driver_b="Riggs")
+    await invoke(cog.compare, interaction, driver_a="Corey Heim", driver_b="Riggs")
     embed = embed_of(interaction)
     assert embed.title == "Corey Heim vs Layne Riggs"
     assert embed.description == "In the 19 races both started (2023-2025)."
@@ -104,19 +99,19 @@ async def test_compare_heim_and_riggs(cog: History):
     }
 
 
-async def test_compare_at_one_track(cog: History):
+async def test_compare_at_one_track(cog: Records):
     interaction = make_interaction()
-    await cog.compare.callback(cog, interaction, driver_a="Heim", driver_b="Layne Riggs", track="Homestead")
+    await invoke(cog.compare, interaction, driver_a="Heim", driver_b="Layne Riggs", track="Homestead")
     embed = embed_of(interaction)
     assert embed.description == "In the 3 races both started (Homestead-Miami Speedway) (2023-2025)."
     assert fields(embed)["Finished ahead"] == "Corey Heim 1 · Layne Riggs 2"
 
 
-async def test_compare_errors(cog: History):
+async def test_compare_errors(cog: Records):
     with pytest.raises(BadInputError, match="pick two different drivers"):
-        await cog.compare.callback(cog, make_interaction(), driver_a="Corey Heim", driver_b="Heim")
+        await invoke(cog.compare, make_interaction(), driver_a="Corey Heim", driver_b="Heim")
     with pytest.raises(NotFoundError, match="Carson Hocevar and Andres Perez de Lara never started the same"):
-        await cog.compare.callback(cog, make_interaction(), driver_a="Hocevar", driver_b="Perez de Lara")
+        await invoke(cog.compare, make_interaction(), driver_a="Hocevar", driver_b="Perez de Lara")
 
 
 async def test_a_long_winners_list_is_paged(store: Store):
@@ -124,9 +119,9 @@ async def test_a_long_winners_list_is_paged(store: Store):
     rows += [f'{season},1,"Eldora Speedway","Dirt Derby",1,"5","Driver {season}"' for season in range(1995, 2020)]
     history = parse_history(io.StringIO("\n".join(rows) + "\n"), series="truck", source="eldora.csv")
     await store.import_history(history, series=("NASCAR Craftsman Truck Series", "truck"))
-    cog = History(store, Catalog(store), SpoilerPolicy(store))
+    cog = Records(Catalog(store), SpoilerPolicy(store.guild_settings))
     interaction = make_interaction()
-    await cog.track.callback(cog, interaction, name="Eldora")
+    await invoke(cog.track, interaction, name="Eldora")
     view = paged_view(interaction)
     assert len(view.pages) == 3
     assert (view.pages[0].description or "").splitlines()[2] == "**2019** Dirt Derby · #5 Driver 2019"

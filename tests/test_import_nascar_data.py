@@ -13,25 +13,22 @@ from typing import Any
 import pytest
 
 from bot.__main__ import build_parser
+from bot.catalog import Catalog
 from bot.config import PROJECT_ROOT
+from bot.facts.career import CareerLine
+from bot.facts.milestones import milestones
 from bot.importers import commands
 from bot.importers.nascar_data import (
-    SERIES_NAMES,
-    HistoryFile,
     HistoryFileError,
-    Rejection,
     clean_car,
     parse_history,
     read_history,
 )
-from bot.milestones import milestones
-from bot.render import CareerLine
-from bot.search import SERIES_NAMES as SEARCH_SERIES_NAMES
-from bot.search import Catalog
 from bot.store import Store
 from bot.store.career import WinnerHistory
-from bot.store.history import ImportReport, MergeRefusedError
+from bot.store.imports import ImportReport, MergeRefusedError
 from bot.store.models import DriverResult
+from bot.store.records import HistoryFile, Rejection
 from tests.history_data import HistoryCsv, history_csv
 
 TRUCK = ("NASCAR Craftsman Truck Series", "truck")
@@ -162,10 +159,6 @@ def test_r_write_csv_quoting_and_bom_are_read(tmp_path: Path):
     )
     history = read_history(path, series="truck")
     assert [(r.season, r.round, [e.driver for e in r.entries]) for r in history.races] == [(2024, 1, ["Corey Heim"])]
-
-
-def test_the_two_series_name_tables_agree():
-    assert SERIES_NAMES == SEARCH_SERIES_NAMES
 
 
 # --- storing it ------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.paging import CUSTOM_ID_MAX, PageAddress, decode_args, encode_args
+from bot.ui.paging import CUSTOM_ID_MAX, PageAddress, decode_args, encode_args
 from cogs.drivers import WinsPages
 
 ids = st.one_of(st.none(), st.integers(min_value=0, max_value=10**7))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.recap_writer import (
+from bot.facts.recap import (
     MAX_LENGTH,
     RecapFacts,
     biggest_movers,

@@ -6,10 +6,14 @@ import datetime as dt
 import discord
 import pytest
 
-from bot import render
-from bot.search import Catalog, RaceData
+from bot.catalog import Catalog, RaceData
 from bot.store import Store
 from bot.store.models import Quote, RaceSummary
+from bot.ui.embeds.help import help_embed
+from bot.ui.embeds.quotes import quote_embed
+from bot.ui.embeds.races import recap_embed, result_line, results_pages, stages_embed
+from bot.ui.limits import choices, clip, fit
+from bot.ui.text import points_text, race_date
 
 
 @pytest.fixture
@@ -30,11 +34,11 @@ def within_limits(embed: discord.Embed) -> bool:
 
 def test_clip_cuts_at_a_word_and_marks_the_cut():
     text = "Kyle Larson spun and won " * 20
-    cut = render.clip(text, 60)
+    cut = clip(text, 60)
     assert len(cut) <= 60
     assert cut.endswith("…")
     assert cut[:-1] == cut[:-1].rstrip() and text.startswith(cut[:-1])
-    assert render.clip("short", 60) == "short"
+    assert clip("short", 60) == "short"
 
 
 def test_fit_brings_an_oversized_embed_within_every_limit():
@@ -42,14 +46,14 @@ def test_fit_brings_an_oversized_embed_within_every_limit():
     for n in range(30):
         embed.add_field(name=f"field {n} " * 40, value="value " * 400)
     embed.set_footer(text="footer " * 500)
-    render.fit(embed)
+    fit(embed)
     assert within_limits(embed)
 
 
 def test_fit_keeps_a_small_embed_as_it_is():
     embed = discord.Embed(title="Results", description="1st #07 Kyle Larson")
     embed.add_field(name="Winner", value="#07 Kyle Larson")
-    render.fit(embed)
+    fit(embed)
     assert (embed.title, embed.description, embed.fields[0].value) == (
         "Results",
         "1st #07 Kyle Larson",
@@ -58,9 +62,9 @@ def test_fit_keeps_a_small_embed_as_it_is():
 
 
 def test_choices_are_cut_to_discords_limits():
-    choices = render.choices((f"race {'x' * 150} {n}", f"race:{n}") for n in range(40))
-    assert len(choices) == 25
-    assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
+    offered = choices((f"race {'x' * 150} {n}", f"race:{n}") for n in range(40))
+    assert len(offered) == 25
+    assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in offered)
 
 
 def summary(date: dt.date, precision: str = "day") -> RaceSummary:
@@ -82,11 +86,11 @@ def summary(date: dt.date, precision: str = "day") -> RaceSummary:
 
 def test_race_date_is_noon_utc_so_no_reader_sees_another_day():
     noon = int(dt.datetime(2025, 3, 21, 12, tzinfo=dt.UTC).timestamp())
-    assert render.race_date(summary(dt.date(2025, 3, 21))) == f"<t:{noon}:D>"
+    assert race_date(summary(dt.date(2025, 3, 21))) == f"<t:{noon}:D>"
 
 
 def test_a_race_known_only_by_season_shows_no_day():
-    assert render.race_date(summary(dt.date(2023, 1, 1), "season")) == "2023 season, round 4"
+    assert race_date(summary(dt.date(2023, 1, 1), "season")) == "2023 season, round 4"
 
 
 @pytest.mark.parametrize(
@@ -100,11 +104,11 @@ def test_a_race_known_only_by_season_shows_no_day():
     ],
 )
 def test_points_show_eligibility(points, eligible, text):
-    assert render.points_text(points, eligible) == text
+    assert points_text(points, eligible) == text
 
 
 def test_a_result_line_has_every_column(homestead: RaceData):
-    line = render.result_line(homestead.entries[0])
+    line = result_line(homestead.entries[0])
     assert line == (
         "**1st** #07 Kyle Larson · Chevrolet · Spire Motorsports\n"
         "start 3rd (▲2) · 134 laps · running · led 20 · no pts (not eligible)"
@@ -115,7 +119,7 @@ def test_missing_values_read_not_recorded(homestead: RaceData):
     blank = dataclasses.replace(
         homestead.entries[0], start=None, laps=None, status=None, laps_led=None, points=None, make=None, team=None
     )
-    line = render.result_line(dataclasses.replace(blank, points_eligible=True))
+    line = result_line(dataclasses.replace(blank, points_eligible=True))
     for words in ("start not recorded", "laps not recorded", "status not recorded", "laps led not recorded"):
         assert words in line
     assert "make not recorded · team not recorded" in line
@@ -123,7 +127,7 @@ def test_missing_values_read_not_recorded(homestead: RaceData):
 
 def test_result_pages_stay_within_limits_with_long_names(homestead: RaceData):
     long = tuple(dataclasses.replace(e, team="Team " * 60, driver="Driver " * 20) for e in homestead.entries)
-    pages = render.results_pages(dataclasses.replace(homestead, entries=long))
+    pages = results_pages(dataclasses.replace(homestead, entries=long))
     assert len(pages) == 4
     assert all(within_limits(p) for p in pages)
     assert [(p.footer.text or "").rsplit(" · ", 1)[-1] for p in pages] == [
@@ -136,9 +140,9 @@ def test_result_pages_stay_within_limits_with_long_names(homestead: RaceData):
 
 def test_every_homestead_embed_is_within_limits(homestead: RaceData):
     embeds = [
-        render.recap_embed(homestead, "A recap. " * 600),
-        render.stages_embed(homestead),
-        *render.results_pages(homestead),
+        recap_embed(homestead, "A recap. " * 600),
+        stages_embed(homestead),
+        *results_pages(homestead),
     ]
     assert all(within_limits(e) for e in embeds)
 
@@ -162,7 +166,7 @@ def quote(**changes) -> Quote:
 
 
 def test_quote_embed_links_its_source():
-    embed = render.quote_embed(quote(), 1, 3)
+    embed = quote_embed(quote(), 1, 3)
     assert embed.title == "Kyle Larson"
     assert embed.url == "https://example.com/story"
     assert embed.description == "“That last run was a lot of fun.”"
@@ -174,7 +178,7 @@ def test_quote_embed_links_its_source():
 
 
 def test_a_long_quote_without_a_usable_link_still_fits():
-    embed = render.quote_embed(quote(text="words " * 1200, source_url="see the TV broadcast", role=None), 1, 1)
+    embed = quote_embed(quote(text="words " * 1200, source_url="see the TV broadcast", role=None), 1, 1)
     assert embed.url is None
     assert {f.name: f.value for f in embed.fields}["Source"] == "not recorded"
     assert {f.name: f.value for f in embed.fields}["Role"] == "not recorded"
@@ -182,6 +186,6 @@ def test_a_long_quote_without_a_usable_link_still_fits():
 
 
 def test_help_lists_commands_and_fits():
-    embed = render.help_embed([(f"</cmd{n}:123>", "Does a thing. " * 7) for n in range(60)], ["</mod a:9>"] * 200)
+    embed = help_embed([(f"</cmd{n}:123>", "Does a thing. " * 7) for n in range(60)], ["</mod a:9>"] * 200)
     assert within_limits(embed)
     assert (embed.description or "").startswith("</cmd0:123> · Does a thing.")

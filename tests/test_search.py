@@ -1,18 +1,16 @@
 """Finding drivers, races, series and tracks the way fans type them."""
 
 import dataclasses
+from collections.abc import Awaitable
 
 import pytest
 
+from bot.catalog import Card, Catalog, RaceData, load_index
 from bot.errors import BadInputError, NotFoundError
 from bot.search import (
     MAX_CHOICES,
-    Catalog,
-    RaceData,
     SearchIndex,
-    _Lookup,
     driver_suggestions,
-    load_index,
     race_in_context,
     race_suggestions,
     rank_drivers,
@@ -26,6 +24,7 @@ from bot.search import (
     series_suggestions,
     track_suggestions,
 )
+from bot.search.index import IndexMemo
 from bot.store import Store
 
 
@@ -305,13 +304,16 @@ async def test_derived_answers_last_only_as_long_as_the_race_data(store: Store):
         calls.append(data.race.id)
         return len(calls)
 
+    def counted(data: RaceData) -> int:
+        return catalog.card(Card.RECAP_TEXT, data, (), lambda: count(data))
+
     data = await catalog.race_data(1)
-    assert catalog.derived(data, count) == catalog.derived(data, count) == 1
+    assert counted(data) == counted(data) == 1
     catalog.invalidate()
     again = await catalog.race_data(1)
     assert again is not data
-    assert catalog.derived(again, count) == 2  # the race was read again: worked out again
-    assert catalog.derived(data, count) == 3  # never an answer from other facts
+    assert counted(again) == 2  # the race was read again: worked out again
+    assert counted(data) == 3  # never an answer from other facts
 
 
 async def test_cached_reads_are_bounded_by_the_rows_they_hold(store: Store):
@@ -322,8 +324,11 @@ async def test_cached_reads_are_bounded_by_the_rows_they_hold(store: Store):
         asked.append(count)
         return list(range(count))
 
-    small = await catalog.read(rows, 10)
-    assert await catalog.read(rows, 10) == list(range(10))
+    def read(count: int) -> Awaitable[list[int]]:
+        return catalog.remember(("rows", count), lambda: rows(count))
+
+    small = await read(10)
+    assert await read(10) == list(range(10))
     assert asked == [10]  # the second answer came from memory
     made: list[int] = []
 
@@ -331,12 +336,15 @@ async def test_cached_reads_are_bounded_by_the_rows_they_hold(store: Store):
         made.append(len(answer))
         return len(answer)
 
-    assert catalog.derived(small, page) == catalog.derived(small, page) == 10
+    def card() -> int:
+        return catalog.card(Card.LEADERBOARD, small, (), lambda: page(small))
+
+    assert card() == card() == 10
     assert made == [10]  # made once while the answer is kept
-    await catalog.read(rows, Catalog.READ_ROWS_KEPT)  # a whole career's worth: the small one makes room
-    await catalog.read(rows, 10)
+    await read(Catalog.READ_ROWS_KEPT)  # a whole career's worth: the small one makes room
+    await read(10)
     assert asked == [10, Catalog.READ_ROWS_KEPT, 10]
-    catalog.derived(small, page)
+    card()
     assert made == [10, 10]  # what was made of it went with it, rather than keeping it alive
 
 
@@ -354,7 +362,7 @@ async def test_a_ranking_asked_again_is_the_same_and_cannot_be_spoiled_by_its_ca
 
 
 def test_rankings_kept_are_bounded_by_the_items_they_hold():
-    lookup = _Lookup()
+    lookup = IndexMemo()
     ranked: list[int] = []
 
     def rank(count: int) -> list[int]:
@@ -364,10 +372,10 @@ def test_rankings_kept_are_bounded_by_the_items_they_hold():
     assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == tuple(range(10))
     assert lookup.remembered(("drivers", "k", None), lambda: rank(10)) == tuple(range(10))
     assert ranked == [10]  # the second came from memory
-    lookup.remembered(("drivers", "", None), lambda: rank(_Lookup.RANKED_ITEMS_KEPT))  # "k" makes room
+    lookup.remembered(("drivers", "", None), lambda: rank(IndexMemo.RANKED_ITEMS_KEPT))  # "k" makes room
     lookup.remembered(("drivers", "k", None), lambda: rank(10))
-    assert ranked == [10, _Lookup.RANKED_ITEMS_KEPT, 10]
-    assert lookup.ranked_items <= _Lookup.RANKED_ITEMS_KEPT
+    assert ranked == [10, IndexMemo.RANKED_ITEMS_KEPT, 10]
+    assert lookup.ranked_items <= IndexMemo.RANKED_ITEMS_KEPT
 
 
 async def test_a_races_stage_results_point_at_its_own_entries(store: Store):

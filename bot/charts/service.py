@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from bot.catalog import Catalog, RaceData
 from bot.charts import render
 from bot.charts.data import (
     ChartKind,
@@ -33,7 +34,6 @@ from bot.charts.data import (
     surname,
 )
 from bot.errors import NotFoundError
-from bot.search import Catalog, RaceData
 from bot.store import Store
 from bot.store.models import Race, SourceLink
 

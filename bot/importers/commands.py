@@ -14,9 +14,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from bot.errors import UserFacingError
 from bot.importers.nascar_data import (
-    FIRST_SEASON,
-    SERIES_NAMES,
     HistoryFile,
     HistoryFileError,
     count_rows,
@@ -24,8 +23,9 @@ from bot.importers.nascar_data import (
 )
 from bot.importers.race_folder import ExportRefusedError, export_race, import_race_folder
 from bot.racefiles import RaceFileError
+from bot.series import BY_CODE
 from bot.store import Store
-from bot.store.history import ImportReport, MergeRefusedError
+from bot.store.imports import ImportReport, MergeRefusedError
 
 SHOWN_PROBLEMS = 20  # rejected rows and disagreements printed before pointing at --report
 _RACE_KEY = re.compile(r"^(?P<series>[a-z]+)/(?P<season>\d{4})/(?P<round>\d{1,3})$")
@@ -41,7 +41,7 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
         "nascar-data", help="a whole series history: the CSV that nascaR.data's export_series() writes"
     )
     history.add_argument("file", type=Path)
-    history.add_argument("--series", required=True, choices=tuple(FIRST_SEASON), help="which series the file holds")
+    history.add_argument("--series", required=True, choices=tuple(BY_CODE), help="which series the file holds")
     history.add_argument("--report", type=Path, metavar="FILE", help="write every rejected row and disagreement here")
     history.add_argument("--dry-run", action="store_true", help="check and compare everything, but store nothing")
     folder = importing.add_parser("race", help="one race folder (race.json, results.csv, stages.csv, quotes.json)")
@@ -112,7 +112,7 @@ async def import_history(
         history = read_history(path, series=series, progress=progress)
     with _bar(err, total=history.accepted, what="Writing") as progress:
         outcome = await store.import_history(
-            history, series=(SERIES_NAMES[series], series), commit=not dry_run, progress=progress
+            history, series=(BY_CODE[series].name, series), commit=not dry_run, progress=progress
         )
     for line in summary(history, outcome, report):
         _say(out, line)
@@ -182,9 +182,8 @@ async def find_race(store: Store, text: str) -> int:
         if race is None:
             raise ExportRefusedError(f"No race {text} is stored.")
         return race.id
-    # Search (and with it discord.py) is loaded only here, so the other data commands start quickly.
-    from bot.errors import UserFacingError
-    from bot.search import load_index, resolve_race
+    from bot.catalog import load_index  # only here, so the other data commands start quickly
+    from bot.search import resolve_race
 
     try:
         return resolve_race(await load_index(store), text).id

@@ -8,16 +8,16 @@ Nothing here touches the database: the store decides what is new, what is curate
 
 import csv
 import datetime as dt
-import hashlib
-import marshal
 import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot.names import fold, name_key
+from bot.series import BY_CODE
+from bot.store.records import NO_STAGES, HistoryEntry, HistoryFile, HistoryRace, Rejection
 
 REQUIRED_COLUMNS = ("Season", "Race", "Track", "Name", "Finish", "Car", "Driver")
 OPTIONAL_COLUMNS = (
@@ -38,11 +38,6 @@ OPTIONAL_COLUMNS = (
 # Any other column is ignored, notably Rating (DriverAverages' own driver rating) and Seg Points (deprecated upstream).
 MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "-"})
 
-# The first season of each series family (the package's own validation uses the same years).
-FIRST_SEASON = {"truck": 1995, "nxs": 1982, "cup": 1949}
-# The name a series gets when the store has none with that short name yet (as bot.search.SERIES_NAMES has them;
-# a test keeps the two equal, and search is not imported here because it loads discord.py).
-SERIES_NAMES = {"truck": "NASCAR Craftsman Truck Series", "nxs": "NASCAR Xfinity Series", "cup": "NASCAR Cup Series"}
 MAX_ROUND = 100
 TEXT_MAX = 100
 
@@ -58,82 +53,6 @@ class HistoryFileError(Exception):
 
 class _RowError(Exception):
     """One row cannot be used; the message is the reason shown next to its line number."""
-
-
-class HistoryEntry(NamedTuple):
-    """One accepted row: a driver's result in one race.
-
-    A tuple rather than a dataclass: a whole series history (200,000 rows) is held at once, and tuples are
-    the smallest and quickest to build.
-    """
-
-    line: int
-    driver_key: str  # bot.names.name_key of the driver: the identity used to find or add the driver
-    driver: str  # the name as the file spells it
-    car: str  # as text: '07' and '7' are different cars
-    team: str | None
-    make: str | None
-    start: int | None
-    finish: int
-    laps: int | None
-    status: str | None
-    laps_led: int | None
-    points: int | None
-    stages: tuple[int | None, ...]  # finishing position in stage 1, 2, 3 (None: not given)
-
-
-NO_STAGES: tuple[int | None, ...] = (None, None, None)
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRace:
-    """Every accepted row of one race, with the race's own facts as the file gives them."""
-
-    season: int
-    round: int
-    track: str
-    name: str
-    length_miles: float | None
-    surface: str | None
-    first_line: int
-    entries: tuple[HistoryEntry, ...]
-    rejected: int  # rows of this race that were rejected
-
-    @property
-    def label(self) -> str:
-        """Return '2025 round 4 (Baptist Health 200)'."""
-        return f"{self.season} round {self.round} ({self.name})"
-
-    def digest(self) -> str:
-        """Return a fingerprint of the race's content (line numbers excluded), to tell a changed race from a re-read."""
-        content = (self.track, self.name, self.length_miles, self.surface, [entry[1:] for entry in self.entries])
-        # marshal format 2 writes values only (no references to shared objects), so equal content gives equal
-        # bytes; it is also several times quicker than repr() over a whole history.
-        return hashlib.blake2b(marshal.dumps(content, 2), digest_size=16).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A row that was not imported, and why."""
-
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryFile:
-    """A checked export: the accepted rows grouped by race, oldest race first, and every rejected row."""
-
-    series: str  # the family short name given on the command line: truck, nxs or cup
-    source: str  # the file's name, for reports
-    races: tuple[HistoryRace, ...]
-    rejected: tuple[Rejection, ...]
-    rows: int  # data rows read
-
-    @property
-    def accepted(self) -> int:
-        """Return how many rows were accepted."""
-        return sum(len(race.entries) for race in self.races)
 
 
 @dataclass(slots=True)
@@ -259,7 +178,7 @@ class _Reader:
         self.at = {name: columns.get(name.lower(), self.width) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
         self.pad = self.width in self.at.values()
         self.indexes = tuple(self.at.values())
-        self.first_season = FIRST_SEASON.get(series, 1949)
+        self.first_season = BY_CODE[series].first_season if series in BY_CODE else 1949
         self.last_season = dt.datetime.now(dt.UTC).year + 1
         self.counts = _Cache(_count)
         self.texts = _Cache(_short_text)
@@ -490,7 +409,7 @@ def count_rows(path: Path) -> int:
 
 def read_history(path: Path, *, series: str, progress: Callable[[int], None] | None = None) -> HistoryFile:
     """Read and check a nascaR.data export file."""
-    if series not in FIRST_SEASON:
+    if series not in BY_CODE:
         raise HistoryFileError(f"unknown series '{series}'; use truck, nxs or cup")
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.racefiles import RACE_FACT_KEYS, RESULT_COLUMNS, RaceBundle, RaceFileError, read_aliases, read_race_dir
 from bot.store import Store
-from bot.store.history import FactLink
+from bot.store.imports import FactLink
 from bot.store.models import Entry, StageResult
 
 FILES = ("race.json", "results.csv", "stages.csv", "quotes.json", "drivers.csv")

@@ -4,16 +4,26 @@ from pathlib import Path
 
 from bot.store.career import CareerReads
 from bot.store.charts import ChartReads
-from bot.store.database import StoreBusyError, StoreError, StoreReadOnlyError, StoreWriteError, connect, migrate
-from bot.store.history import HistoryImport
+from bot.store.database import (
+    StoreBusyError,
+    StoreChange,
+    StoreError,
+    StoreReadOnlyError,
+    StoreWriteError,
+    connect,
+    migrate,
+)
+from bot.store.imports import HistoryImport
 from bot.store.meta import MetaValues
 from bot.store.moderation import Moderation, ResultsRefusedError
 from bot.store.races import RaceReads
+from bot.store.upkeep import Upkeep
 
 __all__ = [
     "ResultsRefusedError",
     "Store",
     "StoreBusyError",
+    "StoreChange",
     "StoreError",
     "StoreReadOnlyError",
     "StoreWriteError",
@@ -21,7 +31,7 @@ __all__ = [
 ]
 
 
-class Store(RaceReads, ChartReads, CareerReads, Moderation, HistoryImport, MetaValues):
+class Store(RaceReads, ChartReads, CareerReads, Moderation, HistoryImport, MetaValues, Upkeep):
     """Typed access to Pit Board's SQLite database."""
 
 

@@ -5,10 +5,11 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -159,12 +160,30 @@ def _bind(params: Params) -> tuple[Any, ...] | dict[str, Any]:
     return dict(params) if isinstance(params, Mapping) else tuple(params)
 
 
+@dataclass(frozen=True, slots=True)
+class StoreChange:
+    """What a write through this store changed, for whoever keeps copies of it (the catalog)."""
+
+    kind: Literal["races", "quotes", "guild"]  # race facts, quotes, or one server's settings and posts
+    guild_id: int | None = None  # the server whose data it was, for "guild"
+
+
 class StoreBase:
     """The connection plus the one lock that keeps every method a complete unit."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._listeners: list[Callable[[StoreChange], None]] = []
+
+    def subscribe(self, listener: Callable[[StoreChange], None]) -> None:
+        """Have listener told of every change written through this store, once it is committed."""
+        self._listeners.append(listener)
+
+    def _changed(self, kind: Literal["races", "quotes", "guild"], guild_id: int | None = None) -> None:
+        change = StoreChange(kind, guild_id)
+        for listener in self._listeners:
+            listener(change)
 
     @property
     def connection(self) -> aiosqlite.Connection:

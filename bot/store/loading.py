@@ -6,8 +6,8 @@ import logging
 import aiosqlite
 
 from bot.names import name_key
-from bot.racefiles import EntryRecord, RaceBundle, SourcedField
 from bot.store.database import StoreBase
+from bot.store.records import EntryRecord, RaceBundle, SourcedField
 
 log = logging.getLogger(__name__)
 

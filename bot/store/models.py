@@ -3,6 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass
 
+# car number -> (driver id, finish) in one race; car numbers are text, so '07' and '7' differ
+RaceCars = dict[str, tuple[int, int | None]]
+
 
 @dataclass(frozen=True, slots=True)
 class Series:

@@ -1,12 +1,10 @@
 """Per-server moderator data: settings, recap versions and posts, quotes, corrections and the audit log."""
 
 import datetime as dt
-from collections import OrderedDict
 
 import aiosqlite
 
 from bot.names import car_key
-from bot.racefiles import EntryRecord
 from bot.store.loading import RaceLoading, season_id_for, series_id_for, track_id_for
 from bot.store.models import (
     AuditEntry,
@@ -17,8 +15,7 @@ from bot.store.models import (
     RecapPost,
     RecapVersion,
 )
-
-PUBLISHED_KEPT = 4096  # (server, race) pairs whose published recap (or its absence) is kept in memory
+from bot.store.records import EntryRecord
 
 
 def _now() -> str:
@@ -66,30 +63,15 @@ class ResultsRefusedError(Exception):
 class Moderation(RaceLoading):
     """What moderators write, always scoped to one server."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        super().__init__(conn)
-        # Every fan command reads its server's settings (spoiler-safe mode) and only this process writes them,
-        # through update_guild_settings, so they are kept here instead of read on every command.
-        self._settings: dict[int, GuildSettings] = {}
-        # Every /recap reads the server's published recap, which changes only through record_recap_post.
-        self._published: OrderedDict[tuple[int, int], PublishedRecap | None] = OrderedDict()
-        self._publications = 0  # counts record_recap_post calls, so a read that raced one is not kept
-
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         """Return a server's settings (defaults when it never changed any)."""
-        if (cached := self._settings.get(guild_id)) is not None:
-            return cached
         query = "SELECT * FROM guild_settings WHERE guild_id = ?"
         row = await self._fetchone(query, (guild_id,))
-        settings = (
-            GuildSettings(guild_id, None, None, None, 0)
-            if row is None
-            else GuildSettings(
-                guild_id, row["recap_channel_id"], row["mod_role_id"], row["ping_role_id"], row["spoiler_hours"]
-            )
+        if row is None:
+            return GuildSettings(guild_id, None, None, None, 0)
+        return GuildSettings(
+            guild_id, row["recap_channel_id"], row["mod_role_id"], row["ping_role_id"], row["spoiler_hours"]
         )
-        self._settings[guild_id] = settings
-        return settings
 
     async def update_guild_settings(
         self, guild_id: int, user_id: int, *, setting: str, value: int | None, detail: str
@@ -105,7 +87,7 @@ class Moderation(RaceLoading):
             """  # noqa: S608 - the column name is checked against a fixed set above
             await conn.execute(query, (guild_id, value if value is not None else None, _now()))
             await audit(conn, guild_id, user_id, "settings", detail)
-        self._settings.pop(guild_id, None)
+        self._changed("guild", guild_id)
         return await self.guild_settings(guild_id)
 
     async def add_recap_version(
@@ -196,17 +178,11 @@ class Moderation(RaceLoading):
             assert row is not None  # RETURNING always yields the upserted row
             verb = "edited the post of" if edited else "published"
             await audit(conn, guild_id, user_id, "publish", f"{verb} version {version} of race {race_id}")
-        self._publications += 1
-        self._published.pop((guild_id, race_id), None)
+        self._changed("guild", guild_id)
         return _post(row)
 
     async def published_recap(self, race_id: int, guild_id: int) -> PublishedRecap | None:
         """Return the recap this server published for the race, as fans should see it."""
-        key = (guild_id, race_id)
-        if key in self._published:
-            self._published.move_to_end(key)
-            return self._published[key]
-        publications = self._publications
         query = """
             SELECT v.headline, v.body, v.author_id, v.version, p.published_at
             FROM recap_posts p
@@ -214,15 +190,10 @@ class Moderation(RaceLoading):
             WHERE p.guild_id = ? AND p.race_id = ?
         """
         row = await self._fetchone(query, (guild_id, race_id))
-        published = None
-        if row is not None:
-            published_at = dt.datetime.fromisoformat(row["published_at"])
-            published = PublishedRecap(row["headline"], row["body"], row["author_id"], row["version"], published_at)
-        if publications == self._publications:
-            self._published[key] = published
-        while len(self._published) > PUBLISHED_KEPT:
-            self._published.popitem(last=False)
-        return published
+        if row is None:
+            return None
+        published_at = dt.datetime.fromisoformat(row["published_at"])
+        return PublishedRecap(row["headline"], row["body"], row["author_id"], row["version"], published_at)
 
     async def add_guild_quote(
         self,
@@ -249,6 +220,7 @@ class Moderation(RaceLoading):
                 row = await cursor.fetchone()
             assert row is not None  # RETURNING always yields the inserted row
             await audit(conn, guild_id, author_id, "quote", f"added quote #{row[0]} by {speaker}")
+        self._changed("quotes", guild_id)
         return int(row[0])
 
     async def remove_guild_quote(self, guild_id: int, quote_id: int, user_id: int) -> str | None:
@@ -260,6 +232,7 @@ class Moderation(RaceLoading):
             if row is None:
                 return None
             await audit(conn, guild_id, user_id, "quote", f"removed quote #{quote_id} by {row[0]}")
+        self._changed("quotes", guild_id)
         return str(row[0])
 
     async def corrections(self, race_id: int) -> list[Correction]:
@@ -340,6 +313,7 @@ class Moderation(RaceLoading):
             verb = "replaced the results of" if replaced else "imported"
             detail = f"{verb} {season} {name} (race {race_id}, {len(entries)} entries)"
             await audit(conn, guild_id, user_id, "results", detail)
+        self._changed("races", guild_id)
         return ImportOutcome(race_id, replaced, len(entries))
 
     async def _own_race(self, conn: aiosqlite.Connection, guild_id: int, race_id: int) -> aiosqlite.Row:
@@ -364,6 +338,7 @@ class Moderation(RaceLoading):
             query = "UPDATE races SET results_status = 'official', data_version = data_version + 1 WHERE id = ?"
             await conn.execute(query, (race_id,))
             await audit(conn, guild_id, user_id, "results", f"marked {race['name']} (race {race_id}) official")
+        self._changed("races", guild_id)
         return True
 
     async def correct_result(
@@ -435,4 +410,5 @@ class Moderation(RaceLoading):
                 row = await cursor.fetchone()
             assert row is not None  # RETURNING always yields the inserted row
             await audit(conn, guild_id, user_id, "correction", f"{summary} ({reason})")
+        self._changed("races", guild_id)
         return Correction(row["id"], race_id, user_id, summary, reason, dt.datetime.fromisoformat(row["created_at"]))

@@ -14,6 +14,7 @@ from bot.store.models import (
     KeyMoment,
     Quote,
     Race,
+    RaceCars,
     RaceNote,
     RaceSummary,
     Series,
@@ -49,6 +50,18 @@ _ENTRY_FROM = """
     JOIN drivers d ON d.id = e.driver_id
     LEFT JOIN teams tm ON tm.id = e.team_id
 """
+
+
+def unpack_cars(packed: str) -> RaceCars:
+    """Return one race's cars from what packed_cars() gave for it, in entry order.
+
+    A car number two entries share (a data error) keeps the later entry, as a dict filled in entry order would.
+    """
+    fields = sorted((item.split(PACKED_FIELD) for item in packed.split(PACKED_ENTRY)), key=lambda f: int(f[0]))
+    cars: RaceCars = {}
+    for _, car, driver_id, finish in fields:
+        cars[car] = (int(driver_id), int(finish) if finish else None)
+    return cars
 
 
 _Text = TypeVar("_Text", str, None)

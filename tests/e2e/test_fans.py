@@ -1,7 +1,7 @@
 """What fans see, end to end: slash commands, buttons and autocomplete through the real client."""
 
 from bot.client import PitBoard
-from bot.expiry import ButtonTimers
+from bot.ui.expiry import ButtonTimers
 from tests.e2e.conftest import button, components, embed_of, ephemeral, text_of
 from tests.fakediscord.models import OWNER
 from tests.fakediscord.server import FakeDiscord

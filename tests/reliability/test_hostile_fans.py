@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.client import PitBoard
-from bot.importers.nascar_data import SERIES_NAMES, parse_history
+from bot.importers.nascar_data import parse_history
+from bot.series import BY_CODE
 from bot.store import Store
 from tests.fakediscord.fixtures import ErrorLog
 from tests.fakediscord.interactions import Interaction
@@ -31,7 +32,7 @@ from tests.reliability.tally import tried
 async def store(store: Store) -> Store:
     """The seeded store plus three seasons of imported history: more races, drivers, seasons and pages to reach."""
     history = parse_history(io.StringIO(history_csv().text), series="truck", source="truck.csv")
-    await store.import_history(history, series=(SERIES_NAMES["truck"], "truck"))
+    await store.import_history(history, series=(BY_CODE["truck"].name, "truck"))
     return store
 
 

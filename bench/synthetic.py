@@ -327,8 +327,8 @@ def generate(folder: Path, *, results: int = 200_000, seed: int = 2025) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the files into a folder: python -m bench.history FOLDER [--results N]."""
-    parser = argparse.ArgumentParser(prog="python -m bench.history", description=(__doc__ or "").splitlines()[0])
+    """Write the files into a folder: python -m bench.synthetic FOLDER [--results N]."""
+    parser = argparse.ArgumentParser(prog="python -m bench.synthetic", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--results", type=int, default=200_000, help="at least this many rows in all")
     parser.add_argument("--seed", type=int, default=2025)

@@ -1,14 +1,10 @@
 """Pagers (◀ ▶) that keep nothing per message: what they page through and the page shown travel in the buttons.
 
-A paged reply used to keep a view with every page, and the interaction that sent it, for the ten minutes its
-buttons lived: under load that was most of the bot's memory and of its garbage collector's work (benchmark:
-350 MB at its peak with 200,000 results stored, 185 MB without). Now each button's custom_id carries the asker,
-the time the buttons expire, the page it shows and the ids the command was answered with (a race, a series, a
-season...). discord.py rebuilds the button from the custom_id of whatever message is pressed (each cog registers
-its PageButton subclasses with add_dynamic_items), the subclass builds the pages again from those ids (from the
-catalog's cache, so cheaply), and the message is edited to the page asked for. bot.expiry remembers only where
-each reply is, to turn its buttons off when they expire; a button pressed after that (say, after a restart)
-turns itself off instead.
+Each button's custom_id carries the asker, the time the buttons expire, the page it shows and the ids the command
+was answered with (a race, a series, a season...). discord.py rebuilds the button from the custom_id of whatever
+message is pressed, the button's handler builds the pages again from those ids (from the catalog, so cheaply),
+and the message is edited to the page asked for. bot.ui.expiry turns the buttons off when they expire; a button
+pressed after that (say, after a restart) turns itself off instead.
 """
 
 import re
@@ -20,33 +16,34 @@ from typing import Any, ClassVar, Literal, Self
 import discord
 
 from bot.errors import NotFoundError
-from bot.expiry import VIEW_TIMEOUT, turn_off_later, turned_off
-from bot.render import LazyPages, Reply, StatelessView, number_pages
-from bot.tree import NO_MENTIONS, report_error, send_private
+from bot.tree import NO_MENTIONS, report_error
+from bot.ui.expiry import VIEW_TIMEOUT, turn_off_later, turned_off
+from bot.ui.limits import LazyPages, number_pages
+from bot.ui.replies import Reply, Served, StatelessView, is_owner
 
 Direction = Literal["p", "n"]  # the ◀ or the ▶ button
-Args = tuple[int | None, ...]  # what a command was answered with, as ids and numbers
+PageArgs = tuple[int | None, ...]  # what a command was answered with, as ids and numbers
 CUSTOM_ID_MAX = 100  # Discord's limit
 
 
-def encode_args(args: Args) -> str:
+def encode_args(args: PageArgs) -> str:
     """Return args as they travel in a custom_id: '.'-separated, '-' for a missing value."""
     return ".".join("-" if value is None else str(value) for value in args)
 
 
-def decode_args(text: str) -> Args:
+def decode_args(text: str) -> PageArgs:
     """Return the args a custom_id carries (the inverse of encode_args)."""
     return tuple(None if part == "-" else int(part) for part in text.split(".")) if text else ()
 
 
-def known(value: int | None) -> int:
+def required_id(value: int | None) -> int:
     """Return an id a button needs, refusing a custom_id that lacks it (only a hand-made one can)."""
     if value is None:
         raise NotFoundError("Those buttons no longer match a reply; run the command again.")
     return value
 
 
-def picked(kind: str, value: int | None) -> str | None:
+def as_option(kind: str, value: int | None) -> str | None:
     """Return an id as the option value picking it from a list gives ('series:2'), or None for no value."""
     return f"{kind}:{value}" if value is not None else None
 
@@ -58,10 +55,10 @@ class PageAddress:
     owner_id: int
     expires: int  # Unix time
     page: int
-    args: Args = ()
+    args: PageArgs = ()
 
     @classmethod
-    def new(cls, owner_id: int, args: Args, *, lasts: float = VIEW_TIMEOUT) -> "PageAddress":
+    def new(cls, owner_id: int, args: PageArgs, *, lasts: float = VIEW_TIMEOUT) -> "PageAddress":
         """Return the address of a reply's first page, its buttons working for `lasts` seconds."""
         return cls(owner_id, int(time.time() + lasts), 0, args)
 
@@ -71,6 +68,7 @@ class PageAddress:
 
 
 class PageButton(
+    Served,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"pitboard:page:(?P<source>[a-z]+):(?P<direction>[pn]):(?P<owner>[0-9]+):(?P<expires>[0-9a-f]+):"
     r"(?P<page>[0-9]+):(?P<args>[0-9.-]*)",
@@ -80,7 +78,9 @@ class PageButton(
     source: ClassVar[str]
     command: ClassVar[str]  # named in the hint a stranger gets
 
-    def __init_subclass__(cls, *, source: str, command: str, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, source: str | None = None, command: str | None = None, **kwargs: Any) -> None:
+        # A class made by serving() keeps its parent's source and command.
+        source, command = source or cls.source, command or cls.command
         template = (
             rf"pitboard:page:{source}:(?P<direction>[pn]):(?P<owner>[0-9]+):(?P<expires>[0-9a-f]+):"
             r"(?P<page>[0-9]+):(?P<args>[0-9.-]*)"
@@ -127,21 +127,18 @@ class PageButton(
         return cls("p" if match["direction"] == "p" else "n", address)
 
     @classmethod
-    async def pages(cls, interaction: discord.Interaction, args: Args) -> Sequence[discord.Embed]:
+    async def pages(cls, interaction: discord.Interaction, args: PageArgs) -> Sequence[discord.Embed]:
         """Return the pages again, as the command built them for these args."""
         raise NotImplementedError
 
     @classmethod
-    def extras(cls, args: Args) -> Sequence[discord.ui.DynamicItem[Any]]:
+    def extras(cls, args: PageArgs) -> Sequence[discord.ui.DynamicItem[Any]]:
         """Return the other (stateless) buttons that go under these pages."""
         return ()
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Let only the asker turn pages; anyone else gets a private hint."""
-        if interaction.user.id == self.address.owner_id:
-            return True
-        await send_private(interaction, f"These buttons belong to whoever asked. Run /{self.command} to get your own.")
-        return False
+        return await is_owner(interaction, self.address.owner_id, self.command)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Show the page before or after, or turn the buttons off when their time is up.
@@ -203,7 +200,7 @@ class PagedView(StatelessView):
         turn_off_later(interaction, message_id)
 
 
-def paged(pages: Sequence[discord.Embed], source: type[PageButton], *, owner_id: int, args: Args) -> Reply:
+def paged(pages: Sequence[discord.Embed], source: type[PageButton], *, owner_id: int, args: PageArgs) -> Reply:
     """Return the first page with ◀ ▶ when there are more (and the source's other buttons either way)."""
     if len(pages) == 1:
         extras = source.extras(args)

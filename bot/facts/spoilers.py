@@ -1,12 +1,11 @@
 """Spoiler-safe mode: for a while after a race, public replies hide who won."""
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
-import discord
+from bot.store.models import GuildSettings, RaceSummary
 
-from bot.store import Store
-from bot.store.models import RaceSummary
+SettingsReader = Callable[[int], Awaitable[GuildSettings]]
 
 # A race date is local to the track and evening races end after midnight UTC, so the window opens at the
 # start of the race date and runs a full day plus the server's spoiler hours.
@@ -27,30 +26,25 @@ def spoiler_active(race_date: dt.date, spoiler_hours: int, now: dt.datetime) -> 
     return until is not None and now < until
 
 
-def hide(text: str) -> str:
-    """Wrap text in Discord spoiler markup, escaping bars that would end it early."""
-    return "||" + text.replace("|", "\\|") + "||"
-
-
 class SpoilerPolicy:
     """Decides, per server and race, whether public replies must hide the result."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] = discord.utils.utcnow) -> None:
-        self.store = store
-        self.clock = clock
+    def __init__(self, settings: SettingsReader, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.settings = settings  # a server's settings by id: the catalog's guild_settings
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     async def until(self, guild_id: int | None, race_date: dt.date) -> dt.datetime | None:
         """Return when this server may see the race's result, or None if it may now."""
         if guild_id is None:
             return None
-        hours = (await self.store.guild_settings(guild_id)).spoiler_hours
+        hours = (await self.settings(guild_id)).spoiler_hours
         return spoiler_until(race_date, hours) if spoiler_active(race_date, hours, self.clock()) else None
 
     async def hidden(self, guild_id: int | None, races: Iterable[RaceSummary]) -> frozenset[int]:
         """Return the ids of the races whose results this server must not see yet."""
         if guild_id is None:
             return frozenset()
-        hours = (await self.store.guild_settings(guild_id)).spoiler_hours
+        hours = (await self.settings(guild_id)).spoiler_hours
         if hours <= 0:
             return frozenset()  # spoiler mode off: no need to look at thousands of races
         now = self.clock()

@@ -1,6 +1,6 @@
 """Milestone lines for a race's recap, each a fact counted from the stored history of the winner's series."""
 
-from bot.importers.nascar_data import FIRST_SEASON
+from bot.series import BY_CODE
 from bot.store.career import WinnerHistory
 from bot.wording import ordinal
 
@@ -14,7 +14,8 @@ def series_label(history: WinnerHistory) -> str:
 
 def scope(history: WinnerHistory) -> str:
     """Return '' when the store holds the series from its first season, else ' (stored races since 2023)'."""
-    first = FIRST_SEASON.get(history.series_short)
+    family = BY_CODE.get(history.series_short)
+    first = family.first_season if family else None
     if first is not None and history.first_season_stored is not None and history.first_season_stored <= first:
         return ""
     return f" (stored races since {history.first_season_stored})"

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.importers.nascar_data import HistoryEntry, HistoryFile, HistoryRace
 from bot.names import fold, name_key
 from bot.store.loading import RaceLoading, add_alias, series_id_for
+from bot.store.records import HistoryEntry, HistoryFile, HistoryRace
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,405 @@
+"""The catalog: the one cache in front of the store, and the one door through which cogs read race data.
+
+Autocomplete fires on every keystroke and every fan command reads a race, so what the store answers is kept while
+it stays true. The store says when it does not: its own writes notify the catalog at once (a quote, an upload, a
+correction, a published recap, a setting), and writes by another process (an import) show in its fingerprint,
+read at most every few seconds.
+"""
+
+import asyncio
+import enum
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Sequence, Sized
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.errors import NoLongerStoredError, NotFoundError
+from bot.search import CarTable, SearchIndex, Track, resolve_race
+from bot.store import Store, StoreChange
+from bot.store.career import HeadToHead, TrackHistory, WinnerHistory
+from bot.store.models import (
+    Correction,
+    Driver,
+    DriverResult,
+    Entry,
+    GuildSettings,
+    KeyMoment,
+    PublishedRecap,
+    Quote,
+    Race,
+    RaceNote,
+    RaceSummary,
+    StageResult,
+)
+from bot.store.races import unpack_cars
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RaceData:
+    """One race with everything the fan commands show about it."""
+
+    race: Race
+    entries: tuple[Entry, ...]
+    stages: tuple[StageResult, ...]
+    moments: tuple[KeyMoment, ...]
+    notes: tuple[RaceNote, ...]
+    corrections: tuple[Correction, ...] = ()
+
+
+class Card(enum.Enum):
+    """What the catalog keeps made of a race's facts or a read's answer: written once, shared by every reply."""
+
+    RECAP_TEXT = "the recap written from the facts"
+    RECAP = "the recap card"
+    RESULTS = "the pages of results"
+    STAGES = "the stages card"
+    RACE_LIST = "the pages of the race list"
+    WINS = "the pages of a driver's wins"
+    LEADERBOARD = "the pages of the wins leaderboard"
+    PROFILE = "a driver's profile card"
+    TRACK = "the pages of a track's history"
+    HEAD_TO_HEAD = "the head-to-head card"
+
+
+def _hashable(value: object) -> Hashable:
+    """Return value with its lists and tuples made tuples all the way down, to serve as a cache key."""
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    assert isinstance(value, Hashable)  # arguments of store reads: ids, numbers, text, frozen rows
+    return value
+
+
+async def load_index(store: Store) -> SearchIndex:
+    """Read everything search needs from the store, every server's races included."""
+    races = tuple(await store.race_summaries())
+    series = tuple(await store.all_series())
+    raced_series, raced_tracks = {r.series for r in races}, {r.track for r in races}
+    return SearchIndex(
+        races=races,
+        drivers=tuple(await store.drivers()),
+        series=tuple(s for s in series if s.name in raced_series),
+        tracks=tuple(Track(track_id, name) for track_id, name in await store.tracks() if name in raced_tracks),
+        cars=CarTable(await store.packed_cars(), unpack_cars),
+        all_series=series,
+        owners=await store.race_owners(),
+        drivers_by_owner=await store.drivers_by_owner(),
+    )
+
+
+class Catalog:
+    """The search index, race facts, reads and server settings, kept while the store says they are unchanged."""
+
+    RECHECK_SECONDS = 5.0
+    # A race's facts take about 23 KB: 256 of them are ~6 MB, and fans ask about more races than the few
+    # latest (a cache smaller than the races in turn misses on every one of them).
+    RACES_KEPT = 256
+    VIEWS_KEPT = 256
+    READS_KEPT = 256
+    # A read can be one row or a driver's whole career: the rows kept in all (40,000 of about 0.4 KB) are bounded too.
+    READ_ROWS_KEPT = 40_000
+    PUBLISHED_KEPT = 4_096
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._clock = clock
+        self._index: SearchIndex | None = None
+        self._uploaders: frozenset[int] = frozenset()  # servers with races of their own in the index
+        self._version: tuple[int, ...] | None = None
+        self._checked_at = 0.0
+        self._written = 0  # the store's rows_written() when the fingerprint was last read
+        self._generation = 0  # counts invalidations, so a read that raced one is not kept
+        self._loading = asyncio.Lock()
+        self._views: OrderedDict[int | None, SearchIndex] = OrderedDict()
+        self._races: OrderedDict[int, RaceData] = OrderedDict()
+        self._reads: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()  # answer and its rows
+        self._read_rows = 0
+        self._cards: OrderedDict[Hashable, tuple[Any, Any]] = OrderedDict()
+        # What servers write, kept per server: every fan command reads its server's settings (spoiler-safe mode)
+        # and every /recap its published recap.
+        self._settings: dict[int, GuildSettings] = {}
+        self._published: OrderedDict[tuple[int, int], PublishedRecap | None] = OrderedDict()
+        self._guild_writes = 0  # counts server writes, so a read that raced one is not kept
+        store.subscribe(self._store_changed)
+
+    # --- what the store says changed ---------------------------------------------------------------------------
+
+    def _store_changed(self, change: StoreChange) -> None:
+        if change.kind == "races":
+            self.invalidate()
+        elif change.kind == "quotes":
+            self._forget_reads("quotes")
+        elif change.guild_id is not None:
+            self._guild_writes += 1
+            self._settings.pop(change.guild_id, None)
+            for key in [key for key in self._published if key[0] == change.guild_id]:
+                del self._published[key]
+
+    def invalidate(self) -> None:
+        """Forget every race fact, read and card, so the next read comes from the store."""
+        self._index = None
+        self._version = None
+        self._generation += 1
+        self._views.clear()
+        self._races.clear()
+        self._reads.clear()
+        self._read_rows = 0
+        self._cards.clear()
+
+    def _forget_reads(self, name: str) -> None:
+        self._generation += 1
+        for key in [key for key in self._reads if key[0] == name]:  # type: ignore[index]  # keys start with a name
+            answer, rows = self._reads.pop(key)
+            self._read_rows -= rows
+            self._forget_cards(answer)
+
+    async def _check(self) -> None:
+        """Read the store's fingerprint after a write through the bot's connection, else at most every few seconds.
+
+        Forget everything cached when it changed: that is how writes by another process (an import) show, within
+        RECHECK_SECONDS.
+        """
+        now = self._clock()
+        written = self._store.rows_written()
+        if self._version is None or written != self._written or now - self._checked_at >= self.RECHECK_SECONDS:
+            version = await self._store.catalog_version()
+            if version != self._version:
+                self.invalidate()
+                self._version = version
+            self._checked_at = now
+            self._written = written
+
+    # --- the index and the races a server sees -----------------------------------------------------------------
+
+    async def index(self, guild_id: int | None = None) -> SearchIndex:
+        """Return the index a server sees (shared races only for None), rebuilt when the store changed."""
+        async with self._loading:  # one load at a time: the others wait for it rather than repeat it
+            await self._check()
+            index = self._index
+            if index is None:
+                generation = self._generation
+                index = await load_index(self._store)
+                if generation == self._generation:
+                    self._index = index
+                    self._uploaders = frozenset(index.owners.values())
+        # Servers without uploads of their own all see the shared races: one view (and its word lists) for all.
+        key = guild_id if guild_id in self._uploaders else None
+        view = self._views.get(key) if index is self._index else None
+        if view is None:
+            view = index.visible_to(key)
+            if index is self._index:
+                self._views[key] = view
+                while len(self._views) > self.VIEWS_KEPT:
+                    self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(key)
+        return view
+
+    async def race(self, guild_id: int | None, text: str | None) -> RaceSummary:
+        """Return the race a server means by a picked choice or typed text; the latest race for None."""
+        return resolve_race(await self.index(guild_id), text)
+
+    async def visible_race(self, guild_id: int | None, race_id: int) -> RaceSummary:
+        """Return a race by id if this server may still see it (a button names it), else say it is gone."""
+        race = (await self.index(guild_id)).race(race_id)
+        if race is None:
+            raise NoLongerStoredError("race")
+        return race
+
+    async def race_data(self, race_id: int) -> RaceData:
+        """Return a race's facts, entries, stages, moments, notes and corrections.
+
+        The race id must come from this catalog's index for the asking server, which is what keeps
+        another server's uploads out of sight.
+        """
+        await self._check()
+        cached = self._races.get(race_id)
+        if cached is not None:
+            self._races.move_to_end(race_id)
+            return cached
+        generation = self._generation
+        race = await self._store.race(race_id)
+        if race is None:
+            raise NoLongerStoredError("race")
+        entries = tuple(await self._store.entries(race_id))
+        data = RaceData(
+            race=race,
+            entries=entries,
+            stages=tuple(await self._store.stage_results(race_id, entries)),
+            moments=tuple(await self._store.key_moments(race_id)),
+            notes=tuple(await self._store.race_notes(race_id)),
+            corrections=tuple(await self._store.corrections(race_id)),
+        )
+        if generation == self._generation:  # not invalidated while it was read
+            self._races[race_id] = data
+            while len(self._races) > self.RACES_KEPT:
+                self._forget_cards(self._races.popitem(last=False)[1])
+        return data
+
+    # --- reads over many races --------------------------------------------------------------------------------
+
+    async def remember(self, key: tuple[Hashable, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """Return load(), kept under key (a name, then the arguments) while the store is unchanged."""
+        await self._check()
+        if key in self._reads:
+            self._reads.move_to_end(key)
+            return self._reads[key][0]
+        generation = self._generation
+        answer = await load()
+        if generation == self._generation and key not in self._reads:  # not invalidated while it was read
+            rows = len(answer) if isinstance(answer, Sized) else 1
+            self._reads[key] = (answer, rows)
+            self._read_rows += rows
+            while len(self._reads) > self.READS_KEPT or (
+                self._read_rows > self.READ_ROWS_KEPT and len(self._reads) > 1
+            ):
+                _, (dropped, rows) = self._reads.popitem(last=False)
+                self._read_rows -= rows
+                self._forget_cards(dropped)
+        return answer
+
+    async def quotes(
+        self,
+        *,
+        guild_id: int | None,
+        race_id: int | None = None,
+        driver_id: int | None = None,
+        words: str | None = None,
+    ) -> list[Quote]:
+        """Return the quotes a server sees, filtered by race, speaker and words."""
+        return await self.remember(
+            ("quotes", guild_id, race_id, driver_id, words),
+            lambda: self._store.quotes(race_id=race_id, driver_id=driver_id, words=words, guild_id=guild_id),
+        )
+
+    async def winner_history(self, race_id: int, *, guild_id: int | None) -> WinnerHistory | None:
+        """Return the race winner's history in the series up to the race, for the recap's milestones."""
+        return await self.remember(
+            ("winner history", race_id, guild_id),
+            lambda: self._store.winner_history(race_id, guild_id=guild_id),
+        )
+
+    async def leaderboard(
+        self,
+        *,
+        guild_id: int | None,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+    ) -> list[tuple[Driver, int, int]]:
+        """Return (driver, wins, starts), most wins first, within the filters."""
+        return await self.remember(
+            ("leaderboard", guild_id, series_id, track_id, season, as_of),
+            lambda: self._store.wins_leaderboard(
+                series_id=series_id, track_id=track_id, season=season, as_of=as_of, guild_id=guild_id
+            ),
+        )
+
+    async def track_history(
+        self, track_id: int, *, guild_id: int | None, series_id: int | None = None, exclude: Sequence[int] = ()
+    ) -> TrackHistory:
+        """Return a track's winners and records, leaving out the races in exclude (held back for spoilers)."""
+        return await self.remember(
+            ("track history", track_id, guild_id, series_id, _hashable(exclude)),
+            lambda: self._store.track_history(track_id, series_id=series_id, guild_id=guild_id, exclude=exclude),
+        )
+
+    async def head_to_head(
+        self,
+        driver_a: int,
+        driver_b: int,
+        *,
+        guild_id: int | None,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        exclude: Sequence[int] = (),
+    ) -> HeadToHead:
+        """Return two drivers' record in the races both started, leaving out the races in exclude."""
+        return await self.remember(
+            ("head to head", driver_a, driver_b, guild_id, series_id, track_id, _hashable(exclude)),
+            lambda: self._store.head_to_head(
+                driver_a, driver_b, series_id=series_id, track_id=track_id, guild_id=guild_id, exclude=exclude
+            ),
+        )
+
+    async def career_results(
+        self,
+        driver_id: int,
+        *,
+        guild_id: int | None,
+        series_id: int | None = None,
+        track_id: int | None = None,
+        season: int | None = None,
+        as_of: RaceSummary | None = None,
+    ) -> list[DriverResult]:
+        """Return a driver's starts with their races, newest first, up to and including as_of.
+
+        The races are the index's own summaries (shared, and with their winners already known), so a long
+        career costs one read of its entries.
+        """
+        filters = {"series_id": series_id, "track_id": track_id, "season": season, "as_of": as_of, "guild_id": guild_id}
+
+        async def load() -> list[DriverResult]:
+            for _ in range(2):
+                index = await self.index(guild_id)
+                entries = await self._store.career_entries(driver_id, **filters)
+                results = [DriverResult(race, e) for e in entries if (race := index.race(e.race_id)) is not None]
+                if len(results) == len(entries):
+                    return results
+                self.invalidate()  # a race stored since the index was read: read both again
+            raise NotFoundError("The stored races changed while counting; please try again.")
+
+        return await self.remember(("career", driver_id, guild_id, series_id, track_id, season, as_of), load)
+
+    # --- what a server wrote ----------------------------------------------------------------------------------
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """Return a server's settings (defaults when it never changed any)."""
+        if (cached := self._settings.get(guild_id)) is not None:
+            return cached
+        writes = self._guild_writes
+        settings = await self._store.guild_settings(guild_id)
+        if writes == self._guild_writes:
+            self._settings[guild_id] = settings
+        return settings
+
+    async def published_recap(self, race_id: int, guild_id: int) -> PublishedRecap | None:
+        """Return the recap this server published for the race, as fans should see it."""
+        key = (guild_id, race_id)
+        if key in self._published:
+            self._published.move_to_end(key)
+            return self._published[key]
+        writes = self._guild_writes
+        published = await self._store.published_recap(race_id, guild_id)
+        if writes == self._guild_writes:
+            self._published[key] = published
+            while len(self._published) > self.PUBLISHED_KEPT:
+                self._published.popitem(last=False)
+        return published
+
+    # --- what replies are made of ----------------------------------------------------------------------------
+
+    def card(self, card: Card, source: object, args: tuple[Hashable, ...], make: Callable[[], T]) -> T:
+        """Return make(), kept as this card of source (race facts or a read's answer) with these arguments.
+
+        make must depend only on source and args: what it returns is shared by every caller, so nobody may
+        change it, and it is dropped with the source (a re-read race or answer is a new object).
+        """
+        key = (card, id(source), args)
+        cached = self._cards.get(key)
+        if cached is not None and cached[0] is source:
+            self._cards.move_to_end(key)
+            return cached[1]
+        value = make()
+        self._cards[key] = (source, value)  # keeps the source alive, so its id is not reused meanwhile
+        while len(self._cards) > self.READS_KEPT:
+            self._cards.popitem(last=False)
+        return value
+
+    def _forget_cards(self, source: object) -> None:
+        """Drop what was made of a source the catalog no longer keeps, so the two caches bound memory together."""
+        for key in [key for key, (kept, _) in self._cards.items() if kept is source]:
+            del self._cards[key]

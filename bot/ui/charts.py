@@ -1,0 +1,90 @@
+"""Race charts as replies: the picture with its description, and the "Chart" button any race reply can carry."""
+
+import io
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import discord
+
+from bot.catalog import Catalog
+from bot.charts.data import ChartKind
+from bot.charts.service import Chart, ChartService
+from bot.facts.spoilers import SpoilerPolicy
+from bot.tree import NO_MENTIONS
+from bot.ui.limits import fit, new_embed
+from bot.ui.replies import RaceButton
+from bot.ui.text import hide
+
+
+@dataclass(frozen=True, slots=True)
+class ChartMessage:
+    """A chart as a message: the picture, and an embed showing it or (spoiler-safe) text hidden until tapped."""
+
+    file: discord.File
+    embed: discord.Embed | None = None
+    content: str | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Return the keyword arguments for send_message or followup.send, mentions off."""
+        kwargs: dict[str, Any] = {"file": self.file, "allowed_mentions": NO_MENTIONS}
+        if self.embed is not None:
+            kwargs["embed"] = self.embed
+        if self.content is not None:
+            kwargs["content"] = self.content
+        return kwargs
+
+
+def chart_message(chart: Chart, *, spoiler: bool = False) -> ChartMessage:
+    """Return the picture as an attachment with its description as text, for screen readers and slow links.
+
+    In spoiler-safe mode an embed cannot blur its image, so the picture goes as a spoiler attachment and
+    the description as spoiler text; the attachment's own description then says only what it is.
+    """
+    if spoiler:
+        hidden = f"{chart.title}, hidden until tapped (spoiler-safe mode)"
+        file = discord.File(io.BytesIO(chart.png), filename=chart.filename, spoiler=True, description=hidden)
+        content = f"**{chart.title}** · spoiler-safe mode: tap to reveal\n{hide(chart.description)}\n-# {chart.caption}"
+        return ChartMessage(file, content=content)
+    file = discord.File(io.BytesIO(chart.png), filename=chart.filename, description=chart.description)
+    embed = new_embed(chart.title, chart.description)
+    embed.set_image(url=f"attachment://{chart.filename}")
+    embed.set_footer(text=chart.caption)
+    return ChartMessage(file, embed=fit(embed))
+
+
+class ChartReplies:
+    """Answers with a race's chart, hidden until tapped while the server's spoiler-safe window is open."""
+
+    def __init__(self, service: ChartService, catalog: Catalog, spoilers: SpoilerPolicy) -> None:
+        self.service = service
+        self.catalog = catalog
+        self.spoilers = spoilers
+        self.button = ChartButton.serving(self)  # the Chart button every race reply carries
+
+    async def send(self, interaction: discord.Interaction, race_id: int, kind: ChartKind | None = None) -> None:
+        """Answer publicly with the chart: at once when it is drawn already, else after 'thinking…'.
+
+        Everything that can fail for the user (no such race, no such data) fails before the interaction is
+        deferred, so the error still goes privately to the person who asked.
+        """
+        race = await self.catalog.visible_race(interaction.guild_id, race_id)
+        spoiler = await self.spoilers.until(interaction.guild_id, race.date) is not None
+        job = await self.service.prepare(race.id, kind, guild_id=interaction.guild_id)
+        chart = self.service.cached(job)
+        if chart is not None:
+            await interaction.response.send_message(**chart_message(chart, spoiler=spoiler).send_kwargs())
+            return
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send(**chart_message(await self.service.draw(job), spoiler=spoiler).send_kwargs())
+
+
+class ChartButton(RaceButton, action="chart"):
+    """A 'Chart' button for any reply about one race: whoever presses it gets the race's most telling chart."""
+
+    handler: ClassVar[ChartReplies]
+    label = "Chart"
+    emoji = "\N{BAR CHART}"
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        """Post the race's most telling chart."""
+        await self.handler.send(interaction, self.race_id)

@@ -1,0 +1,181 @@
+"""Replies about one race, and the list of races: results, stages, the recap card."""
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import discord
+
+from bot.catalog import RaceData
+from bot.facts.key_results import key_results
+from bot.store.models import Correction, Entry, Race, RaceSummary, StageResult
+from bot.ui.limits import FIELD_VALUE_MAX, PAGE_SIZE, LazyPages, clip, fit, new_embed
+from bot.ui.text import (
+    NOT_RECORDED,
+    car,
+    hide,
+    movement,
+    plural,
+    points_label,
+    points_text,
+    race_date,
+    race_title,
+    status_line,
+)
+from bot.wording import ordinal
+
+
+def result_line(entry: Entry) -> str:
+    """Return one finisher in two lines: who and what, then how the race went."""
+    place = f"**{ordinal(entry.finish)}**" if entry.finish is not None else "**unplaced**"
+    machine = " · ".join((entry.make or "make not recorded", entry.team or "team not recorded"))
+    start = f"start {ordinal(entry.start)}" if entry.start is not None else "start not recorded"
+    if move := movement(entry):
+        start += f" ({move})"
+    laps = plural(entry.laps, "lap") if entry.laps is not None else "laps not recorded"
+    led = f"led {entry.laps_led}" if entry.laps_led is not None else "laps led not recorded"
+    status = entry.status or "status not recorded"
+    points = points_text(entry.points, entry.points_eligible)
+    return f"{place} {car(entry)} {entry.driver} · {machine}\n{start} · {laps} · {status} · {led} · {points}"
+
+
+def corrections_text(corrections: Sequence[Correction]) -> str:
+    """Return the latest corrections, one a line, each with its reason."""
+    return clip("\n".join(f"{c.summary} · {c.reason}" for c in corrections[-5:]), FIELD_VALUE_MAX)
+
+
+def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = False) -> LazyPages:
+    """Return the finishing order, ten to a page; in spoiler-safe mode each finisher is hidden until tapped.
+
+    A page is written when it is shown: a command shows one, a press of ◀ ▶ another.
+    """
+    race = data.race
+    entries = data.entries[:top] if top else data.entries
+    heading = f"{race.track} · {race_date(race)}"
+    if top and top < len(data.entries):
+        heading += f" · top {top} of {len(data.entries)}"
+    if spoiler:
+        heading += "\nSpoiler-safe mode: tap a line to reveal it."
+
+    def page(number: int) -> discord.Embed:
+        shown = entries[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        lines = [hide(result_line(e)) if spoiler else result_line(e) for e in shown]
+        embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(lines))
+        if data.corrections:
+            embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
+        embed.set_footer(text=status_line(race))
+        return fit(embed)
+
+    return LazyPages(math.ceil(len(entries) / PAGE_SIZE), page)
+
+
+def stage_line(result: StageResult) -> str:
+    """Return one stage position; an unresolved one names its candidates."""
+    if result.entry is None:
+        names = " or ".join(c.driver for c in result.candidates) or "not recorded"
+        text = f"{result.position}. {names} (unresolved)"
+        return f"{text} · {points_label(result.points)}" if result.points is not None else text
+    points = points_text(result.points, result.entry.points_eligible)
+    return f"{result.position}. {car(result.entry)} {result.entry.driver} · {points}"
+
+
+def stages_embed(data: RaceData, *, spoiler: bool = False) -> discord.Embed:
+    """Return each stage's top ten with its points, one field per stage (hidden until tapped when spoiler-safe)."""
+    race = data.race
+    embed = new_embed(f"Stages · {race_title(race)}", f"{race.track} · {race_date(race)}")
+    laps = {s.number: s for s in race.stages}
+    by_stage: dict[int, list[StageResult]] = {}
+    for result in data.stages:
+        by_stage.setdefault(result.stage, []).append(result)
+    for number, results in sorted(by_stage.items()):
+        stage = laps.get(number)
+        name = f"Stage {number}"
+        if stage and stage.first_lap is not None and stage.last_lap is not None:
+            name += f" (laps {stage.first_lap}-{stage.last_lap})"
+        lines = [hide(stage_line(r)) if spoiler else stage_line(r) for r in results[:10]]
+        embed.add_field(name=name, value="\n".join(lines), inline=False)
+    last = max(laps) if laps else None
+    note = f"Stage {last} ends at the checkered flag: see /results. · " if last and last not in by_stage else ""
+    embed.set_footer(text=note + status_line(race))
+    return fit(embed)
+
+
+def _entry_field(entry: Entry | None) -> str:
+    if entry is None:
+        return NOT_RECORDED
+    machine = " ".join(part for part in (entry.team, entry.make) if part)
+    return f"{car(entry)} {entry.driver}" + (f"\n{machine}" if machine else "")
+
+
+def recap_embed(
+    data: RaceData, body: str, *, published_by: int | None = None, milestones: Sequence[str] = ()
+) -> discord.Embed:
+    """Return the recap: the race, its date, the recap text and the fields fans look for first."""
+    race, entries = data.race, data.entries
+    embed = new_embed(f"{race_title(race)} · {race.track}", f"{race_date(race)} · {race.series}\n\n{body}")
+    key = key_results(race, entries, data.stages)
+    for label, entry in zip(("Winner", "Runner-up", "Third"), key.podium, strict=True):
+        embed.add_field(name=label, value=_entry_field(entry))
+
+    if key.front_row is None:
+        embed.add_field(name="Pole", value=NOT_RECORDED)
+    else:
+        front = key.front_row.entry
+        front_text = f"{car(front)} {front.driver}"
+        if key.front_row.label == "Pole" and race.pole_time_s:
+            front_text += f"\n{race.pole_time_s} s" + (f" · {race.pole_speed_mph} mph" if race.pole_speed_mph else "")
+        embed.add_field(name=key.front_row.label, value=front_text)
+
+    stage_text = "\n".join(
+        f"Stage {r.stage}: "
+        + (r.entry.driver if r.entry else " or ".join(c.driver for c in r.candidates) + " (unresolved)")
+        for r in key.stage_winners
+    )
+    embed.add_field(name="Stage winners", value=stage_text or NOT_RECORDED)
+
+    led_text = "\n".join(f"{e.driver} {e.laps_led}" for e in key.leaders[:6])
+    embed.add_field(
+        name="Laps led", value=led_text or ("nobody recorded leading a lap" if key.laps_led_known else NOT_RECORDED)
+    )
+
+    if milestones:
+        embed.add_field(name="Milestones", value=clip("\n".join(milestones), FIELD_VALUE_MAX), inline=False)
+    if data.corrections:
+        embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
+
+    footer = status_line(race)
+    if published_by is not None:
+        footer = f"Recap published by this server's moderators · {footer}"
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+def spoiler_recap_embed(race: Race, until: dt.datetime) -> discord.Embed:
+    """Return a recap card that names the race but not its result, for spoiler-safe mode."""
+    embed = new_embed(
+        f"{race_title(race)} · {race.track}",
+        f"{race_date(race)} · {race.series}\n\n"
+        f"This server keeps results hidden until <t:{int(until.timestamp())}:f>. "
+        "Press **Reveal** to read the recap privately; nobody else will see it.",
+    )
+    embed.set_footer(text=status_line(race))
+    return embed
+
+
+def races_pages(races: Sequence[RaceSummary], filters: str, *, hidden: frozenset[int] = frozenset()) -> LazyPages:
+    """Return the stored races, newest first, ten to a page, with winner and date (hidden races' winners masked)."""
+
+    def line(race: RaceSummary) -> str:
+        winner = f"#{race.winner_car} {race.winner}" if race.winner else NOT_RECORDED
+        if race.id in hidden and race.winner:
+            winner = hide(winner)
+        return (
+            f"**{race_title(race)}** · {race.track} · {race_date(race)}\n"
+            f"{race.series_short} round {race.round} · winner {winner} · {race.results_status}"
+        )
+
+    def page(number: int) -> discord.Embed:
+        lines = [line(race) for race in races[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]]
+        return new_embed("Races", f"{plural(len(races), 'race')} stored{filters}.\n\n" + "\n".join(lines))
+
+    return LazyPages(math.ceil(len(races) / PAGE_SIZE), page)

@@ -1,0 +1,80 @@
+"""Replies over the whole stored history: a track's winners and records, and two drivers head to head."""
+
+import math
+from collections.abc import Sequence
+
+import discord
+
+from bot.store.career import HeadToHead, TrackHistory, TrackWin
+from bot.ui.limits import PAGE_SIZE, LazyPages, fit, new_embed
+from bot.ui.text import NOT_RECORDED, plural
+
+FOOTER = "Counted from the races stored in Pit Board"
+
+
+def filters_text(*parts: str | None) -> str:
+    """Return ' (NASCAR Cup Series, Daytona International Speedway)', or '' without filters."""
+    shown = [part for part in parts if part]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+def average(value: float | None) -> str:
+    """Return an average finish to one decimal, or 'not recorded'."""
+    return NOT_RECORDED if value is None else f"{value:.1f}"
+
+
+def held_back(count: int) -> str:
+    """Return the note for races left out in spoiler-safe mode, or ''."""
+    if not count:
+        return ""
+    return f"\n\n{plural(count, 'recent race')} left out while this server's spoiler-safe mode hides results."
+
+
+def holders(names: Sequence[str], shown: int = 4) -> str:
+    """Return up to `shown` record holders, then how many more share it."""
+    text = ", ".join(names[:shown])
+    return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def winner_line(win: TrackWin, *, with_series: bool) -> str:
+    """Return '**2025** Baptist Health 200 · #07 Kyle Larson' (with the series when several raced there)."""
+    series = f"{win.series_short} · " if with_series else ""
+    winner = f"#{win.car} {win.driver}" if win.driver else "winner not recorded"
+    return f"**{win.season}** {series}{win.race_name} · {winner}"
+
+
+def track_pages(track: str, history: TrackHistory, filters: str, note: str = "") -> LazyPages:
+    """Return a track's winners, newest first, ten a page, with who won most and the records on every page."""
+    with_series = len({win.series_short for win in history.wins}) > 1
+    wins = history.wins[::-1]
+    most, leaders = history.most_wins()
+    heading = f"{plural(len(history.wins), 'race')} stored{filters}.{note}"
+
+    def page(number: int) -> discord.Embed:
+        shown = wins[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        lines = [winner_line(win, with_series=with_series) for win in shown]
+        embed = new_embed(f"{track} · winners", heading + "\n\n" + "\n".join(lines))
+        if most:
+            embed.add_field(name="Most wins", value=f"{plural(most, 'win')} · {holders(leaders)}")
+        for record in history.records:
+            embed.add_field(name=record.label, value=f"{record.value} · {holders(record.holders)}")
+        embed.set_footer(text=FOOTER)
+        return embed
+
+    return LazyPages(math.ceil(len(wins) / PAGE_SIZE), page)
+
+
+def compare_embed(a: str, b: str, h2h: HeadToHead, filters: str, note: str = "") -> discord.Embed:
+    """Return two drivers head to head: races together, who finished ahead, wins and average finish."""
+    span = f" ({h2h.first_season}-{h2h.last_season})"
+    if h2h.first_season == h2h.last_season:
+        span = f" ({h2h.first_season})"
+    description = f"In the {plural(h2h.races, 'race')} both started{filters}{span}.{note}"
+    embed = new_embed(f"{a} vs {b}", description)
+    embed.add_field(name="Finished ahead", value=f"{a} {h2h.a_ahead} · {b} {h2h.b_ahead}", inline=False)
+    embed.add_field(name="Wins", value=f"{a} {h2h.a_wins} · {b} {h2h.b_wins}", inline=False)
+    embed.add_field(
+        name="Average finish", value=f"{a} {average(h2h.a_average)} · {b} {average(h2h.b_average)}", inline=False
+    )
+    embed.set_footer(text=FOOTER)
+    return fit(embed)
