@@ -73,15 +73,13 @@ class PitBoard(commands.AutoShardedBot):
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         await self.sync_commands()
-        # With a long history the search index takes a few hundred milliseconds to build: do it while the
-        # gateway connects rather than in the first fan's command.
+        # Build the search index while the gateway connects, so the first fan's command does not wait for it.
         self._warming = asyncio.create_task(self._warm_catalog(), name="pitboard-warm-catalog")
 
     async def _warm_catalog(self) -> None:
         try:
             index = await self.catalog.index()
-            # What typed words are matched against takes ~170 ms more with 200,000 results stored: built here too,
-            # so the first fan to type a race or a name does not wait for it.
+            # The word lists typed text is matched against, likewise: the first fan to type waits for nothing.
             await asyncio.sleep(0)
             index.race_words()
             await asyncio.sleep(0)
@@ -89,9 +87,8 @@ class PitBoard(commands.AutoShardedBot):
         except Exception:  # the first command builds it (and reports any error) instead
             log.warning("Could not build the search index ahead of the first command", exc_info=True)
         if self._freeze_startup_objects:
-            # What is loaded by now (modules, discord.py, the search index) lasts as long as the process, yet each
-            # full pass of the garbage collector walked it again: 16-20 ms with 200,000 results stored, a pause
-            # every fan in flight waited out. Frozen, the passes look only at what came later.
+            # What is loaded by now (modules, discord.py, the search index) lasts as long as the process: frozen,
+            # the garbage collector's full passes no longer walk it while fans wait.
             gc.freeze()
 
     async def close(self) -> None:

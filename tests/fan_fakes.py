@@ -34,8 +34,12 @@ def make_interaction(*, user_id: int = USER_ID, guild_id: int | None = None, **n
     response = MagicMock(spec=discord.InteractionResponse)
     response.send_message = AsyncMock()
     response.edit_message = AsyncMock()
-    response.defer = AsyncMock()
     response.is_done = MagicMock(return_value=False)
+
+    async def defer(**_: Any) -> None:
+        response.is_done.return_value = True  # what follows goes as a follow-up, as with Discord
+
+    response.defer = AsyncMock(side_effect=defer)
     interaction.response = response
     interaction.followup = MagicMock(spec=discord.Webhook)
     interaction.followup.send = AsyncMock()

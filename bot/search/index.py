@@ -33,8 +33,8 @@ class DriverMatch:
 class CarTable(Mapping[int, RaceCars]):
     """Every race's car numbers, kept packed as the store sends them and unpacked one race at a time.
 
-    200,000 results as dicts of tuples cost tens of megabytes and long garbage collections, while a fan
-    only ever looks at one race's field: the latest race's, or the race picked so far.
+    A whole history unpacked would be a large, long-lived heap, while a fan only ever looks at one race's
+    field: the latest race's, or the race picked so far.
     """
 
     UNPACKED_KEPT = 64

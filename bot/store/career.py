@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.store.database import StoreBase
 from bot.store.models import Driver, Entry, RaceSummary
-from bot.store.races import _ENTRY_COLUMNS, _entry
+from bot.store.rows import ENTRY_COLUMNS, entry_of
 from bot.wording import ordinal
 
 # Races up to and including the as_of race (needs the aliases r for races and sn for seasons, and the parameters
@@ -149,7 +149,7 @@ class CareerReads(StoreBase):
         a 600-start career took.
         """
         query = f"""
-            SELECT {_ENTRY_COLUMNS}
+            SELECT {ENTRY_COLUMNS}
             FROM entries e
             CROSS JOIN races r ON r.id = e.race_id
             JOIN seasons sn ON sn.id = r.season_id
@@ -164,7 +164,7 @@ class CareerReads(StoreBase):
             ORDER BY sn.year DESC, r.round DESC, r.race_date DESC, r.id DESC
         """  # noqa: S608 - fixed clauses, values are parameters
         params = {"driver": driver_id, "series": series_id, "track": track_id, "season": season, "guild": guild_id}
-        return [_entry(r) for r in await self._fetchall(query, params | await self._as_of_params(as_of))]
+        return [entry_of(r) for r in await self._fetchall(query, params | await self._as_of_params(as_of))]
 
     async def wins_leaderboard(
         self,

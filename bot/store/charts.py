@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from bot.store.database import StoreBase
 from bot.store.models import Entry, RaceSummary, SourceLink
-from bot.store.races import _ENTRY_COLUMNS, _ENTRY_FROM, _SUMMARY_COLUMNS, _SUMMARY_FROM, _entry, _summary
+from bot.store.rows import ENTRY_COLUMNS, ENTRY_FROM, SUMMARY_COLUMNS, SUMMARY_FROM, entry_of, summary_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,8 @@ class ChartReads(StoreBase):
         Only races a server can see count: shared ones, plus its own uploads when guild_id is given.
         """
         query = f"""
-            SELECT {_SUMMARY_COLUMNS}, r.data_version
-            {_SUMMARY_FROM}
+            SELECT {SUMMARY_COLUMNS}, r.data_version
+            {SUMMARY_FROM}
             JOIN races this ON this.id = :race AND this.season_id = r.season_id
             WHERE (r.race_date < this.race_date OR (r.race_date = this.race_date AND r.round <= this.round))
               AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild OR r.id = this.id)
@@ -37,14 +37,14 @@ class ChartReads(StoreBase):
             return []
         ids = [row["id"] for row in races]
         query = f"""
-            SELECT {_ENTRY_COLUMNS} {_ENTRY_FROM}
+            SELECT {ENTRY_COLUMNS} {ENTRY_FROM}
             WHERE e.race_id IN ({",".join("?" * len(ids))})
             ORDER BY e.race_id, e.finish_pos IS NULL, e.finish_pos, e.id
         """
         by_race: dict[int, list[Entry]] = {race_id: [] for race_id in ids}
         for row in await self._fetchall(query, ids):
-            by_race[row["race_id"]].append(_entry(row))
-        return [SeasonRace(_summary(row), row["data_version"], tuple(by_race[row["id"]])) for row in races]
+            by_race[row["race_id"]].append(entry_of(row))
+        return [SeasonRace(summary_of(row), row["data_version"], tuple(by_race[row["id"]])) for row in races]
 
     async def entry_sources(self, race_id: int) -> list[SourceLink]:
         """Return the distinct sources behind a race's entries (finishes, starts, laps led, points)."""

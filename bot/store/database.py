@@ -195,7 +195,7 @@ class StoreBase:
         await self._conn.close()
 
     # One trip to aiosqlite's thread per read: execute + fetch + close as a cursor would take three, and each trip
-    # costs the event loop a thread handoff (measured by `make bench`: about a third of a simple command's time).
+    # costs the event loop a thread handoff.
     async def _fetchall(self, query: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._lock:
             return list(await self._conn.execute_fetchall(query, _bind(params)))

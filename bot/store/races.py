@@ -1,9 +1,7 @@
 """Read-only race queries: what fans ask for."""
 
 import datetime as dt
-import sys
 from collections.abc import Sequence
-from typing import TypeVar
 
 import aiosqlite
 
@@ -22,34 +20,10 @@ from bot.store.models import (
     Stage,
     StageResult,
 )
+from bot.store.rows import ENTRY_COLUMNS, ENTRY_FROM, SUMMARY_COLUMNS, SUMMARY_FROM, entry_of, summary_of
 
 # How packed_cars joins a race's entries and each entry's fields (car numbers are letters and digits only).
 PACKED_ENTRY, PACKED_FIELD = "\x1e", "\x1f"
-
-# Columns of RaceSummary, shared by every query that lists races.
-_SUMMARY_COLUMNS = """
-    r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
-    t.name AS track, r.race_date, r.date_precision, r.results_status,
-    (SELECT d.name FROM entries e JOIN drivers d ON d.id = e.driver_id
-      WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner,
-    (SELECT e.car_number FROM entries e WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner_car
-"""
-_SUMMARY_FROM = """
-    FROM races r
-    JOIN seasons sn ON sn.id = r.season_id
-    JOIN series se ON se.id = sn.series_id
-    JOIN tracks t ON t.id = r.track_id
-"""
-_ENTRY_COLUMNS = """
-    e.id, e.race_id, e.driver_id, d.name AS driver, e.car_number, tm.name AS team, e.make, e.sponsor,
-    e.start_pos, e.finish_pos, e.laps_completed, e.status, e.laps_led, e.points, e.stage_points,
-    e.points_eligible, e.notes
-"""
-_ENTRY_FROM = """
-    FROM entries e
-    JOIN drivers d ON d.id = e.driver_id
-    LEFT JOIN teams tm ON tm.id = e.team_id
-"""
 
 
 def unpack_cars(packed: str) -> RaceCars:
@@ -62,77 +36,6 @@ def unpack_cars(packed: str) -> RaceCars:
     for _, car, driver_id, finish in fields:
         cars[car] = (int(driver_id), int(finish) if finish else None)
     return cars
-
-
-_Text = TypeVar("_Text", str, None)
-
-
-def _shared(text: _Text) -> _Text:
-    """Return one shared copy of a text that repeats across rows (a series, track, team, status, name).
-
-    A driver's career is read as hundreds of rows, each with its race and entry: with a copy of every such
-    text per row they took 1.3 KB a row.
-    """
-    return text if text is None else sys.intern(text)
-
-
-def _summary(row: aiosqlite.Row) -> RaceSummary:
-    return RaceSummary(
-        id=row["id"],
-        series=_shared(row["series"]),
-        series_short=_shared(row["series_short"]),
-        season=row["season"],
-        round=row["round"],
-        name=_shared(row["name"]),
-        track=_shared(row["track"]),
-        date=dt.date.fromisoformat(row["race_date"]),
-        results_status=_shared(row["results_status"]),
-        winner=_shared(row["winner"]),
-        winner_car=_shared(row["winner_car"]),
-        date_precision=_shared(row["date_precision"]),
-    )
-
-
-def _entry(row: aiosqlite.Row) -> Entry:
-    """Return the entry of a row selected with _ENTRY_COLUMNS (a whole career is hundreds of these)."""
-    (
-        entry_id,
-        race_id,
-        driver_id,
-        driver,
-        car_number,
-        team,
-        make,
-        sponsor,
-        start,
-        finish,
-        laps,
-        status,
-        laps_led,
-        points,
-        stage_points,
-        eligible,
-        notes,
-    ) = row
-    return Entry(
-        id=entry_id,
-        race_id=race_id,
-        driver_id=driver_id,
-        driver=_shared(driver),
-        car_number=_shared(car_number),
-        team=_shared(team),
-        make=_shared(make),
-        sponsor=_shared(sponsor),
-        start=start,
-        finish=finish,
-        laps=laps,
-        status=_shared(status),
-        laps_led=laps_led,
-        points=points,
-        stage_points=stage_points,
-        points_eligible=None if eligible is None else bool(eligible),
-        notes=notes,
-    )
 
 
 def _quote(row: aiosqlite.Row) -> Quote:
@@ -165,14 +68,14 @@ class RaceReads(StoreBase):
     ) -> list[RaceSummary]:
         """Return races newest first, optionally within one series, season or track."""
         query = f"""
-            SELECT {_SUMMARY_COLUMNS} {_SUMMARY_FROM}
+            SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}
             WHERE (:series IS NULL OR se.id = :series)
               AND (:season IS NULL OR sn.year = :season)
               AND (:track IS NULL OR t.id = :track)
             ORDER BY substr(r.race_date, 1, 4) DESC, r.round DESC, r.race_date DESC, r.id DESC
         """
         rows = await self._fetchall(query, {"series": series_id, "season": season, "track": track_id})
-        return [_summary(r) for r in rows]
+        return [summary_of(r) for r in rows]
 
     async def race(self, race_id: int) -> Race | None:
         """Return every fact of one race, or None."""
@@ -184,7 +87,7 @@ class RaceReads(StoreBase):
                      WHERE (fs.subject = 'races' AND fs.subject_id = r.id)
                         OR (fs.subject = 'entries' AND fs.subject_id IN (SELECT id FROM entries WHERE race_id = r.id))
                    ) AS source_count
-            {_SUMMARY_FROM}
+            {SUMMARY_FROM}
             LEFT JOIN drivers fd ON fd.id = r.fastest_lap_driver_id
             WHERE r.id = ?
         """  # noqa: S608 - fixed FROM clause
@@ -239,11 +142,11 @@ class RaceReads(StoreBase):
     async def entries(self, race_id: int) -> list[Entry]:
         """Return a race's entries in finishing order (unknown finishes last)."""
         query = f"""
-            SELECT {_ENTRY_COLUMNS} {_ENTRY_FROM}
+            SELECT {ENTRY_COLUMNS} {ENTRY_FROM}
             WHERE e.race_id = ?
             ORDER BY e.finish_pos IS NULL, e.finish_pos, e.id
         """
-        return [_entry(r) for r in await self._fetchall(query, (race_id,))]
+        return [entry_of(r) for r in await self._fetchall(query, (race_id,))]
 
     async def stage_results(self, race_id: int, entries: Sequence[Entry] | None = None) -> list[StageResult]:
         """Return every stage position of a race, unresolved ones with their candidates.
@@ -343,8 +246,8 @@ class RaceReads(StoreBase):
         """Return race id -> its entries' 'entry id, car, driver id, finish', for finding a driver by car.
 
         Packed into one string per race (fields joined by PACKED_FIELD, entries by PACKED_ENTRY, in no set
-        order): SQLite builds them, and search unpacks only the races fans ask about, so 200,000 results
-        cost a few thousand short strings rather than a Python tuple each.
+        order): SQLite builds them, and search unpacks only the races fans ask about, so a whole history is
+        one short string per race rather than a Python tuple per result.
         """
         query = """
             SELECT race_id, group_concat(id || char(31) || car_number || char(31) || driver_id || char(31)

@@ -107,7 +107,7 @@ class RaceBundle:
 class HistoryEntry(NamedTuple):
     """One accepted row: a driver's result in one race.
 
-    A tuple rather than a dataclass: a whole series history (200,000 rows) is held at once, and tuples are
+    A tuple rather than a dataclass: a whole series history is held at once, and tuples are
     the smallest and quickest to build.
     """
 

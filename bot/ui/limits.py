@@ -97,9 +97,7 @@ def number_pages(embeds: list[discord.Embed]) -> list[discord.Embed]:
 class LazyPages(Sequence[discord.Embed]):
     """Numbered pages built the first time they are shown, then kept.
 
-    With a long history a list runs to hundreds of pages (5,000 races are 500) of which a fan turns one or
-    two, and the buttons keep the pages for VIEW_TIMEOUT: building them all cost milliseconds per command
-    and most of the bot's memory under load.
+    With a long history a list runs to hundreds of pages of which a fan turns one or two: only those are written.
     """
 
     def __init__(self, count: int, build: Callable[[int], discord.Embed]) -> None:
