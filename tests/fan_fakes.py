@@ -81,6 +81,23 @@ def quote_view(interaction: MagicMock) -> QuoteView:
     return view
 
 
+def lines(embed: discord.Embed) -> list[str]:
+    """Return an embed's description, line by line."""
+    return (embed.description or "").splitlines()
+
+
+def fields(embed: discord.Embed) -> dict[str, str]:
+    """Return an embed's fields by name."""
+    return {f.name or "": f.value or "" for f in embed.fields}
+
+
+def everything(embed: discord.Embed) -> str:
+    """Return an embed's title, description and fields ('name: value') as one string."""
+    parts = [embed.title or "", embed.description or ""]
+    parts += [f"{f.name}: {f.value}" for f in embed.fields]
+    return "\n".join(parts)
+
+
 def text_of(embed: discord.Embed) -> str:
     """Return everything a reader sees in an embed, as one string."""
     parts = [embed.title or "", embed.description or ""]

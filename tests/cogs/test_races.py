@@ -1,39 +1,42 @@
-"""The fan commands, called as Discord would call them, checked by what the fan sees."""
+"""/recap, /results, /stages and /races called as Discord would call them, checked by what the fan sees.
+
+Also their buttons and pagers, a server's own uploads, and the same commands over an imported history.
+"""
 
 import datetime as dt
 import random
 import re
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
-from unittest.mock import AsyncMock, MagicMock
+from unittest.mock import MagicMock
 
 import discord
 import pytest
-from discord import app_commands
 
 from bot.catalog import Catalog
-from bot.client import EXTENSIONS, PitBoard
-from bot.config import Settings
-from bot.errors import BadInputError, NotFoundError, UserFacingError
+from bot.errors import NotFoundError, UserFacingError
+from bot.facts.spoilers import SpoilerPolicy
 from bot.racefiles import parse_results
+from bot.search import resolve_driver, resolve_race, resolve_series, resolve_track
 from bot.store import Store
-from bot.tree import GENERIC_FAILURE, NO_MENTIONS, report_error
+from bot.tree import GENERIC_FAILURE, NO_MENTIONS
 from bot.ui.paging import PageButton, PagedView
 from bot.ui.replies import RaceButton, StatelessView
 from cogs.drivers import Drivers
-from cogs.help import Help
 from cogs.quotes import Quotes
 from cogs.races import Races
+from cogs.records import Records
 from tests.fan_fakes import (
     OTHER_USER_ID,
     USER_ID,
     embed_of,
+    everything,
+    fields,
     invoke,
+    lines,
     make_interaction,
     paged_view,
-    quote_view,
+    pressing,
     races_cog,
     sent,
     suggest,
@@ -41,30 +44,6 @@ from tests.fan_fakes import (
     view_of,
 )
 from tests.recaps import publish
-
-
-@pytest.fixture
-def races(store: Store) -> Races:
-    return races_cog(store, rng=random.Random(7))
-
-
-@pytest.fixture
-def drivers(store: Store) -> Drivers:
-    return Drivers(Catalog(store))
-
-
-@pytest.fixture
-def quotes(store: Store) -> Quotes:
-    return Quotes(Catalog(store), rng=random.Random(7))
-
-
-def lines(embed: discord.Embed) -> list[str]:
-    return (embed.description or "").splitlines()
-
-
-def fields(embed: discord.Embed) -> dict[str, str]:
-    return {f.name or "": f.value or "" for f in embed.fields}
-
 
 # --- /results ------------------------------------------------------------------------------------------------
 
@@ -375,6 +354,11 @@ async def test_a_stateless_buttons_errors_take_the_commands_error_path(
     assert record.exc_info is not None and "bug" in str(record.exc_info[1])
 
 
+async def test_unknown_race(races: Races):
+    with pytest.raises(NotFoundError, match=r"^No race 'Daytona'\."):
+        await invoke(races.recap, make_interaction(), race="Daytona")
+
+
 # --- /stages -------------------------------------------------------------------------------------------------
 
 
@@ -412,171 +396,6 @@ async def test_races_outside_the_filters(races: Races):
         await invoke(races.races, make_interaction(), season=2024)
     with pytest.raises(NotFoundError, match="No races of the 'cup' series"):
         await invoke(races.races, make_interaction(), series="cup")
-
-
-# --- /quote --------------------------------------------------------------------------------------------------
-
-
-async def test_quote_by_driver_steps_through_every_quote_once(quotes: Quotes):
-    interaction = make_interaction()
-    await invoke(quotes.quote, interaction, driver="larson")
-    view = quote_view(interaction)
-    assert len(view.quotes) == 10
-    assert {q.speaker for q in view.quotes} == {"Kyle Larson"}
-    shown = [view.quotes[view.position].id]
-    embed = embed_of(interaction)
-    assert embed.title == "Kyle Larson"
-    assert (embed.footer.text or "").startswith("Quote 1 of 10")
-    assert set(fields(embed)) == {"Role", "Race", "Context", "Source"}
-    for _ in range(12):  # more presses than quotes
-        if view.another.disabled:
-            break
-        press = make_interaction()
-        await view.another.callback(press)
-        shown.append(view.quotes[view.position].id)
-    assert len(shown) == len(set(shown)) == 10
-    assert view.another.disabled and view.another.label == "No more quotes"
-
-
-async def test_quote_filters_combine(quotes: Quotes):
-    interaction = make_interaction()
-    await invoke(quotes.quote, interaction, driver="#07", race="Homestead 2025", words="spin")
-    view = quote_view(interaction)
-    assert {q.speaker for q in view.quotes} == {"Kyle Larson"}
-    assert all("spin" in (q.text + (q.context or "")).lower() for q in view.quotes)
-
-
-async def test_quote_with_one_match_has_no_button(quotes: Quotes):
-    interaction = make_interaction()
-    await invoke(quotes.quote, interaction, driver="ankrum")
-    embed = embed_of(interaction)
-    assert embed.title == "Tyler Ankrum"
-    assert embed.footer.text is not None and embed.footer.text.startswith("Quote 1 of 1")
-    assert view_of(interaction) is None
-
-
-async def test_quote_words_find_speakers_who_are_not_drivers(quotes: Quotes):
-    interaction = make_interaction()
-    await invoke(quotes.quote, interaction, words="the nose")
-    embed = embed_of(interaction)
-    assert embed.title == "Joe Shear Jr."
-    assert fields(embed)["Role"] == "Crew chief, #98 (Ty Majeski)"
-    assert embed.url is not None and embed.url.startswith("https://motociclismo.pt/")
-
-
-async def test_quote_with_no_match(quotes: Quotes):
-    with pytest.raises(NotFoundError, match=r"No quotes from Corey Day in the 2025 Baptist Health 200\."):
-        await invoke(quotes.quote, make_interaction(), driver="#7")
-    with pytest.raises(NotFoundError, match="No quotes with 'zzz'"):
-        await invoke(quotes.quote, make_interaction(), words="zzz")
-
-
-# --- /wins ---------------------------------------------------------------------------------------------------
-
-
-async def test_wins_for_larson(drivers: Drivers):
-    interaction = make_interaction()
-    await invoke(drivers.wins, interaction, driver="larson")
-    embed = embed_of(interaction)
-    assert embed.title == "Kyle Larson · wins"
-    assert fields(embed) == {
-        "Wins": "1",
-        "Starts": "1",
-        "Win rate": "100%",
-        "Top 5s": "1",
-        "Top 10s": "1",
-        "Laps led": "20",
-    }
-    assert "**2025 Baptist Health 200** · Homestead-Miami Speedway · <t:1742558400:D> · from 3rd" in lines(embed)
-
-
-async def test_wins_for_a_driver_without_wins(drivers: Drivers):
-    interaction = make_interaction()
-    await invoke(drivers.wins, interaction, driver="heim", series="truck", track="homestead", season=2025)
-    embed = embed_of(interaction)
-    assert (fields(embed)["Wins"], fields(embed)["Starts"], fields(embed)["Win rate"]) == ("0", "1", "0%")
-    assert (fields(embed)["Top 5s"], fields(embed)["Laps led"]) == ("1", "78")
-    assert "(NASCAR Craftsman Truck Series, Homestead-Miami Speedway, 2025)" in (embed.description or "")
-
-
-async def test_wins_leaderboard(drivers: Drivers):
-    interaction = make_interaction()
-    await invoke(drivers.wins, interaction)
-    embed = embed_of(interaction)
-    assert embed.title == "Wins leaderboard"
-    assert lines(embed)[-1] == "**1.** Kyle Larson · 1 win in 1 start"
-
-
-async def test_wins_outside_the_filters(drivers: Drivers):
-    with pytest.raises(NotFoundError, match=r"Kyle Larson has no starts in the stored races \(2024\)"):
-        await invoke(drivers.wins, make_interaction(), driver="larson", season=2024)
-    with pytest.raises(NotFoundError, match=r"No wins are stored \(2024\)"):
-        await invoke(drivers.wins, make_interaction(), season=2024)
-
-
-# --- /driver -------------------------------------------------------------------------------------------------
-
-
-async def test_driver_7_is_corey_day_not_larson(drivers: Drivers):
-    interaction = make_interaction()
-    await invoke(drivers.driver, interaction, name="#7")
-    embed = embed_of(interaction)
-    assert embed.title == "Corey Day"
-    assert fields(embed)["Car"] == "#7"
-    assert fields(embed)["Points"] == "0 pts (eligibility disputed)"
-
-
-async def test_driver_profile(drivers: Drivers):
-    interaction = make_interaction()
-    await invoke(drivers.driver, interaction, name="07")
-    embed = embed_of(interaction)
-    assert embed.title == "Kyle Larson"
-    assert fields(embed) == {
-        "Car": "#07",
-        "Make": "Chevrolet",
-        "Team": "Spire Motorsports",
-        "Sponsor": "HendrickCars.com",
-        "Start": "3rd",
-        "Finish": "1st (▲2)",
-        "Laps led": "20",
-        "Points": "no pts (not eligible)",
-        "Quotes stored": "10 · /quote driver:Kyle Larson",
-        "Career in Pit Board's races": "1 start · 1 win · 1 top 5 · 1 top 10 · 20 laps led",
-    }
-    assert "Latest race: **2025 Baptist Health 200**" in (embed.description or "")
-
-
-async def test_driver_profile_of_a_non_finisher_with_an_alias(drivers: Drivers):
-    interaction = make_interaction()
-    await invoke(drivers.driver, interaction, name="Gio Ruggiero")
-    embed = embed_of(interaction)
-    assert embed.title == "Giovanni Ruggiero"
-    assert lines(embed)[0] == "Also known as Gio Ruggiero."
-    assert fields(embed)["Sponsor"] == "not recorded"
-    assert fields(embed)["Finish"] == "29th (▼24)"
-
-
-async def test_unknown_driver_answers_privately_with_the_closest(drivers: Drivers):
-    interaction = make_interaction()
-    with pytest.raises(NotFoundError) as caught:
-        await invoke(drivers.driver, interaction, name="Larsen")
-    assert str(caught.value) == "No driver 'Larsen'. Did you mean Kyle Larson?"
-    # The tree's error path answers privately, with mentions off.
-    await report_error(interaction, caught.value, where="/driver")
-    kwargs = sent(interaction)
-    assert interaction.response.send_message.await_args.args == ("No driver 'Larsen'. Did you mean Kyle Larson?",)
-    assert kwargs["ephemeral"] is True
-    assert kwargs["allowed_mentions"].users is False
-
-
-async def test_ambiguous_driver(drivers: Drivers):
-    with pytest.raises(BadInputError, match="could be Corey Heim or Corey Day"):
-        await invoke(drivers.driver, make_interaction(), name="corey")
-
-
-async def test_unknown_race(races: Races):
-    with pytest.raises(NotFoundError, match=r"^No race 'Daytona'\."):
-        await invoke(races.recap, make_interaction(), race="Daytona")
 
 
 # --- empty store ---------------------------------------------------------------------------------------------
@@ -617,106 +436,8 @@ async def test_a_picked_race_resolves(races: Races):
     assert "#07 Kyle Larson" in (embed_of(interaction).description or "")
 
 
-@pytest.mark.parametrize(
-    ("typed", "first"),
-    [
-        ("heim", "#11 Corey Heim"),
-        ("LARSON", "#07 Kyle Larson"),
-        ("ty maj", "#98 Ty Majeski"),
-        ("07", "#07 Kyle Larson"),
-    ],
-)
-async def test_driver_autocomplete(drivers: Drivers, typed: str, first: str):
-    choices = await suggest(drivers.driver, "name", make_interaction(), typed)
-    assert choices[0].name == first
-    assert choices[0].value.startswith("driver:")
-    assert len(choices) <= 25
-
-
-async def test_quote_driver_autocomplete_reads_the_chosen_race(quotes: Quotes):
-    choices = await suggest(quotes.quote, "driver", make_interaction(race="race:1"), "7")
-    assert choices[0].name == "#7 Corey Day"
-    choices = await suggest(quotes.quote, "driver", make_interaction(race="no such race"), "7")
-    assert choices[0].name == "#7 Corey Day"  # falls back to the latest race
-
-
-async def test_season_and_series_autocomplete(races: Races, drivers: Drivers):
-    assert [(c.name, c.value) for c in await suggest(races.races, "season", make_interaction(), "")] == [("2025", 2025)]
-    assert [c.value for c in await suggest(drivers.wins, "series", make_interaction(), "t")] == ["truck"]
-    assert [c.value for c in await suggest(drivers.wins, "track", make_interaction(), "miami")] == ["track:1"]
-
-
-# --- /help and loading ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def bot(store: Store, tmp_path: Path) -> AsyncIterator[PitBoard]:
-    settings = Settings(token=None, database_path=tmp_path / "unused.db")
-    async with PitBoard(settings=settings, store=store) as bot:
-        for extension in EXTENSIONS:
-            await bot.load_extension(extension)
-        yield bot
-
-
-FAN_COMMANDS = ["recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "help"]
-
-
-async def test_every_fan_command_is_registered_with_a_description(bot: PitBoard):
-    registered = {c.name: c for c in bot.tree.get_commands()}
-    assert set(FAN_COMMANDS) <= set(registered)
-    for name in FAN_COMMANDS:
-        command = registered[name]
-        assert isinstance(command, app_commands.Command)
-        assert 0 < len(command.description) <= 100
-        assert all(0 < len(p.description) <= 100 for p in command.parameters)
-    payload = bot.command_payload()  # what Discord would receive: must serialise
-    assert {c["name"] for c in payload} >= set(FAN_COMMANDS)
-
-
-async def test_help_offline_shows_plain_names(bot: PitBoard):
-    cog = bot.get_cog("Help")
-    assert cog is not None  # load_extension imports cogs.help afresh, so compare by name, not class
-    interaction = make_interaction()
-    await invoke(cog.help, interaction)  # type: ignore[attr-defined]
-    description = embed_of(interaction).description or ""
-    listed = re.findall(r"^/(\w+) · ", description, flags=re.MULTILINE)
-    assert listed == FAN_COMMANDS
-
-
-async def test_help_shows_clickable_mentions(bot: PitBoard):
-    tree = MagicMock(spec=app_commands.CommandTree)
-    tree.get_commands = bot.tree.get_commands
-    tree.client = MagicMock(application_id=555)
-    registered = []
-    for n, name in enumerate(FAN_COMMANDS, start=1):
-        command = MagicMock(spec=app_commands.AppCommand)
-        command.name, command.id = name, 1000 + n
-        registered.append(command)
-    tree.fetch_commands = AsyncMock(side_effect=[registered, []])
-    cog = Help(tree)
-    interaction = make_interaction(guild_id=5)
-    await invoke(cog.help, interaction)
-    description = embed_of(interaction).description or ""
-    assert description.startswith("</recap:1001> · Read the recap of a race")
-    assert f"</help:{1000 + len(FAN_COMMANDS)}> · " in description
-
-    again = make_interaction(guild_id=5)
-    await invoke(cog.help, again)
-    assert tree.fetch_commands.await_count == 2  # global + this server, fetched once
-
-
-async def test_help_falls_back_to_names_when_discord_fails(bot: PitBoard):
-    tree = MagicMock(spec=app_commands.CommandTree)
-    tree.get_commands = bot.tree.get_commands
-    tree.client = MagicMock(application_id=555)
-    tree.fetch_commands = AsyncMock(side_effect=discord.HTTPException(MagicMock(status=500, reason="x"), "down"))
-    cog = Help(tree)
-    interaction = make_interaction()
-    await invoke(cog.help, interaction)
-    assert (embed_of(interaction).description or "").startswith("/recap · ")
-
-
 # --- a server's own uploads ----------------------------------------------------------------------------------
+
 
 UPLOAD = """finish,start,car,driver,team,make,laps,status,laps_led,points
 1,2,07,Alex Able,Team A,Ford,100,running,60,55
@@ -763,3 +484,68 @@ async def test_a_servers_uploaded_race_is_seen_only_there(store: Store):
     assert "Alex Able" not in (embed_of(other).description or "")
     choices = await suggest(cog.results, "race", make_interaction(guild_id=6), "club")
     assert choices == []
+
+
+# --- over an imported history --------------------------------------------------------------------------------
+
+
+async def test_recap_adds_milestones_from_history(history_store: Store):
+    cog = races_cog(history_store, rng=random.Random(1))
+    asked = make_interaction()
+    await invoke(cog.recap, asked, race="Homestead 2025")
+    fields = {f.name: f.value for f in embed_of(asked).fields}
+    assert "Kyle Larson's 4th Craftsman Truck Series win, in 16 starts" in fields["Milestones"]
+
+
+async def test_imported_races_show_their_season_and_round_never_an_invented_day(history_store: Store):
+    cog = races_cog(history_store, rng=random.Random(1))
+    asked = make_interaction()
+    await invoke(cog.races, asked, season=2023)
+    text = everything(embed_of(asked))
+    assert "2023 season, round" in text
+    assert "<t:1672574400" not in text and "January 1" not in text  # noon UTC on 1 January 2023
+
+
+async def test_recap_without_history_has_no_milestones(store: Store):
+    cog = races_cog(store, rng=random.Random(1))
+    asked = make_interaction()
+    await invoke(cog.recap, asked)
+    assert "Milestones" not in {f.name for f in embed_of(asked).fields}
+
+
+async def test_every_pager_asks_the_same_question_again_from_what_its_buttons_carry(history_store: Store):
+    catalog = Catalog(history_store)
+    races = races_cog(history_store, catalog=catalog, rng=random.Random(1))
+    drivers = Drivers(catalog)
+    history = Records(catalog, SpoilerPolicy(history_store.guild_settings))
+    fan = make_interaction()
+    index = await catalog.index()
+    truck, homestead = resolve_series(index, "truck"), resolve_track(index, "homestead")
+    larson, homestead_2025 = resolve_driver(index, "larson"), resolve_race(index, "Homestead 2025")
+    asked = [
+        (races.races_pager, await races.listing(fan, None, None)),
+        (races.races_pager, await races.listing(fan, truck, 2024)),
+        (drivers.wins_pager, await drivers.tally(fan, driver=None, series=None, track=None, season=None, as_of=None)),
+        (
+            drivers.wins_pager,
+            await drivers.tally(fan, driver=larson, series=truck, track=homestead, season=None, as_of=homestead_2025),
+        ),
+        (history.track_pager, await history.history_pages(fan, homestead, truck)),
+    ]
+    for source, (pages, args) in asked:
+        again = await source.pages(pressing(), args)
+        assert [page.to_dict() for page in again] == [page.to_dict() for page in pages], (source.source, args)
+    assert len(asked[0][1][0]) >= 2  # /races over the whole history runs to more than one page
+
+
+async def test_a_press_on_a_multi_page_listing_shows_the_next_page(history_store: Store):
+    races = races_cog(history_store, rng=random.Random(1))
+    asked = make_interaction()
+    await invoke(races.races, asked)
+    view = view_of(asked)
+    assert isinstance(view, PagedView)
+    turned = pressing()
+    await view.next.callback(turned)
+    second = turned.response.edit_message.await_args.kwargs["embed"]
+    assert (second.footer.text or "").endswith(f"page 2/{len(view.pages)}")
+    assert second.description != embed_of(asked).description

@@ -2,9 +2,7 @@
 
 import datetime as dt
 import io
-from collections.abc import AsyncIterator
 
-import discord
 import pytest
 
 from bot.catalog import Catalog
@@ -13,26 +11,14 @@ from bot.facts.spoilers import SpoilerPolicy
 from bot.importers.nascar_data import parse_history
 from bot.store import Store
 from cogs.records import Records
-from tests.fan_fakes import embed_of, invoke, make_interaction, paged_view
-from tests.history_data import history_csv
+from tests.fan_fakes import embed_of, fields, invoke, make_interaction, paged_view
 
 GUILD = 77
 
 
 @pytest.fixture
-async def history_store(store: Store) -> AsyncIterator[Store]:
-    history = parse_history(io.StringIO(history_csv().text), series="truck", source="truck.csv")
-    await store.import_history(history, series=("NASCAR Craftsman Truck Series", "truck"))
-    yield store
-
-
-@pytest.fixture
 def cog(history_store: Store) -> Records:
     return Records(Catalog(history_store), SpoilerPolicy(history_store.guild_settings))
-
-
-def fields(embed: discord.Embed) -> dict[str, str]:
-    return {f.name or "": f.value or "" for f in embed.fields}
 
 
 async def test_track_lists_winners_newest_first_with_most_wins_and_records(cog: Records):
