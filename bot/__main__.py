@@ -11,7 +11,7 @@ from bot import maintenance
 from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.importers import commands as data_commands
 from bot.logs import setup_logging
-from bot.store import Store, StoreError, open_store
+from bot.store import Store, StoreDamagedError, StoreError, open_store
 
 log = logging.getLogger("bot")
 
@@ -36,15 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def open_ready_store(settings: Settings, *, verify: bool = False) -> Store:
-    """Open the store, apply migrations, and load data/ into it if it holds no race yet.
+async def open_ready_store(settings: Settings) -> Store:
+    """Open the store, refusing a damaged file, apply migrations, and load data/ into it if it holds no race yet.
 
-    verify first reads the whole file, refusing a damaged one (the bot does, before anyone is served from it).
+    The check reads the whole file once: a damaged one is refused before anyone is served from it or writes to it.
     """
-    store = await open_store(settings.database_path)
+    store = await open_store(settings.database_path, verify=True)
     try:
-        if verify:
-            await maintenance.verify(store, settings.database_path)
         if not await store.race_summaries():
             loaded = await maintenance.seed(store, settings.data_dir)
             log.info("Seeded an empty database with %s", ", ".join(loaded) or "nothing")
@@ -61,7 +59,7 @@ async def run_bot(settings: Settings) -> None:
     from bot.client import PitBoard
     from bot.endpoints import use_discord_endpoints
 
-    store = await open_ready_store(settings, verify=True)
+    store = await open_ready_store(settings)
     try:
         use_discord_endpoints(settings.api_base, settings.gateway_url)
         async with PitBoard(settings=settings, store=store, freeze_startup_objects=True) as bot:
@@ -75,7 +73,12 @@ async def run_bot(settings: Settings) -> None:
 
 async def run_db(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `db` action and return the exit status."""
-    store = await (open_store(settings.database_path) if args.action == "upgrade" else open_ready_store(settings))
+    if args.action == "check":
+        return await run_check(settings)
+    if args.action == "upgrade":
+        store = await open_store(settings.database_path, verify=True)
+    else:
+        store = await open_ready_store(settings)
     try:
         match args.action:
             case "upgrade":
@@ -83,19 +86,30 @@ async def run_db(settings: Settings, args: argparse.Namespace) -> int:
             case "seed":
                 loaded = await maintenance.seed(store, settings.data_dir)
                 print("Loaded: " + ", ".join(loaded) if loaded else "Nothing new to load.")  # noqa: T201
-            case "check":
-                report = await maintenance.check(store)
-                print(f"integrity_check: {', '.join(report.integrity)}")  # noqa: T201
-                print(f"foreign_key_check: {report.foreign_key_problems} problem(s)")  # noqa: T201
-                for table, count in report.counts.items():
-                    print(f"{table}: {count}")  # noqa: T201
-                return 0 if report.ok else 1
             case "backup":
                 await store.backup(args.path)
-                print(f"Backed up to {args.path}")  # noqa: T201
+                print(f"Backed up to {args.path}; the copy passed SQLite's quick check.")  # noqa: T201
     finally:
         await store.close()
     return 0
+
+
+async def run_check(settings: Settings) -> int:
+    """Print SQLite's checks and the row counts; 1, with one line on stderr, when a check fails."""
+    try:
+        store = await open_ready_store(settings)
+    except StoreDamagedError:
+        # Diagnosing damage is this command's job: open the file as it is, without migrating or seeding it.
+        store = await open_store(settings.database_path, upgrade=False)
+    try:
+        report = await maintenance.check(store)
+    finally:
+        await store.close()
+    print("\n".join(report.lines()))  # noqa: T201 - command-line output
+    failure = report.failure(settings.database_path)
+    if failure:
+        print(failure, file=sys.stderr)  # noqa: T201
+    return 0 if report.ok else 1
 
 
 async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,11 +118,17 @@ async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)
     from bot import preview  # discord.py loads only for what needs it (see main)
 
-    store = await open_ready_store(settings)
     try:
-        return await preview.run(settings, store, args.line, page=args.page, out=sys.stdout, image=args.out)
-    finally:
-        await store.close()
+        if args.out is not None:
+            preview.check_picture_path(args.out)  # before the command runs, which may take a while to draw
+        store = await open_ready_store(settings)
+        try:
+            return await preview.run(settings, store, args.line, page=args.page, out=sys.stdout, image=args.out)
+        finally:
+            await store.close()
+    except preview.PictureNotWrittenError as error:
+        print(error, file=sys.stderr)  # noqa: T201
+        return 2
 
 
 async def run_data(settings: Settings, args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -89,6 +90,16 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
         raise ConfigError(
             name, f"'{raw}' must start with {' or '.join(s + '://' for s in schemes)}; or leave it unset."
         )
+    example = f"{schemes[0]}://127.0.0.1:8080"
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - reading it is the check: urllib raises for a port that is not 0-65535
+    except ValueError as error:  # a bad port, or an unclosed [IPv6 address
+        raise ConfigError(
+            name, f"'{raw}' is not a usable URL ({error}); write it like {example}, or leave it unset."
+        ) from None
+    if not parts.hostname:
+        raise ConfigError(name, f"'{raw}' names no host; give one, as in {example}, or leave it unset.")
     return raw.rstrip("/")
 
 

@@ -26,6 +26,10 @@ _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 
 
+class PictureNotWrittenError(Exception):
+    """The --out file cannot be written; a command-line error (exit status 2), not a reply."""
+
+
 @dataclass(slots=True)
 class Sent:
     """One message the command sent (or edited)."""
@@ -271,6 +275,14 @@ def page_of(sent: Sent, page: int) -> tuple[discord.Embed, discord.ui.View | Non
     return sent.embed, view
 
 
+def check_picture_path(image: Path) -> None:
+    """Refuse an --out path that cannot take a file before the command runs (its write is checked too)."""
+    if image.is_dir():
+        raise PictureNotWrittenError(f"Cannot write --out {image}: it is a folder; give a file name such as chart.png.")
+    if not image.parent.is_dir():
+        raise PictureNotWrittenError(f"Cannot write --out {image}: there is no folder {image.parent}.")
+
+
 def picture_line(sent: Sent, image: Path | None) -> str:
     """Write the reply's attached picture to image, if given; return a line naming the picture ('' if none)."""
     if image is None:
@@ -279,7 +291,10 @@ def picture_line(sent: Sent, image: Path | None) -> str:
         raise BadInputError("This reply has no picture to write to --out.")
     picture = sent.files[0]
     picture.reset()
-    image.write_bytes(picture.fp.read())
+    try:
+        image.write_bytes(picture.fp.read())
+    except OSError as error:
+        raise PictureNotWrittenError(f"Cannot write --out {image}: {error.strerror or error}.") from error
     return f"picture: {picture.filename}, written to {image}"
 
 

@@ -1,7 +1,8 @@
 """The data command line: `import nascar-data FILE`, `import race DIR`, `export race RACE DIR`, `drivers merge A B`.
 
 Exit status: 0 done; 1 done, but some rows were rejected (the accepted ones were stored) or the request was refused
-(no such race or driver, a folder that is not empty); 2 nothing was stored (an unreadable file, a database error).
+(no such race or driver, a folder that is not empty); 2 nothing was stored (an unreadable file, a database error,
+an argument no command could use: a file where a folder belongs, an id beyond any SQLite can hold).
 """
 
 import argparse
@@ -28,8 +29,13 @@ from bot.store import Store
 from bot.store.imports import ImportReport, MergeRefusedError
 
 SHOWN_PROBLEMS = 20  # rejected rows and disagreements printed before pointing at --report
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names nothing and cannot even be looked up
 _RACE_KEY = re.compile(r"^(?P<series>[a-z]+)/(?P<season>\d{4})/(?P<round>\d{1,3})$")
 COMMANDS = ("import", "export", "drivers")
+
+
+class ArgumentError(Exception):
+    """A command-line argument no command could use; the message says which and why (exit status 2)."""
 
 
 def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -67,13 +73,21 @@ async def run(store: Store, args: argparse.Namespace, *, data_dir: Path, out: Te
                 race_id = await import_race_folder(store, args.folder, data_dir)
                 _say(out, f"Loaded race #{race_id}." if race_id else "That race is already stored; nothing changed.")
             case ("export", "race"):
+                if args.folder.exists() and not args.folder.is_dir():
+                    raise ArgumentError(f"{args.folder} is a file; export into a new or empty folder.")
                 race_id = await find_race(store, args.race)
-                written = await export_race(store, race_id, args.folder)
+                try:
+                    written = await export_race(store, race_id, args.folder)
+                except OSError as error:
+                    raise ArgumentError(f"Cannot write to {args.folder}: {error.strerror or error}.") from error
                 _say(out, f"Wrote {', '.join(p.name for p in written)} to {args.folder}")
             case ("drivers", "merge"):
                 return await merge_drivers(store, args.keep, args.merge, out=out, err=err)
     except (HistoryFileError, RaceFileError) as error:
         _say(err, f"Nothing was stored: {error}")
+        return 2
+    except ArgumentError as error:
+        _say(err, str(error))
         return 2
     except ExportRefusedError as error:
         _say(err, str(error))
@@ -173,7 +187,7 @@ def write_report(path: Path, history: HistoryFile, outcome: ImportReport) -> Non
 async def find_race(store: Store, text: str) -> int:
     """Return the id of the race meant by an id, SERIES/SEASON/ROUND, or a race name as fans type it."""
     if text.strip().isdigit():
-        return int(text)
+        return _id(text, "race")
     key = _RACE_KEY.match(text.strip().lower())
     if key:
         series = next((s for s in await store.all_series() if s.short_name == key["series"]), None)
@@ -195,6 +209,8 @@ async def merge_drivers(store: Store, keep: str, merge: str, *, out: TextIO, err
     """Merge driver B into driver A and say what changed."""
     found = []
     for text in (keep, merge):
+        if text.strip().lstrip("#").isdigit():
+            _id(text, "driver")  # refused here, before the store is asked for it
         driver = await store.find_driver(text)
         if driver is None:
             _say(err, f"No driver '{text}': give a stored name, alias or #id.")
@@ -208,3 +224,12 @@ async def merge_drivers(store: Store, keep: str, merge: str, *, out: TextIO, err
     _say(out, f"Merged {outcome.merged} into {outcome.kept}: {outcome.entries_moved} entries moved.")
     _say(out, f"{outcome.kept} is also known as: {', '.join(outcome.aliases)}")
     return 0
+
+
+def _id(text: str, what: str) -> int:
+    """Return the id written in text ('12' or '#12'), or raise ArgumentError for one SQLite could not look up."""
+    digits = text.strip().lstrip("#")
+    # str.isdigit() also accepts digits such as '²', which int() refuses
+    if not digits.isdecimal() or int(digits) > MAX_ID:
+        raise ArgumentError(f"'{text.strip()}' is not a {what} id: ids are whole numbers up to {MAX_ID}.")
+    return int(digits)

@@ -7,6 +7,7 @@ from bot.store.charts import ChartReads
 from bot.store.database import (
     StoreBusyError,
     StoreChange,
+    StoreDamagedError,
     StoreError,
     StoreReadOnlyError,
     StoreWriteError,
@@ -24,6 +25,7 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreChange",
+    "StoreDamagedError",
     "StoreError",
     "StoreReadOnlyError",
     "StoreWriteError",
@@ -35,13 +37,20 @@ class Store(RaceReads, ChartReads, CareerReads, Moderation, HistoryImport, MetaV
     """Typed access to Pit Board's SQLite database."""
 
 
-async def open_store(path: Path | str, *, upgrade: bool = True) -> Store:
-    """Open the database at path, applying pending migrations unless told not to."""
+async def open_store(path: Path | str, *, upgrade: bool = True, verify: bool = False) -> Store:
+    """Open the database at path, applying pending migrations unless told not to.
+
+    verify first reads the whole file with SQLite's quick check and refuses a damaged one (StoreDamagedError),
+    before a migration could write into it.
+    """
     conn = await connect(path)
+    store = Store(conn)
     try:
+        if verify:
+            await store.verify(path)
         if upgrade:
             await migrate(conn)
     except BaseException:
         await conn.close()
         raise
-    return Store(conn)
+    return store

@@ -38,6 +38,10 @@ class StoreWriteError(StoreError):
     """The disk refused a write: it is full, or failing. The operator has to act."""
 
 
+class StoreDamagedError(StoreError):
+    """SQLite's own check found the database file damaged; it has to be restored from a backup."""
+
+
 def migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     """Return the numbered migrations in order, checking that the numbers run 1, 2, 3 … without gaps."""
     found = []
@@ -92,10 +96,11 @@ async def _looks_foreign(conn: aiosqlite.Connection) -> bool:
 def _prepare_file(file: Path, *, read_only: bool) -> tuple[str, bool]:
     """Refuse a file that is not SQLite before SQLite touches it; return the target to open and whether read-only.
 
-    A file this process may not write (a read-only mount, another user's file) is opened read-only: fans are
-    still answered, and every write fails with StoreReadOnlyError.
+    A file this process may not write (a read-only mount, another user's file, a folder that cannot hold the
+    -wal file beside it) is opened read-only: fans are still answered, and every write fails with
+    StoreReadOnlyError.
     """
-    if not read_only and file.exists() and not os.access(file, os.W_OK):
+    if not read_only and file.exists() and not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK)):
         log.warning("%s cannot be written, so it is open read-only: nothing can be saved until it can", file)
         read_only = True
     if not read_only:
@@ -117,11 +122,22 @@ def _prepare_file(file: Path, *, read_only: bool) -> tuple[str, bool]:
 
 async def connect(path: Path | str, *, read_only: bool = False) -> aiosqlite.Connection:
     """Open the database with our pragmas, refusing a file that is not ours before changing anything in it."""
-    if str(path) == ":memory:":
-        target = str(path)
-    else:
-        target, read_only = _prepare_file(Path(path), read_only=read_only)
-    conn = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
+    try:
+        if str(path) == ":memory:":
+            target = str(path)
+        else:
+            target, read_only = _prepare_file(Path(path), read_only=read_only)
+            # A file SQLite cannot open fails here rather than in aiosqlite, whose worker thread, left behind by a
+            # failed connect, prints a traceback of its own once the event loop has closed.
+            sqlite3.connect(target, uri=read_only).close()
+        conn = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
+    except (OSError, sqlite3.OperationalError) as error:
+        # A folder that cannot be made, or a new file in one that cannot be written: the operator's to fix.
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise StoreError(
+            f"{path} cannot be opened or created ({reason}); check that its folder exists and can be written, "
+            "or set DATABASE_PATH to another file."
+        ) from error
     try:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

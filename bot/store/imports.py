@@ -20,6 +20,7 @@ SOURCE_KEY = "NASCAR_DATA"
 SOURCE_DESCRIPTION = (
     "DriverAverages.com results as exported by the nascaR.data R package (export_series); imported as one source"
 )
+SQLITE_MAX_INTEGER = 2**63 - 1
 _CHUNK = 10_000  # entries per executemany, so the progress bar moves and no giant parameter list is built
 
 T = TypeVar("T")
@@ -230,8 +231,11 @@ class HistoryImport(RaceLoading):
 
     async def find_driver(self, text: str) -> tuple[int, str] | None:
         """Return (id, name) of the driver whose name or alias is text once normalised, or whose id is '#12'."""
-        if text.strip().lstrip("#").isdigit():
-            row = await self._fetchone("SELECT id, name FROM drivers WHERE id = ?", (int(text.strip().lstrip("#")),))
+        number = text.strip().lstrip("#")
+        if number.isdecimal():
+            if int(number) > SQLITE_MAX_INTEGER:
+                return None  # no row has an id SQLite could not even store
+            row = await self._fetchone("SELECT id, name FROM drivers WHERE id = ?", (int(number),))
         else:
             query = """
                 SELECT d.id, d.name FROM drivers d
