@@ -12,19 +12,21 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.workload import Row
+from bench.workload import Load, Row
 from bot.config import PROJECT_ROOT
-from tests.fakediscord.models import RecordedRequest
+from tests.fakediscord.interactions import Who
+from tests.fakediscord.models import FakeUser, RecordedRequest
 from tests.fakediscord.server import FakeDiscord
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwOTk5.bench.token-for-benchmarks-only"  # noqa: S105 - the fake accepts any
 EPHEMERAL = 1 << 6
 DEFERRED = 5
+FIRST_FAN_ID = 10**17  # members of a row with many members: ids from here up (the fake's own users are below)
 _PROBLEM = re.compile(r"\[(ERROR|CRITICAL)\s*\]|Traceback")
 
 
@@ -48,6 +50,7 @@ class TimedDiscord(FakeDiscord):
         self.guilds_sent_at = 0.0
         self.guilds_sent = asyncio.Event()
         self.bot_pid: int | None = None  # the bot process whose CPU time each run reads, once started
+        self._turns: dict[str, Iterator[int]] = {}  # per row: whose turn it is, for rows of many members
 
     async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
         """Start the clock of an interaction just before it is written to the socket."""
@@ -93,18 +96,32 @@ class TimedDiscord(FakeDiscord):
         self.guilds_sent.set()
 
     def forget(self) -> None:
-        """Drop what the fake keeps about finished interactions, so a long run stays small and quick."""
+        """Drop what the fake keeps about finished interactions, so a long run stays small and quick.
+
+        A background load may have interactions under way: their state and messages (a deferred chart's
+        "thinking…" message, replaced by its follow-up) are kept.
+        """
         self.requests.clear()
-        self.messages.clear()
         self.gateway_log.clear()
         self.interactions = {token: state for token, state in self.interactions.items() if token in self.pending}
+        live = {mid for state in self.interactions.values() for mid in (state.original_id, *state.message_ids)}
+        self.messages = {mid: message for mid, message in self.messages.items() if mid in live}
+
+    def member(self, row: Row) -> FakeUser | None:
+        """Return who sends a row's next interaction: the fake's one fan, or the next of the row's members."""
+        if row.members <= 1:
+            return None
+        turn = next(self._turns.setdefault(row.label, itertools.count())) % row.members
+        return FakeUser(FIRST_FAN_ID + turn, f"fan{turn}", f"Fan {turn}")
 
     async def ask(self, row: Row, options: Mapping[str, Any], timeout: float = 60.0) -> Answer:  # noqa: ASYNC109
         """Send one interaction of a row and wait for its answer."""
+        user = self.member(row)
+        who: Who = {"user": user} if user is not None else {}
         if row.focused is not None:
-            interaction = await self.send_autocomplete(row.command, options, row.focused)
+            interaction = await self.send_autocomplete(row.command, options, row.focused, **who)
         else:
-            interaction = await self.send_slash(row.command, options)
+            interaction = await self.send_slash(row.command, options, **who)
         _, future = self.pending[interaction.token]
         try:
             return await asyncio.wait_for(future, timeout)
@@ -205,9 +222,22 @@ async def run_row(fake: TimedDiscord, row: Row, n: int, in_flight: int, start: i
 
 async def run_alternating(fake: TimedDiscord, first: Row, second: Row, n: int) -> tuple[Sample, Sample]:
     """Send n interactions of each row one at a time, alternating, so both see the same moment."""
-    a, b = Sample([], 0.0), Sample([], 0.0)
-    for i in range(n):
-        for row, sample in ((first, a), (second, b)):
+    a, b = await run_in_turn(fake, [first, second], n)
+    return a, b
+
+
+async def run_in_turn(fake: TimedDiscord, rows: list[Row], n: int, *, min_seconds: float = 0.0) -> list[Sample]:
+    """Send n interactions of each row one at a time, the rows in turn, so all of them see the same moments.
+
+    With min_seconds, go on past n until that long has passed (at most 20 n), so a slow background load is seen
+    many times over rather than once.
+    """
+    samples = [Sample([], 0.0) for _ in rows]
+    began = time.perf_counter()
+    for i in itertools.count():
+        if i >= n and (time.perf_counter() - began >= min_seconds or i >= 20 * n):
+            break
+        for row, sample in zip(rows, samples, strict=True):
             began = time.perf_counter()
             answer = await fake.ask(row, row.variants[i % len(row.variants)])
             sample.elapsed += time.perf_counter() - began
@@ -216,7 +246,53 @@ async def run_alternating(fake: TimedDiscord, first: Row, second: Row, n: int) -
             elif answer.answered:
                 sample.latencies.append(answer.answered - answer.sent)
     fake.forget()
-    return a, b
+    return samples
+
+
+class Background:
+    """A load other members keep up while rows are measured: a new request as soon as one is answered."""
+
+    WARM = 3  # answers before measuring: the first chart starts the bot's drawing worker
+
+    def __init__(self, fake: TimedDiscord, load: Load) -> None:
+        self.fake = fake
+        self.load = load
+        self.sample = Sample([], 0.0)
+        self._stop = asyncio.Event()
+        self._warm = asyncio.Event()
+        self._workers: list[asyncio.Task[None]] = []
+        self._began = 0.0
+        self._cpu = (0.0, 0.0)
+
+    async def _work(self, turn: Iterator[int]) -> None:
+        variants = self.load.row.variants
+        while not self._stop.is_set():
+            answer = await self.fake.ask(self.load.row, variants[next(turn) % len(variants)])
+            if answer.error is not None:
+                self.sample.errors.append(answer.error)
+            elif answer.answered:
+                self.sample.latencies.append(answer.answered - answer.sent)
+            if self.sample.n + len(self.sample.errors) >= self.WARM:
+                self._warm.set()
+
+    async def __aenter__(self) -> "Background":
+        self._began = time.perf_counter()
+        self._cpu = _cpu_now(self.fake)
+        turn = itertools.count()
+        self._workers = [asyncio.create_task(self._work(turn)) for _ in range(self.load.in_flight)]
+        return self
+
+    async def warmed(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Wait until the load has had its first few answers (or timeout seconds have passed)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._warm.wait(), timeout)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._workers)
+        self.sample.elapsed = time.perf_counter() - self._began
+        bot_cpu, bench_cpu = _cpu_now(self.fake)
+        self.sample.bot_cpu, self.sample.bench_cpu = bot_cpu - self._cpu[0], bench_cpu - self._cpu[1]
 
 
 # --- the bot as its own process -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from bench.measure import Sample
 from bot.config import PROJECT_ROOT
 
 if TYPE_CHECKING:
-    from bench.run import Budget, Phase, RowResult
+    from bench.run import Budget, LoadResult, Phase, RowResult
 
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
@@ -177,6 +177,73 @@ def _table(phase: "Phase") -> list[str]:
     return lines
 
 
+def _quiet(row: str, quiet: "LoadResult") -> Sample | None:
+    return next((sample for r, sample in quiet.rows if r.label == row), None)
+
+
+def load_lines(result: "LoadResult", quiet: "LoadResult") -> list[str]:
+    """Return the terminal lines for one load: each row's p50 and p99 against the same row measured quiet."""
+    lines = [f"-- {result.label}" + (f": {_background(result)}" if result.background is not None else "")]
+    for row, sample in result.rows:
+        before = _quiet(row.label, quiet)
+        p99 = sample.percentile(99) / before.percentile(99) if before else math.nan
+        lines.append(
+            f"   {row.label:<40} N={sample.n:<4} p50 {_ms(sample.percentile(50)):>6} ms  "
+            f"p99 {_ms(sample.percentile(99)):>6} ms ({_ratio(p99)} quiet)"
+            + (f"  ERRORS {len(sample.errors)}" if sample.errors else "")
+        )
+    return lines
+
+
+def _background(result: "LoadResult") -> str:
+    load, sample = result.load, result.background
+    assert load is not None and sample is not None  # only loads have a background
+    refused = f", {len(sample.errors)} answered with an error" if sample.errors else ""
+    cpu = ""
+    if sample.elapsed:  # how busy each process was: the machine has two cores for the bot and the benchmark
+        cpu = f"; CPU: bot {sample.bot_cpu / sample.elapsed:.0%}, benchmark {sample.bench_cpu / sample.elapsed:.0%}"
+    return (
+        f"{load.in_flight} in flight, {sample.n:,} answered ({_per_second(sample.throughput)}/s, "
+        f"p50 {_ms(sample.percentile(50))} ms){refused}{cpu}"
+    )
+
+
+def _under_load(phase: "Phase") -> list[str]:
+    if not phase.under_load:
+        return []
+    quiet = phase.under_load[0]
+    lines = [
+        "#### Other members' commands while others load the bot",
+        "",
+        "Each command below one at a time, in turn with the floor so all see the same moments, for at least four "
+        "times a row's time budget: first with nothing else going on, then while other members keep a load going, "
+        "a new request as soon as one is answered, each from a different member (so no per-member limit applies).",
+        "",
+    ]
+    for result in phase.under_load[1:]:
+        assert result.load is not None  # only the first is quiet
+        lines.append(f"- *{result.label}*: {result.load.about}; {_background(result)}.")
+    lines += [f"- {note}" for note in phase.load_notes]
+    lines += [
+        "",
+        f"| while | what | N | p50 ms | p99 ms | p50 {X} quiet | p99 {X} quiet | p99 {X} floor beside it |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for result in phase.under_load:
+        floor = result.rows[0][1]
+        for row, sample in result.rows:
+            before = _quiet(row.label, quiet)
+            p50 = sample.percentile(50) / before.percentile(50) if before else math.nan
+            p99 = sample.percentile(99) / before.percentile(99) if before else math.nan
+            errors = f" ({len(sample.errors)} errors)" if sample.errors else ""
+            lines.append(
+                f"| {result.label} | {row.label}{errors} | {sample.n} | {_ms(sample.percentile(50))} "
+                f"| {_ms(sample.percentile(99))} | {_ratio(p50)} | {_ratio(p99)} "
+                f"| {_ratio(sample.percentile(99) / floor.percentile(99))} |"
+            )
+    return [*lines, ""]
+
+
 def _phase(phase: "Phase") -> list[str]:
     shape = phase.shape
     lines = [
@@ -216,6 +283,7 @@ def _phase(phase: "Phase") -> list[str]:
         "",
         *_table(phase),
         "",
+        *_under_load(phase),
     ]
     if phase.problems:
         lines += ["Errors the bot logged:", "", "```", *phase.problems[:20], "```", ""]
@@ -229,6 +297,15 @@ def _mb(value: int | None) -> str:
 def _worst(results: list["RowResult"], pick: int, level: int, *, highest: bool = True) -> tuple[float, str]:
     scored = [(ratios(r, level)[pick], r.row.label) for r in results] or [(math.nan, "no rows")]
     return max(scored) if highest else min(scored)
+
+
+def _worst_under_load(result: "LoadResult", quiet: "LoadResult") -> tuple[float, str]:
+    scored = []
+    for row, sample in result.rows[1:]:  # the fan commands; the floor first is there to show how all slowed
+        before = _quiet(row.label, quiet)
+        if before is not None:
+            scored.append((sample.percentile(99) / before.percentile(99), row.label))
+    return max(scored or [(math.nan, "no rows")])
 
 
 def targets(phases: list["Phase"]) -> list[str]:
@@ -257,6 +334,13 @@ def targets(phases: list["Phase"]) -> list[str]:
         )
         rss = (phase.peak_rss or 0) / MB
         add(f"{phase.name}: peak RSS ≤ {RSS_MB} MB", _mb(phase.peak_rss), rss <= RSS_MB)
+        for result in phase.under_load[1:]:
+            worst, label = _worst_under_load(result, phase.under_load[0])
+            add(
+                f"{phase.name}: p99 of other members' commands {result.label} ≤ {P99_LIMIT:.0f}{X} quiet",
+                f"worst {worst:.2f}{X} ({label})",
+                worst <= P99_LIMIT,
+            )
     if len(phases) > 1:
         scale = phases[-1]
         completes = [(r.levels[1].percentile(99), r.row.label) for r in scale.rows if r.row.autocomplete]

@@ -3,8 +3,9 @@
 Each phase starts `python -m bot` on its own database, pointed at the fake Discord in this process, restarts
 it once so the measured start is an ordinary restart, then measures every row of bench.workload beside the
 floor (/noop from bench.floor, answered by the same process at the same moment): one at a time, then 16 and
-64 in flight. The scale phase first generates a synthetic nascaR.data history and imports it through the
-real importer (`python -m bot import nascar-data`).
+64 in flight. Then a few fan commands are measured again, quiet and while other members keep the bot busy
+(drawing charts that miss its cache, typing 6,000-character options). The scale phase first generates a
+synthetic nascaR.data history and imports it through the real importer (`python -m bot import nascar-data`).
 """
 
 import argparse
@@ -18,11 +19,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report, synthetic
-from bench.measure import BotProcess, Sample, TimedDiscord, bot_environment, run_alternating, run_row, vm_hwm
-from bench.workload import FLOOR, FLOOR_AUTOCOMPLETE, DataShape, Row, build_rows, shape_of
+from bench.measure import (
+    Background,
+    BotProcess,
+    Sample,
+    TimedDiscord,
+    bot_environment,
+    run_alternating,
+    run_in_turn,
+    run_row,
+    vm_hwm,
+)
+from bench.workload import (
+    FLOOR,
+    FLOOR_AUTOCOMPLETE,
+    DataShape,
+    Load,
+    Row,
+    background_loads,
+    build_rows,
+    contention_rows,
+    shape_of,
+)
 from bot.config import PROJECT_ROOT
 
 LEVELS = (16, 64)  # in flight, besides one at a time
+UNDER_LOAD = "under load"  # --only text that selects the measurements under other members' load
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +69,20 @@ class RowResult:
     row: Row
     levels: dict[int, Sample] = field(default_factory=dict)
     floors: dict[int, Sample] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """Other members' commands measured one at a time, in turn with the floor, quiet or under one load."""
+
+    load: Load | None  # None: nothing else going on
+    rows: list[tuple[Row, Sample]]  # the floor first
+    background: Sample | None = None  # the load's own requests while the rows ran
+
+    @property
+    def label(self) -> str:
+        """Return what was going on: 'quiet' or the load's label."""
+        return "quiet" if self.load is None else self.load.label
 
 
 @dataclass(slots=True)
@@ -86,6 +122,8 @@ class Phase:
     database_bytes: int
     imports: list[ImportRun] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    under_load: list[LoadResult] = field(default_factory=list)  # first quiet, then one per load
+    load_notes: list[str] = field(default_factory=list)  # loads left out, and why
 
 
 async def first_answer(fake: TimedDiscord) -> float:
@@ -129,6 +167,30 @@ async def measure_row(fake: TimedDiscord, row: Row, budget: Budget, log: list[st
     log.append(line)
     print(line, flush=True)  # noqa: T201 - progress on the terminal
     return result
+
+
+async def measure_under_load(
+    fake: TimedDiscord, rows: list[Row], loads: list[Load], budget: Budget
+) -> list[LoadResult]:
+    """Measure other members' commands quiet, then while each load keeps the bot busy.
+
+    The rows run one at a time, in turn with the floor, so every row and the floor see the same moments; the
+    load runs in the background throughout, a new request as soon as one is answered.
+    """
+    foreground = [FLOOR, *rows]
+    seconds = 4 * budget.seconds  # long enough to span many charts drawn in the background
+    await run_in_turn(fake, foreground, budget.warmup)
+    quiet = await run_in_turn(fake, foreground, budget.n, min_seconds=seconds)
+    results = [LoadResult(None, list(zip(foreground, quiet, strict=True)))]
+    for load in loads:
+        async with Background(fake, load) as background:
+            await background.warmed()
+            samples = await run_in_turn(fake, foreground, budget.n, min_seconds=seconds)
+        results.append(LoadResult(load, list(zip(foreground, samples, strict=True)), background.sample))
+    for result in results:
+        for line in report.load_lines(result, results[0]):
+            print(line, flush=True)  # noqa: T201 - progress on the terminal
+    return results
 
 
 def database_bytes(database: Path) -> int:
@@ -217,6 +279,11 @@ async def run_phase(
         for row in rows:
             results.append(await measure_row(fake, row, budget, log))
         peak, worker = bot.peak_memory()
+        under_load: list[LoadResult] = []
+        load_notes: list[str] = []
+        if options.only is None or options.only.lower() in UNDER_LOAD:
+            loads, load_notes = background_loads(database)
+            under_load = await measure_under_load(fake, contention_rows(build_rows(database)), loads, budget)
     finally:
         fake.bot_pid = None
         code = await bot.stop()
@@ -235,6 +302,8 @@ async def run_phase(
         database_bytes(database),
         imports or [],
         problems,
+        under_load,
+        load_notes,
     )
 
 
@@ -283,7 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short smoke run (figures not meaningful)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--no-write", dest="write", action="store_false", help="print only; leave RESULTS.md")
-    parser.add_argument("--only", help="measure only the rows whose label contains this text")
+    parser.add_argument(
+        "--only", help=f"measure only the rows whose label contains this text ('{UNDER_LOAD}': only those rows)"
+    )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="run the bot under cProfile, one file per phase")
     parser.add_argument("--workdir", type=Path, help="keep the databases here; an imported history is reused")
     parser.add_argument("--scale-only", action="store_true", help="skip the shipped-data phase")

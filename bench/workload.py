@@ -14,6 +14,10 @@ from typing import Any
 from bot.names import name_key
 
 SAMPLE = 40  # races and drivers a row cycles through (more than the catalog keeps, so some reads miss)
+CHART_FANS = 1_000  # members the chart row's presses come from: one member may ask for six charts a minute
+BACKGROUND_FANS = 10_000  # members a background load comes from, so no member reaches a per-member limit
+CHART_CACHE = 64  # charts the bot keeps (bot.charts.service.ChartService.CACHE_SIZE)
+LONG_OPTION = 6_000  # the longest string option value Discord delivers
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
@@ -25,6 +29,7 @@ class Row:
     command: str
     variants: tuple[Mapping[str, Any], ...]
     focused: str | None = None  # the option being typed, for an autocomplete
+    members: int = 1  # distinct members the interactions come from, in turn
 
     @property
     def autocomplete(self) -> bool:
@@ -131,7 +136,7 @@ def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
         Row("/races (all)", "races", ({},)),
         Row("/races series: season:", "races", ({"series": latest_series, "season": latest_season},)),
         Row("/help", "help", ({},)),
-        Row("/chart (latest race)", "chart", ({},)),
+        Row("/chart (latest race)", "chart", ({},), members=CHART_FANS),
         Row(
             "autocomplete /results race",
             "results",
@@ -154,3 +159,65 @@ def build_rows(database: Path, *, seed: int = 7) -> list[Row]:
         Row("autocomplete /races series", "races", values("series", ["", "cup", "tru", "xfin"]), focused="series"),
         Row("autocomplete /races season", "races", values("season", ["", "20", "199", "2025"]), focused="season"),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """Work other members keep the bot busy with, a new request as soon as one is answered, while rows run."""
+
+    label: str  # "while others draw charts"
+    row: Row
+    in_flight: int
+    about: str  # what the requests are, for the report
+
+
+def background_loads(database: Path, *, seed: int = 11) -> tuple[list[Load], list[str]]:
+    """Return the loads this database allows, and why any was left out.
+
+    Charts: every request a race none of the last 64 asked for, so each one misses the bot's chart cache and is
+    drawn. Long options: 6,000 characters typed into /results' race option, each one different.
+    """
+    rng = random.Random(seed)  # noqa: S311 - makes up text, guards nothing
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        race_ids = [row[0] for row in conn.execute(
+            "SELECT r.id FROM races r WHERE r.owner_guild_id IS NULL "
+            "AND EXISTS (SELECT 1 FROM entries e WHERE e.race_id = r.id) ORDER BY r.id"
+        )]  # fmt: skip
+        words = sorted({word for (name,) in conn.execute("SELECT name FROM tracks") for word in name.lower().split()})
+    loads: list[Load] = []
+    skipped: list[str] = []
+    if len(race_ids) > 2 * CHART_CACHE:
+        drawn = _sample(rng, race_ids, 8 * CHART_CACHE)
+        chart_row = Row("charts", "chart", tuple({"race": f"race:{i}"} for i in drawn), members=BACKGROUND_FANS)
+        about = (
+            f"/chart for {len(drawn)} races in turn (the most telling kind of each), more than the {CHART_CACHE} "
+            "charts the bot keeps, so every one is drawn"
+        )
+        loads.append(Load("while others draw charts", chart_row, 2, about))
+    else:
+        skipped.append(
+            f"While others draw charts: not measured, {len(race_ids)} race(s) stored, and the bot keeps "
+            f"{CHART_CACHE} charts, so every chart after the first few would come from its cache."
+        )
+    words = words or ["speedway"]
+
+    def typed() -> str:
+        text = " ".join(rng.choice(words) + rng.choice(("", " 19", " 20", "x", "-")) for _ in range(LONG_OPTION // 4))
+        return text[:LONG_OPTION]
+
+    long_row = Row(
+        "6,000-character options",
+        "results",
+        tuple({"race": typed()} for _ in range(SAMPLE)),
+        focused="race",
+        members=BACKGROUND_FANS,
+    )
+    about = f"autocomplete of /results race with {len(long_row.variants)} different {LONG_OPTION:,}-character texts"
+    loads.append(Load("while others type 6,000-character options", long_row, 2, about))
+    return loads, skipped
+
+
+def contention_rows(rows: list[Row]) -> list[Row]:
+    """Return the fan commands measured while other members load the bot: a typed command and an autocomplete."""
+    wanted = ("/results race: typed", "/driver name: typed", "autocomplete /wins driver")
+    return [row for row in rows if row.label in wanted]

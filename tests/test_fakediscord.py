@@ -289,6 +289,7 @@ async def test_zlib_stream_transport_compression(discord_errors: ErrorLog) -> No
 # -- contract validator ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.fake_discord(enforce_limits=False)  # the contract check is under test here, not Discord's 400
 async def test_contract_flags_broken_payloads_from_the_bot(
     fake_discord: FakeDiscord, bot: HarnessBot, discord_contract: ContractCheck
 ) -> None:

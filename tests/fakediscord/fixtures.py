@@ -6,7 +6,8 @@ to those test modules (both cost nothing when no fake was started, but discord_e
 logs at ERROR on the `discord`/`bot` loggers, so it is not meant for unit tests that log errors on purpose).
 Markers read here:
 
-- ``@pytest.mark.fake_discord(**kwargs)``: keyword arguments for FakeDiscord (guilds=..., token=...).
+- ``@pytest.mark.fake_discord(**kwargs)``: keyword arguments for FakeDiscord (guilds=..., token=...;
+  enforce_limits=False lets bodies over Discord's size limits through instead of answering 400, code 50035).
 - ``@pytest.mark.discord_contract(allowed_roles=[...], enabled=True)``: ping roles the contract check accepts in
   allowed_mentions.roles, or enabled=False for tests that send invalid payloads on purpose.
 - ``@pytest.mark.discord_errors(enabled=False)``: let ERROR logs from discord/bot pass (prefer .expect()).

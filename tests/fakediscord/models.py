@@ -99,10 +99,12 @@ class RecordedRequest:
 class DiscordError(Exception):
     """Raised by route handlers to answer with a Discord error body."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(self, status: int, code: int, message: str, *, errors: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"message": message, "code": code}
+        self.body: dict[str, Any] = {"message": message, "code": code}
+        if errors is not None:
+            self.body["errors"] = errors  # where a form body broke a rule, shaped like the body
 
 
 class Snowflakes:

@@ -21,6 +21,7 @@ from aiohttp.web_request import BaseRequest
 from multidict import CIMultiDict
 
 from .interactions import InteractionDriver, InteractionState
+from .limits import check_limits
 from .models import (
     BOT_USER,
     FAN,
@@ -158,6 +159,7 @@ class FakeDiscord(InteractionDriver):
         shard_count: int = 1,
         honor_transport_compression: bool = False,
         heartbeat_interval_ms: int = 41250,
+        enforce_limits: bool = True,
     ) -> None:
         self.bot_user = bot_user
         self.owner = owner
@@ -168,6 +170,8 @@ class FakeDiscord(InteractionDriver):
         self.shard_count = shard_count
         self.honor_transport_compression = honor_transport_compression
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # Discord answers 400 (code 50035) to a message or callback body over its size limits; so does the fake.
+        self.enforce_limits = enforce_limits
         # Copied because the fake mutates guilds (threads get added); a shared constant must not leak between tests.
         self.guilds: list[FakeGuild] = copy.deepcopy(list(guilds)) if guilds is not None else [FakeGuild()]
         for guild in self.guilds:
@@ -461,6 +465,8 @@ class FakeDiscord(InteractionDriver):
                 auth = rec.headers.get("Authorization", "")
                 if not auth.startswith("Bot ") or (self.token is not None and auth != f"Bot {self.token}"):
                     raise DiscordError(401, 0, "401: Unauthorized")
+            if self.enforce_limits:
+                check_limits(rec.method, rec.path, rec.body)
             return await route.handler(rec, match.groupdict())
         log.warning("fakediscord: unimplemented %s %s", rec.method, rec.path)
         raise DiscordError(404, 0, "404: Not Found")
@@ -989,7 +995,7 @@ def _multipart(raw: bytes, content_type: str) -> tuple[Any, list[RecordedFile]]:
     """
     boundary = dict(_PARAM.findall(content_type)).get("boundary")
     if not boundary:
-        raise DiscordError(400, {"message": "multipart body without a boundary", "code": 50035})
+        raise DiscordError(400, 50035, "Invalid Form Body: multipart body without a boundary")
     body: Any = None
     files: list[RecordedFile] = []
     for part in raw.split(b"--" + boundary.encode())[1:]:

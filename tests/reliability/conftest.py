@@ -1,7 +1,8 @@
 """Reliability suite: the real bot under hostile input, store faults, crashes and load, with nothing lost.
 
 Every test here adds to one tally, and the run ends with the line
-"reliability: N inputs tried, M faults injected, K rows lost" (K must be 0).
+"reliability: N inputs tried (huge numbers H, ...), M faults injected, K rows lost" (K must be 0), the
+parenthesis counting the inputs of each defect class in tests.reliability.hostile.CLASSES.
 """
 
 from typing import Any

@@ -24,7 +24,7 @@ from tests.fakediscord.models import FAN
 from tests.fakediscord.server import FakeDiscord
 from tests.history_data import history_csv
 from tests.reliability.harness import Exchange, answer_text, describe, problems, settle, snapshot
-from tests.reliability.hostile import Leaf, autocomplete, fuzz_settings, invocation, leaves
+from tests.reliability.hostile import Leaf, autocomplete, classify, fuzz_settings, invocation, leaves
 from tests.reliability.tally import tried
 
 
@@ -53,7 +53,7 @@ async def check(
     options: dict[str, Any],
 ) -> None:
     """Send one interaction and hold its answer and the database to the rules above."""
-    tried()
+    tried(classes=classify(options))
     exchange = Exchange(fake, errors)
     before = snapshot(database)
     interaction = await send()

@@ -8,7 +8,7 @@ database either stays exactly as it was (a refusal) or holds exactly what was ty
 import csv
 import io
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,15 @@ from tests.reliability.harness import (
     snapshot,
 )
 from tests.reliability.hostile import (
+    CELL_MAX,
     FORMULAS,
+    HUGE_NUMBER_TEXT,
     REAL,
     Leaf,
     autocomplete,
+    classify,
     fuzz_settings,
+    hostile_date,
     hostile_number,
     hostile_text,
     invocation,
@@ -99,9 +103,11 @@ class Moderator:
         self.errors = errors
         self.database = database
 
-    async def act(self, steps: Callable[[], Awaitable[Interaction]], typed: str = "") -> Outcome:
+    async def act(
+        self, steps: Callable[[], Awaitable[Interaction]], typed: str = "", classes: Iterable[str] = ()
+    ) -> Outcome:
         """Run the interactions steps() sends (the last one is the one judged) and check the outcome."""
-        tried()
+        tried(classes=classes)
         exchange = Exchange(self.fake, self.errors)
         before = snapshot(self.database)
         final = await steps()
@@ -181,7 +187,8 @@ async def test_recap_form_stores_exactly_what_was_typed_or_refuses(
         await shown.wait_response()
         return await moderator.fake.submit_modal(None, {"headline": headline, "body": body}, user=OWNER)
 
-    outcome = await moderator.act(steps, headline + body)
+    classes = classify(texts=[headline, body])
+    outcome = await moderator.act(steps, headline + body, classes)
     extra = []
     if outcome.changed:
         row = latest(moderator.database, "SELECT headline, body FROM recap_versions ORDER BY id DESC LIMIT 1")
@@ -195,7 +202,9 @@ async def test_recap_form_stores_exactly_what_was_typed_or_refuses(
         preview = outcome.interaction.original
         assert preview is not None
         published = await moderator.act(
-            lambda: moderator.fake.click_button(preview, button(preview, "Publish"), user=OWNER), headline + body
+            lambda: moderator.fake.click_button(preview, button(preview, "Publish"), user=OWNER),
+            headline + body,
+            classes,
         )
         judge(f"publishing {describe('', {'headline': headline, 'body': body})}", published)
 
@@ -212,7 +221,9 @@ async def test_quote_form_stores_exactly_what_was_typed_or_refuses(
     moderator: Moderator, speaker: str, text: str, context: str, source: str
 ):
     values = {"speaker": speaker, "text": text, "context": context, "source": source}
-    outcome = await moderator.act(lambda: moderator.form("manage quote add", values), "".join(values.values()))
+    outcome = await moderator.act(
+        lambda: moderator.form("manage quote add", values), "".join(values.values()), classify(texts=values.values())
+    )
     extra = []
     if outcome.changed:
         query = "SELECT speaker, text, context, source_url FROM quotes ORDER BY id DESC LIMIT 1"
@@ -235,10 +246,15 @@ class Upload:
     rows: tuple[dict[str, str], ...]
     encoding: str
     broken: bool  # holds an unclosed quote
+    duplicated: str | None = None  # a column the header names twice, with a different value in each
 
     def __repr__(self) -> str:
         broken = ", unclosed quote" if self.broken else ""
-        return f"Upload({self.encoding}{broken}, {len(self.data)} bytes, {len(self.rows)} rows, {self.data[:120]!r}…)"
+        duplicated = f", column {self.duplicated} twice" if self.duplicated else ""
+        return (
+            f"Upload({self.encoding}{broken}{duplicated}, {len(self.data)} bytes, {len(self.rows)} rows, "
+            f"{self.data[:120]!r}…)"
+        )
 
 
 TEXT_COLUMNS = ("team", "make", "sponsor", "status", "notes")
@@ -249,7 +265,13 @@ def cell_text(max_size: int = 100) -> st.SearchStrategy[str]:
 
 
 def number_cell() -> st.SearchStrategy[str]:
-    return st.one_of(st.integers(0, 500).map(str), hostile_number().map(str), st.just(""), cell_text(10))
+    huge = st.sampled_from(HUGE_NUMBER_TEXT)
+    return st.one_of(st.integers(0, 500).map(str), hostile_number().map(str), huge, st.just(""), cell_text(10))
+
+
+def long_cell(size: int = CELL_MAX + 1) -> st.SearchStrategy[str]:
+    """A cell one character over the limit (or of the size given), made of text a moderator might paste."""
+    return cell_text(20).filter(bool).map(lambda text: (text * (size // len(text) + 1))[:size])
 
 
 @st.composite
@@ -283,20 +305,29 @@ def results_file(draw: st.DrawFn) -> Upload:
         case 1:
             filler = {column: rows[-1][column] for column in optional}
             rows += [{"finish": str(n), "car": str(n), "driver": f"Filler {n}", **filler} for n in range(300, 551)]
+        case 2 | 3:  # a cell just over the limit, or just at it
+            column = draw(st.sampled_from(header))
+            size = draw(st.sampled_from([CELL_MAX, CELL_MAX + 1]))
+            rows[draw(st.integers(0, len(rows) - 1))][column] = draw(long_cell(size))
+    # A column named twice (a spreadsheet with two "points" columns): which one is meant cannot be known.
+    duplicated = draw(st.sampled_from(header)) if draw(st.integers(0, 7)) == 0 else None
+    columns = [*header, duplicated] if duplicated else header
+    seconds = [draw(number_cell()) for _ in rows] if duplicated else []
     out = io.StringIO()
     newline = draw(st.sampled_from(["\n", "\r\n"]))
-    writer = csv.DictWriter(out, header, lineterminator=newline)
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(columns)
     broken = draw(st.integers(0, 9)) == 0
     if broken:  # an unclosed quote, which a lenient reader would let swallow every row after it
-        out.write(",".join('"Unclosed' if column == "driver" else "9" for column in header) + newline)
-    writer.writerows(rows)
+        out.write(",".join('"Unclosed' if column == "driver" else "9" for column in columns) + newline)
+    for n, row in enumerate(rows):
+        writer.writerow([row[column] for column in header] + ([seconds[n]] if duplicated else []))
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]))
     try:
         data = out.getvalue().encode(encoding)
     except UnicodeEncodeError:
         encoding, data = "utf-8", out.getvalue().encode()
-    return Upload(data, tuple(rows), encoding, broken)
+    return Upload(data, tuple(rows), encoding, broken, duplicated)
 
 
 def stored_entries(database: Path, season: int, round_: int) -> list[sqlite3.Row]:
@@ -338,11 +369,19 @@ def mismatches(rows: tuple[dict[str, str], ...], stored: list[sqlite3.Row]) -> l
     return found
 
 
+def upload_date() -> st.SearchStrategy[str]:
+    """The upload's date: mostly in its 2026 season, sometimes outside it or not a date at all."""
+    return st.one_of(st.just(UPLOAD["date"]), st.just(UPLOAD["date"]), hostile_date())
+
+
 @fuzz_settings(60)
-@given(upload=results_file(), round_=st.integers(2, 6))
-async def test_results_upload_is_imported_whole_or_not_at_all(moderator: Moderator, upload: Upload, round_: int):
+@given(upload=results_file(), round_=st.integers(2, 6), date=upload_date())
+async def test_results_upload_is_imported_whole_or_not_at_all(
+    moderator: Moderator, upload: Upload, round_: int, date: str
+):
     options = {"file": FakeAttachment("results.csv", upload.data, "text/csv"), "round": round_, **UPLOAD}
-    outcome = await moderator.act(lambda: moderator.slash("manage results import", options))
+    options["date"] = date
+    outcome = await moderator.act(lambda: moderator.slash("manage results import", options), classes=classify(options))
     extra = []
     if outcome.changed:
         stored = stored_entries(moderator.database, UPLOAD["season"], round_)
@@ -353,6 +392,10 @@ async def test_results_upload_is_imported_whole_or_not_at_all(moderator: Moderat
             extra.append(f"a {upload.encoding} file was imported")
         if upload.broken:
             extra.append("a file with an unclosed quote was imported")
+        if upload.duplicated:
+            extra.append(f"a file naming column {upload.duplicated} twice was imported")
+        if not date.strip().startswith(str(UPLOAD["season"])):
+            extra.append(f"a race dated {date!r} was imported into the {UPLOAD['season']} season")
     elif "Nothing was imported" not in outcome.text and "provisional" not in outcome.text:
         extra.append("a refused upload did not say that nothing was imported")
     judge(repr(upload), outcome, extra)
@@ -371,7 +414,7 @@ async def test_formula_cells_are_stored_and_shown_as_plain_text(moderator: Moder
         ["2", "7", '=HYPERLINK("https://evil.example","x")', "-2+3", "=1+1"],
     ]
     upload = {"file": FakeAttachment("formulas.csv", csv_bytes(rows), "text/csv"), "round": 9, **UPLOAD}
-    outcome = await moderator.act(lambda: moderator.slash("manage results import", upload))
+    outcome = await moderator.act(lambda: moderator.slash("manage results import", upload), classes=classify(upload))
     stored = stored_entries(moderator.database, UPLOAD["season"], 9)
     judge("formulas", outcome, mismatches(tuple(dict(zip(rows[0], r, strict=True)) for r in rows[1:]), stored))
     shown = await (await moderator.fake.send_slash("results", {"race": "Club 150"}, user=FAN)).wait_response()
@@ -392,7 +435,7 @@ async def test_formula_cells_are_stored_and_shown_as_plain_text(moderator: Moder
 )
 async def test_a_bad_file_is_refused_privately_and_changes_nothing(moderator: Moderator, data: bytes, said: str):
     upload = {"file": FakeAttachment("bad.csv", data, "text/csv"), "round": 9, **UPLOAD}
-    outcome = await moderator.act(lambda: moderator.slash("manage results import", upload))
+    outcome = await moderator.act(lambda: moderator.slash("manage results import", upload), classes=classify(upload))
     assert not outcome.changed
     judge(said, outcome, [] if said in outcome.text else [f"the refusal does not say {said!r}"])
 
@@ -415,7 +458,9 @@ async def test_every_moderator_option_is_refused_clearly_or_applied_whole(modera
     options |= {o["name"]: PICKED[o["type"]] for o in leaf.options if o["type"] in PICKED and o.get("required")}
     if leaf.name == "manage results correct":
         options["race"] = data.draw(st.sampled_from(["Club 150", options["race"]]), label="race")
-    outcome = await moderator.act(lambda: moderator.slash(leaf.name, options), " ".join(map(str, options.values())))
+    outcome = await moderator.act(
+        lambda: moderator.slash(leaf.name, options), " ".join(map(str, options.values())), classify(options)
+    )
     judge(describe(leaf.name, options), outcome)
 
 
@@ -427,6 +472,7 @@ async def test_moderator_autocomplete_survives_anything_typed(moderator: Moderat
     outcome = await moderator.act(
         lambda: moderator.fake.send_autocomplete(leaf.name, options, focused, user=OWNER),
         " ".join(map(str, options.values())),
+        classify(options),
     )
     judge(
         describe(f"{leaf.name} [{focused}]", options), outcome, ["autocomplete changed the database"] * outcome.changed
@@ -442,7 +488,9 @@ async def test_moderator_autocomplete_survives_anything_typed(moderator: Moderat
 )
 async def test_a_correction_is_stored_as_typed(moderator: Moderator, car: str, reason: str, status: str, points: int):
     options = {"race": "Club 150", "car": car, "reason": reason, "status": status, "points": points}
-    outcome = await moderator.act(lambda: moderator.slash("manage results correct", options), reason + status)
+    outcome = await moderator.act(
+        lambda: moderator.slash("manage results correct", options), reason + status, classify(options)
+    )
     extra = []
     if outcome.changed:
         row = latest(moderator.database, "SELECT reason FROM corrections ORDER BY id DESC LIMIT 1")
