@@ -49,6 +49,11 @@ class RaceData:
     corrections: tuple[Correction, ...] = ()
 
 
+async def _filtered(results: Sequence[DriverResult], exclude: frozenset[int]) -> list[DriverResult]:
+    """Return the results whose races are not in exclude."""
+    return [r for r in results if r.race.id not in exclude]
+
+
 class Card(enum.Enum):
     """What the catalog keeps made of a race's facts or a read's answer: written once, shared by every reply."""
 
@@ -289,12 +294,13 @@ class Catalog:
         track_id: int | None = None,
         season: int | None = None,
         as_of: RaceSummary | None = None,
+        exclude: Sequence[int] = (),
     ) -> list[tuple[Driver, int, int]]:
-        """Return (driver, wins, starts), most wins first, within the filters."""
+        """Return (driver, wins, starts), most wins first, within the filters, leaving out the races in exclude."""
         return await self.remember(
-            ("leaderboard", guild_id, series_id, track_id, season, as_of),
+            ("leaderboard", guild_id, series_id, track_id, season, as_of, _hashable(sorted(exclude))),
             lambda: self._store.wins_leaderboard(
-                series_id=series_id, track_id=track_id, season=season, as_of=as_of, guild_id=guild_id
+                series_id=series_id, track_id=track_id, season=season, as_of=as_of, guild_id=guild_id, exclude=exclude
             ),
         )
 
@@ -334,13 +340,22 @@ class Catalog:
         track_id: int | None = None,
         season: int | None = None,
         as_of: RaceSummary | None = None,
+        exclude: Sequence[int] = (),
     ) -> list[DriverResult]:
-        """Return a driver's starts with their races, newest first, up to and including as_of.
+        """Return a driver's starts with their races, newest first, up to and including as_of, but for exclude.
 
         The races are the index's own summaries (shared, and with their winners already known), so a long
         career costs one read of its entries.
         """
         filters = {"series_id": series_id, "track_id": track_id, "season": season, "as_of": as_of, "guild_id": guild_id}
+        if exclude:
+            # The whole career is read (and kept) once; each set of races held back is a filter over it.
+            career = await self.career_results(driver_id, **filters)
+            left_out = frozenset(exclude)
+            return await self.remember(
+                ("career", driver_id, guild_id, series_id, track_id, season, as_of, _hashable(sorted(left_out))),
+                lambda: _filtered(career, left_out),
+            )
 
         async def load() -> list[DriverResult]:
             for _ in range(2):

@@ -5,10 +5,14 @@ import datetime as dt
 import io
 import json
 import re
+import unicodedata
+from collections import Counter
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 from bot.names import car_key, name_key
+from bot.store.models import Eligibility
 from bot.store.records import EntryRecord, MomentRecord, QuoteRecord, RaceBundle, SourcedField, StageRecord
 
 
@@ -38,27 +42,37 @@ RACE_FACT_KEYS = (
 
 
 def _cell(row: dict[str, str], name: str) -> str | None:
+    """Return a cell without surrounding spaces, or None when it is empty or missing."""
     value = (row.get(name) or "").strip()
     return value or None
 
 
+def _clip(value: str, limit: int = 30) -> str:
+    """Shorten a cell quoted back in an error, so one huge cell cannot crowd out the other errors."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _int(row: dict[str, str], name: str, where: str) -> int | None:
+    """Read a whole-number cell, or None when it is empty."""
     value = _cell(row, name)
     if value is None:
         return None
     try:
         return int(value)
     except ValueError:
-        raise RaceFileError(f"{where}: column {name} must be a whole number, not '{value}'") from None
+        raise RaceFileError(f"{where}: column {name} must be a whole number, not '{_clip(value)}'") from None
 
 
-def _eligible(value: str | None, where: str) -> bool | None:
+def _eligible(value: str | None, where: str) -> Eligibility | None:
+    """Return a points_eligible cell as recorded: yes, no or disputed; empty or 'unknown' is not recorded."""
     match (value or "").lower():
         case "yes":
-            return True
+            return "yes"
         case "no":
-            return False
-        case "" | "disputed" | "unknown":
+            return "no"
+        case "disputed":
+            return "disputed"
+        case "" | "unknown":
             return None
     raise RaceFileError(f"{where}: points_eligible must be yes, no or disputed, not '{value}'")
 
@@ -88,29 +102,74 @@ RESULT_COLUMNS = (
 REQUIRED_RESULT_COLUMNS = ("finish", "car", "driver")
 _CAR = re.compile(r"^[0-9A-Za-z]{1,4}$")
 
+# The values each number column can take. A field is at most 250 trucks (the upload limit), no race runs 5,000
+# laps and no series awards 500 points in one race: anything past these is a typo, and past 64 bits SQLite
+# cannot store it at all.
+COUNT_RANGES = {
+    "finish": (1, 250),
+    "start": (1, 250),
+    "laps": (0, 5_000),
+    "laps_led": (0, 5_000),
+    "points": (0, 500),
+    "stage_points": (0, 500),
+}
+# Longest cell an upload may hold; the longest in the shipped files is under 300.
+MAX_CELL = 1_000
+# Characters refused in uploaded text: C0 and C1 controls (NUL included), and invisible ones that reorder or hide
+# the text around them when Discord shows it (bidi embeddings, overrides, isolates and marks, zero-width spaces,
+# line separators). Zero-width joiners stay: scripts and emoji need them.
+_INVISIBLE = r"\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_UNSAFE_CHAR = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+# Free-text notes may hold tabs and line breaks, as a spreadsheet cell can.
+_UNSAFE_NOTE_CHAR = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
 
-def _count(row: dict[str, str], name: str, where: str, *, minimum: int = 0) -> int | None:
-    value = _int(row, name, where)
-    if value is not None and value < minimum:
-        raise RaceFileError(f"{where}: column {name} must be at least {minimum}, not {value}")
+
+def cell_problem(column: str, value: str) -> str | None:
+    """Say why an uploaded cell (or other text a moderator sends) cannot be stored, or return None when it can."""
+    if len(value) > MAX_CELL:
+        return f"{column} is longer than {MAX_CELL:,} characters"
+    found = (_UNSAFE_NOTE_CHAR if column == "notes" else _UNSAFE_CHAR).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if unicodedata.category(char) == "Cc":
+        return f"{column} holds U+{ord(char):04X}, a control character; remove it"
+    return f"{column} holds U+{ord(char):04X} ({unicodedata.name(char)}), which is invisible; remove it"
+
+
+def _count(row: dict[str, str], name: str, where: str) -> int | None:
+    """Read a number column, refusing values outside what the column can mean."""
+    low, high = COUNT_RANGES[name]
+    text = _cell(row, name) or ""
+    # A run of digits this long is out of range whatever it says (and past 4,300 digits int() will not read it).
+    too_long = len(text) > 20 and text.lstrip("+-").isdecimal()
+    value = None if too_long else _int(row, name, where)
+    if too_long or (value is not None and value > high):
+        raise RaceFileError(f"{where}: column {name} is out of range: it must be {low} to {high:,}, not {_clip(text)}")
+    if value is not None and value < low:
+        raise RaceFileError(f"{where}: column {name} must be at least {low}, not {value}")
     return value
 
 
-def entry_from_row(row: dict[str, str], where: str) -> EntryRecord:
+def entry_from_row(row: dict[str, str], where: str, *, upload: bool = True) -> EntryRecord:
     """Check one results row and return it as a record, or raise RaceFileError naming the problem."""
+    # Text is checked first, so no error below quotes an unsafe cell back to the moderator.
+    for column, value in row.items() if upload else ():
+        if problem := cell_problem(column, value):
+            raise RaceFileError(f"{where}: {problem}")
     car, driver = _cell(row, "car"), _cell(row, "driver")
     if car is None or driver is None:
         raise RaceFileError(f"{where}: car and driver are required")
     if not _CAR.match(car_key(car)):
-        raise RaceFileError(f"{where}: car number '{car}' must be 1 to 4 letters or digits, such as 07")
+        raise RaceFileError(f"{where}: car number '{_clip(car)}' must be 1 to 4 letters or digits, such as 07")
     if len(driver) > 100:
         raise RaceFileError(f"{where}: driver name is longer than 100 characters")
     for name in ("team", "make", "sponsor", "status"):
         if len(_cell(row, name) or "") > 100:
             raise RaceFileError(f"{where}: {name} is longer than 100 characters")
     return EntryRecord(
-        finish=_count(row, "finish", where, minimum=1),
-        start=_count(row, "start", where, minimum=1),
+        finish=_count(row, "finish", where),
+        start=_count(row, "start", where),
         car=car_key(car),
         driver=driver,
         team=_cell(row, "team"),
@@ -128,31 +187,57 @@ def entry_from_row(row: dict[str, str], where: str) -> EntryRecord:
     )
 
 
-def parse_results(text: str, name: str = "results.csv") -> tuple[tuple[EntryRecord, ...], list[str]]:
-    """Check every row of a results CSV; return the good records and one message per bad line."""
-    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    try:
-        columns = [c.strip() for c in reader.fieldnames or []]
-    except csv.Error as error:
-        return (), [f"{name}:1: {error}"]
+def _header_problem(cells: list[str], *, upload: bool) -> str | None:
+    """Say what is wrong with a results header, or return None when it can be read."""
+    for cell in cells if upload else ():
+        if problem := cell_problem("the header", cell):
+            return problem
+    columns = [c.strip() for c in cells]
+    # A column named twice would leave one of its cells unread, so neither is trusted. (An empty name is left
+    # to the unknown-column check below, as it always was.)
+    repeated = [(c, n) for c, n in Counter(c for c in columns if c).items() if n > 1]
+    if repeated:
+        return "; ".join(f"column '{_clip(c)}' appears {'twice' if n == 2 else f'{n} times'}" for c, n in repeated)
     missing = [c for c in REQUIRED_RESULT_COLUMNS if c not in columns]
     if missing:
-        return (), [f"{name}:1: the header lacks the column(s) {', '.join(missing)}"]
-    unknown = [c for c in columns if c not in RESULT_COLUMNS]
+        return f"the header lacks the column(s) {', '.join(missing)}"
+    unknown = [_clip(c) for c in columns if c not in RESULT_COLUMNS]
     if unknown:
-        return (), [f"{name}:1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(RESULT_COLUMNS)}"]
+        return f"unknown column(s) {', '.join(unknown)}; the columns are {', '.join(RESULT_COLUMNS)}"
+    return None
+
+
+def parse_results(
+    text: str, name: str = "results.csv", *, upload: bool = True
+) -> tuple[tuple[EntryRecord, ...], list[str]]:
+    """Check every row of a results CSV; return the good records and one message per bad line."""
+    # upload=False is for race folders: their rows come from the data sources and are stored as given, so only
+    # uploads are held to the character and cell-length rules.
+    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    columns: list[str] | None = None
     records: list[EntryRecord] = []
     errors: list[str] = []
     seen: dict[str, dict[str, int]] = {"car": {}, "driver": {}, "finish": {}}
+    # The line the next row starts on: a quoted cell may hold line breaks and blank lines are skipped, so rows
+    # and lines are counted apart.
+    line = 1
     try:
-        for line, raw in enumerate(reader, start=2):
-            if None in raw:
-                errors.append(f"{name}:{line}: more cells than the header has columns")
+        for cells in reader:
+            start, line = line, reader.line_num + 1
+            if columns is None:
+                if problem := _header_problem(cells, upload=upload):
+                    return (), [f"{name}:1: {problem}"]
+                columns = [c.strip() for c in cells]
                 continue
-            row = {k.strip(): v for k, v in raw.items() if k is not None}
+            if not cells:
+                continue
+            if len(cells) > len(columns):
+                errors.append(f"{name}:{start}: more cells than the header has columns")
+                continue
+            row = dict(zip_longest(columns, cells, fillvalue=""))
             try:
-                record = entry_from_row(row, f"{name}:{line}")
+                record = entry_from_row(row, f"{name}:{start}", upload=upload)
             except RaceFileError as error:
                 errors.append(str(error))
                 continue
@@ -160,19 +245,24 @@ def parse_results(text: str, name: str = "results.csv") -> tuple[tuple[EntryReco
             clashes = [k for k, v in keys.items() if v in seen[k] and not (k == "finish" and record.finish is None)]
             if clashes:
                 first = seen[clashes[0]][keys[clashes[0]]]
-                errors.append(f"{name}:{line}: the same {clashes[0]} as line {first}")
+                errors.append(f"{name}:{start}: the same {clashes[0]} as line {first}")
                 continue
             for k, v in keys.items():
-                seen[k][v] = line
+                seen[k][v] = start
             records.append(record)
     except csv.Error as error:
-        errors.append(f"{name}:{reader.line_num}: {error}")
+        # The reader stops at its own limit (131,072 characters) before our 1,000 can be checked.
+        too_long = upload and str(error).startswith("field larger than field limit")
+        said = f"a cell is longer than {MAX_CELL:,} characters ({error})" if too_long else str(error)
+        errors.append(f"{name}:{line}: {said}")
+    if columns is None:  # no header at all, or one the reader could not read
+        return (), errors or [f"{name}:1: {_header_problem([], upload=upload)}"]
     return tuple(records), errors
 
 
 def read_results(path: Path) -> tuple[EntryRecord, ...]:
     """Read results.csv, refusing the file at its first bad line."""
-    records, errors = parse_results(path.read_text(encoding="utf-8"), path.name)
+    records, errors = parse_results(path.read_text(encoding="utf-8"), path.name, upload=False)
     if errors:
         raise RaceFileError(errors[0])
     return records

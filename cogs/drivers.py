@@ -9,9 +9,11 @@ from discord.ext import commands
 
 from bot.catalog import Card, Catalog
 from bot.errors import NotFoundError
-from bot.search import Track, resolve_driver, resolve_race, resolve_series, resolve_track
+from bot.facts.spoilers import SpoilerPolicy
+from bot.search import SearchIndex, Track, resolve_driver, resolve_race, resolve_series, resolve_track
 from bot.store.models import Driver, RaceSummary, Series
 from bot.ui.embeds import drivers as embeds
+from bot.ui.embeds.records import held_back
 from bot.ui.options import (
     DRIVER_OPTION,
     SEASON_OPTION,
@@ -62,13 +64,21 @@ class WinsPages(PageButton, source="wins", command="wins"):
 class Drivers(commands.Cog):
     """Win counts and driver profiles, counted from stored results."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, spoilers: SpoilerPolicy | None = None) -> None:
         self.catalog = catalog
+        self.spoilers = spoilers or SpoilerPolicy(catalog.guild_settings)
         self.wins_pager = WinsPages.serving(self)
 
-    async def _require_races(self, interaction: discord.Interaction) -> None:
-        if not (await self.catalog.index(interaction.guild_id)).races:
+    async def _require_races(self, interaction: discord.Interaction) -> SearchIndex:
+        index = await self.catalog.index(interaction.guild_id)
+        if not index.races:
             raise NotFoundError("No races are stored yet, so there is nothing to count.")
+        return index
+
+    async def _hidden(self, interaction: discord.Interaction, index: SearchIndex) -> tuple[int, ...]:
+        """Return the ids of the races whose results this server must not see yet (spoiler-safe mode)."""
+        # A generator: with spoiler-safe mode off (most servers) the thousands of races are never looked at.
+        return tuple(sorted(await self.spoilers.hidden(interaction.guild_id, (race for race in index.races))))
 
     @app_commands.command(name="wins")
     @app_commands.describe(
@@ -103,34 +113,39 @@ class Drivers(commands.Cog):
         season: int | None,
         as_of: RaceSummary | None,
     ) -> tuple[Sequence[discord.Embed], PageArgs]:
-        """Return the pages of a driver's wins or of the leaderboard, and the ids the options were resolved to."""
-        await self._require_races(interaction)
+        """Return the pages of a driver's wins or of the leaderboard, and the ids the options were resolved to.
+
+        Races still in the server's spoiler window are left out of every figure, and the pages say so.
+        """
+        index = await self._require_races(interaction)
+        hidden = await self._hidden(interaction, index)
         filters = filters_text(series, track, season, as_of)
         series_id = series.id if series else None
         track_id = track.id if track else None
         args = (driver.id if driver else None, series_id, track_id, season, as_of.id if as_of else None)
+        chosen = {"series_id": series_id, "track_id": track_id, "season": season, "as_of": as_of}
         if driver is not None:
+            career = await self.catalog.career_results(driver.id, guild_id=interaction.guild_id, **chosen)
             results = await self.catalog.career_results(
-                driver.id,
-                series_id=series_id,
-                track_id=track_id,
-                season=season,
-                as_of=as_of,
-                guild_id=interaction.guild_id,
+                driver.id, guild_id=interaction.guild_id, exclude=hidden, **chosen
             )
-            if not results:
+            if not career:
                 raise NotFoundError(f"{driver.name} has no starts in the stored races{filters}.")
+            note = held_back(len(career) - len(results))
             pages = self.catalog.card(
-                Card.WINS, results, (driver, filters), lambda: embeds.driver_wins_pages(driver, results, filters)
+                Card.WINS,
+                results,
+                (driver, filters, note),
+                lambda: embeds.driver_wins_pages(driver, results, filters, note),
             )
             return pages, args
-        rows = await self.catalog.leaderboard(
-            series_id=series_id, track_id=track_id, season=season, as_of=as_of, guild_id=interaction.guild_id
-        )
-        if not rows:
+        everything = await self.catalog.leaderboard(guild_id=interaction.guild_id, **chosen)
+        rows = await self.catalog.leaderboard(guild_id=interaction.guild_id, exclude=hidden, **chosen)
+        if not everything:
             raise NotFoundError(f"No wins are stored{filters}.")
+        note = held_back(_held_in(index, hidden, series, track, season)) if rows != everything else ""
         return self.catalog.card(
-            Card.LEADERBOARD, rows, (filters,), lambda: embeds.leaderboard_pages(rows, filters)
+            Card.LEADERBOARD, rows, (filters, note), lambda: embeds.leaderboard_pages(rows, filters, note)
         ), args
 
     @app_commands.command(name="driver")
@@ -142,23 +157,43 @@ class Drivers(commands.Cog):
         as_of: app_commands.Transform[RaceSummary, RaceOption] | None = None,
     ) -> None:
         """See a driver's profile: latest entry, result, quotes and stored career."""
-        await self._require_races(interaction)
-        results = await self.catalog.career_results(name.id, as_of=as_of, guild_id=interaction.guild_id)
-        if not results and as_of is not None:
+        index = await self._require_races(interaction)
+        hidden = await self._hidden(interaction, index)
+        career = await self.catalog.career_results(name.id, as_of=as_of, guild_id=interaction.guild_id)
+        if not career and as_of is not None:
             raise NotFoundError(f"{name.name} has no starts up to the {as_of.label}.")
+        # Races still in the spoiler window are left out: their finish and what they add to the career line.
+        results = await self.catalog.career_results(name.id, as_of=as_of, guild_id=interaction.guild_id, exclude=hidden)
+        note = held_back(len(career) - len(results))
         quotes = await self.catalog.quotes(driver_id=name.id, guild_id=interaction.guild_id)
         hint = f"/quote driver:{name.name}"
         embed = self.catalog.card(
             Card.PROFILE,
             results,
-            (name, len(quotes)),
-            lambda: embeds.driver_embed(name, results, len(quotes), quote_hint=hint),
+            (name, len(quotes), note),
+            lambda: embeds.driver_embed(name, results, len(quotes), quote_hint=hint, note=note),
         )
         await send_reply(interaction, Reply(embed))
 
 
+def _held_in(
+    index: SearchIndex, hidden: Sequence[int], series: Series | None, track: Track | None, season: int | None
+) -> int:
+    """Return how many of the hidden races fall within the series, track and season asked about (at least 1)."""
+    races = (index.race(race_id) for race_id in hidden)
+    held = [
+        race
+        for race in races
+        if race is not None
+        and (series is None or race.series == series.name)
+        and (track is None or race.track == track.name)
+        and (season is None or race.season == season)
+    ]
+    return max(len(held), 1)  # only asked when leaving them out changed the figures
+
+
 async def setup(bot: "PitBoard") -> None:
-    """Add the cog, handing it the catalog, and register its pager."""
-    drivers = Drivers(bot.catalog)
+    """Add the cog, handing it the catalog and the spoiler policy, and register its pager."""
+    drivers = Drivers(bot.catalog, bot.spoilers)
     await bot.add_cog(drivers)
     bot.add_dynamic_items(drivers.wins_pager)

@@ -9,8 +9,9 @@ from discord.ext import commands
 
 from bot.catalog import Catalog
 from bot.errors import NotFoundError
+from bot.facts.spoilers import SpoilerPolicy
 from bot.search import echo
-from bot.store.models import Driver, RaceSummary
+from bot.store.models import Driver, Quote, RaceSummary
 from bot.ui.embeds.quotes import quotes_reply
 from bot.ui.options import RACE_OPTION, DriverOption, RaceOption
 from bot.ui.replies import send_reply
@@ -23,9 +24,18 @@ if TYPE_CHECKING:
 class Quotes(commands.Cog):
     """Sourced quotes from the stored races."""
 
-    def __init__(self, catalog: Catalog, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, spoilers: SpoilerPolicy | None = None, *, rng: random.Random | None = None
+    ) -> None:
         self.catalog = catalog
+        self.spoilers = spoilers or SpoilerPolicy(catalog.guild_settings)
         self.rng = rng or random.Random()  # noqa: S311 - shuffles quotes, guards nothing
+
+    async def _hidden(self, interaction: discord.Interaction, quotes: list[Quote]) -> frozenset[int]:
+        """Return the races of these quotes whose results this server must not see yet (spoiler-safe mode)."""
+        index = await self.catalog.index(interaction.guild_id)
+        races = (race for race_id in {q.race_id for q in quotes} if (race := index.race(race_id)) is not None)
+        return await self.spoilers.hidden(interaction.guild_id, races)
 
     @app_commands.command(name="quote")
     @app_commands.describe(
@@ -56,9 +66,10 @@ class Quotes(commands.Cog):
             if elsewhere and race is None:
                 message += f" There {'is' if len(elsewhere) == 1 else 'are'} {len(elsewhere)} in other races: pick one."
             raise NotFoundError(message)
-        await send_reply(interaction, quotes_reply(quotes, owner_id=interaction.user.id, rng=self.rng))
+        hidden = await self._hidden(interaction, quotes)
+        await send_reply(interaction, quotes_reply(quotes, owner_id=interaction.user.id, rng=self.rng, hidden=hidden))
 
 
 async def setup(bot: "PitBoard") -> None:
-    """Add the cog, handing it the catalog."""
-    await bot.add_cog(Quotes(bot.catalog))
+    """Add the cog, handing it the catalog and the spoiler policy."""
+    await bot.add_cog(Quotes(bot.catalog, bot.spoilers))

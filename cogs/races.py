@@ -162,7 +162,7 @@ class Races(commands.Cog):
 
     async def hidden(self, interaction: discord.Interaction, data: RaceData) -> bool:
         """Return whether this server's spoiler-safe window still hides the race's results."""
-        return await self.spoilers.until(interaction.guild_id, data.race.date) is not None
+        return await self.spoilers.until(interaction.guild_id, data.race) is not None
 
     def results_pages(self, data: RaceData, top: int | None, *, spoiler: bool) -> LazyPages:
         """Return the race's pages of results, written once per race, `top` and spoiler setting while its facts last."""
@@ -202,11 +202,13 @@ class Races(commands.Cog):
         )
 
     async def race_quotes_reply(self, data: RaceData, *, guild_id: int | None, owner_id: int) -> Reply:
-        """Return the race's quotes with an 'Another' button, or raise when it has none."""
+        """Return the race's quotes with an 'Another' button (hidden until tapped in spoiler-safe mode), or raise."""
         quotes = await self.catalog.quotes(race_id=data.race.id, guild_id=guild_id)
         if not quotes:
             raise NotFoundError(f"No quotes are stored for the {race_title(data.race)}.")
-        return quote_replies.quotes_reply(quotes, owner_id=owner_id, rng=self.rng)
+        held = await self.spoilers.until(guild_id, data.race) is not None
+        hidden = frozenset({data.race.id}) if held else frozenset[int]()
+        return quote_replies.quotes_reply(quotes, owner_id=owner_id, rng=self.rng, hidden=hidden)
 
     def recap_view(self, race_id: int, *, spoiler: bool) -> StatelessView:
         """Return the buttons under a recap: results, stages, quotes and chart, and Reveal in spoiler-safe mode."""
@@ -227,7 +229,7 @@ class Races(commands.Cog):
     async def recap(self, interaction: discord.Interaction, race: RaceChoice | None = None) -> None:
         """Read the recap of a race: who won, how, and the moments that decided it."""
         data = await self._race(interaction, race)
-        until = await self.spoilers.until(interaction.guild_id, data.race.date)
+        until = await self.spoilers.until(interaction.guild_id, data.race)
         if until is not None:
             card = embeds.spoiler_recap_embed(data.race, until)
             await send_reply(interaction, Reply(card, self.recap_view(data.race.id, spoiler=True)))

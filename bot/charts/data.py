@@ -206,7 +206,7 @@ def stage_points_data(entries: Sequence[Entry], stages: Sequence[StageResult], *
             groups.setdefault(candidates, []).append((result.stage, result.position))
     rows = []
     for entry in entries:
-        if entry.points is None or entry.points_eligible is False:
+        if entry.points is None or entry.points_eligible == "no":
             continue
         per_stage = tuple(resolved.get((entry.id, n), 0) for n in numbers)
         stage_total = max(entry.stage_points or 0, sum(per_stage))
@@ -227,7 +227,7 @@ def stage_points_data(entries: Sequence[Entry], stages: Sequence[StageResult], *
         stage_numbers=numbers,
         rows=tuple(r for r in rows[:top] if r.total > 0),
         unresolved=tuple(UnresolvedGroup(c, tuple(p)) for c, p in groups.items()),
-        ineligible=tuple(e.driver for e in entries if e.points_eligible is False),
+        ineligible=tuple(e.driver for e in entries if e.points_eligible == "no"),
     )
 
 

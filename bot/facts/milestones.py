@@ -12,13 +12,24 @@ def series_label(history: WinnerHistory) -> str:
     return history.series.removeprefix("NASCAR ").strip() or history.series
 
 
-def scope(history: WinnerHistory) -> str:
-    """Return '' when the store holds the series from its first season, else ' (stored races since 2023)'."""
+def scope(history: WinnerHistory) -> str | None:
+    """Return what the counts cover: '' for the whole series, ' (stored races since 2023)', or None.
+
+    '' needs every round from the series' first season up to the race; a later first season, with no round
+    missing since, is named. None: a round is missing, so a count is of the stored races only and a 'first' or
+    'Nth' could be false.
+    """
+    if history.has_gap or history.first_season_stored is None:
+        return None
     family = BY_CODE.get(history.series_short)
-    first = family.first_season if family else None
-    if first is not None and history.first_season_stored is not None and history.first_season_stored <= first:
+    if family is not None and history.first_season_stored <= family.first_season:
         return ""
     return f" (stored races since {history.first_season_stored})"
+
+
+def count(n: int, noun: str) -> str:
+    """Return '1 start' or '16 starts'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def winning_streak(finishes: tuple[int | None, ...]) -> int:
@@ -36,16 +47,21 @@ def milestones(history: WinnerHistory | None, *, limit: int = 2) -> list[str]:
 
     In order of preference: the win count so far (or a first win), the first win for the car number, a winning
     streak, and wins in the last few starts. Each holds for the stored races; the scope says which those are
-    unless the store has the series from its first season.
+    unless the store has the series from its first season. With a round missing, only the plain count of wins
+    and starts is told, as a count of the races held: a gap can hide an earlier win or break a streak.
     """
     if history is None or history.earlier_races == 0 or not history.finishes:
         return []
     series, where = series_label(history), scope(history)
+    starts = count(history.starts, "start")
+    if where is None:
+        wins = count(history.wins, f"{series} win")
+        return [f"{history.driver} has {wins} in {starts} in the races Pit Board holds."][:limit]
     lines = []
     if history.wins == 1:
-        lines.append(f"First {series} win for {history.driver}, in {history.starts} starts{where}.")
+        lines.append(f"First {series} win for {history.driver}, in {starts}{where}.")
     else:
-        lines.append(f"{history.driver}'s {ordinal(history.wins)} {series} win, in {history.starts} starts{where}.")
+        lines.append(f"{history.driver}'s {ordinal(history.wins)} {series} win, in {starts}{where}.")
     if history.car_wins_before == 0:
         lines.append(f"The first {series} win for the #{history.car}{where}.")
     streak = winning_streak(history.finishes)

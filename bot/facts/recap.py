@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.facts.statuses import Ending, ending, reason, retired
 from bot.store.models import Entry, KeyMoment, Race, RaceNote, StageResult
 from bot.wording import ordinal
 
@@ -67,22 +68,32 @@ def surname(driver: str) -> str:
     return words[-1] if words else driver
 
 
-def finished(entry: Entry) -> bool:
-    """Return whether the entry was running at the flag; an unrecorded status counts as running."""
-    return entry.status is None or entry.status.strip().lower() in ("", "running")
+def disqualified(entry: Entry) -> bool:
+    """Return whether the entry's status says it was disqualified."""
+    return ending(entry.status) is Ending.DISQUALIFIED
+
+
+def leader_laps(entries: Iterable[Entry]) -> int | None:
+    """Return the most laps any entry completed, or None when no laps are recorded."""
+    return max((e.laps for e in entries if e.laps is not None), default=None)
 
 
 def non_finishers(entries: Iterable[Entry]) -> list[Entry]:
-    """Return the entries whose status says they were out before the flag, in finishing order."""
-    return [e for e in entries if not finished(e)]
+    """Return the entries out before the flag, in finishing order (see bot.facts.statuses.retired)."""
+    field = list(entries)
+    most = leader_laps(field)
+    return [e for e in field if retired(e.status, e.laps, most)]
 
 
 def biggest_movers(entries: Iterable[Entry]) -> tuple[Entry, ...]:
     """Return the entries sharing the largest positive start-minus-finish gain, best finisher first.
 
-    A tie names every tied driver, best finisher first, up to MAX_MOVERS of them.
+    A tie names every tied driver, best finisher first, up to MAX_MOVERS of them. A disqualified entry made no
+    climb: its place was given, not driven.
     """
-    gains = [(gain, e) for e in entries if (gain := e.positions_gained) is not None and gain > 0]
+    gains = [
+        (gain, e) for e in entries if (gain := e.positions_gained) is not None and gain > 0 and not disqualified(e)
+    ]
     if not gains:
         return ()
     best = max(gain for gain, _ in gains)
@@ -148,7 +159,9 @@ class _Writer:
         self.facts = facts
         self.race = facts.race
         self.entries = facts.entries
-        self.winner = next((e for e in self.entries if e.finish == 1), None)
+        # A disqualified car listed 1st did not win: the recap then has no winner to name, and says why below.
+        self.winner = next((e for e in self.entries if e.finish == 1 and not disqualified(e)), None)
+        self.out = {e.id for e in non_finishers(self.entries)}
         self.runner_up = next((e for e in self.entries if e.finish == 2), None)
         self.pole = pole_sitter(self.race, self.entries)
         self.sweeper = stage_sweeper(facts.stages)
@@ -208,8 +221,8 @@ class _Writer:
         return " ".join(s for s in sentences if s)
 
     def field(self) -> str:
-        """Return the paragraph on the rest of the top five, the biggest mover and the retirements."""
-        sentences = [self._top_five(), self._movers(), self._retirements()]
+        """Return the paragraph on the rest of the top five, the biggest mover, retirements and disqualifications."""
+        sentences = [self._top_five(), self._movers(), self._retirements(), self._disqualifications()]
         return " ".join(s for s in sentences if s)
 
     def moments(self, budget: int) -> str:
@@ -261,7 +274,9 @@ class _Writer:
         is_pole = self.pole is not None and self.pole.id == entry.id
         name = f"Pole sitter **{entry.driver}**" if is_pole else f"**{entry.driver}**"
         feats = self._feats(entry)
-        if not finished(entry):
+        if disqualified(entry):
+            outcome = "was disqualified"
+        elif entry.id in self.out:
             outcome = "did not finish"
         elif entry.finish is not None:
             outcome = f"came home {ordinal(entry.finish)}" if feats else f"finished {ordinal(entry.finish)}"
@@ -285,7 +300,7 @@ class _Writer:
             if entry.laps_led:
                 feats.append(f"led {_count(entry.laps_led, 'lap')}")
             feats.append(f"set the fastest lap{time}")
-            if entry.finish is not None and finished(entry):
+            if entry.finish is not None and entry.id not in self.out and not disqualified(entry):
                 feats.append(f"finished {ordinal(entry.finish)}")
             self.mentioned.add(entry.id)
         else:
@@ -313,6 +328,7 @@ class _Writer:
         if not any(e.finish == 5 for e in self.entries):
             return ""
         rest = [e for e in self.entries if e.finish in (3, 4, 5) and e.id not in self.mentioned]
+        rest = [e for e in rest if not disqualified(e)]  # a disqualified car is named in a sentence of its own
         rest.sort(key=lambda e: e.finish or 0)
         if not rest:
             return ""
@@ -340,6 +356,16 @@ class _Writer:
             return f"{named} were among those who failed to finish."
         return f"{named} failed to finish."
 
+    def _disqualifications(self) -> str:
+        """Return who was disqualified, with the place each is listed in."""
+        out = [e for e in self.entries if disqualified(e)]
+        if not out:
+            return ""
+        named = join_words(
+            [f"{e.driver} (classified {ordinal(e.finish)})" if e.finish is not None else e.driver for e in out]
+        )
+        return f"{named} {'was' if len(out) == 1 else 'were'} disqualified."
+
 
 def _machine(entry: Entry) -> str:
     """Return the car as fans say it: '#07 Spire Motorsports Chevrolet'."""
@@ -362,7 +388,7 @@ def _count(n: int, noun: str) -> str:
 
 def _retirement(entry: Entry) -> str:
     """Return 'Ben Rhodes (suspension, 83 laps)'."""
-    why = [(entry.status or "").strip()]
+    why = [reason(entry.status)]
     if entry.laps is not None:
         why.append(_count(entry.laps, "lap"))
     return f"{entry.driver} ({', '.join(why)})"

@@ -14,7 +14,7 @@ from typing import Any
 from bot.racefiles import RACE_FACT_KEYS, RESULT_COLUMNS, RaceBundle, RaceFileError, read_aliases, read_race_dir
 from bot.store import Store
 from bot.store.imports import FactLink
-from bot.store.models import Entry, StageResult
+from bot.store.models import Eligibility, Entry, StageResult
 
 FILES = ("race.json", "results.csv", "stages.csv", "quotes.json", "drivers.csv")
 STAGE_COLUMNS = ("stage", "position", "car", "driver", "candidates", "points", "confidence", "basis")
@@ -32,8 +32,9 @@ def _csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def _eligible(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
+def _eligible(value: Eligibility | None) -> str:
+    """Return a points_eligible cell: yes, no or disputed, and empty when not recorded."""
+    return value or ""
 
 
 def _sourced(links: Sequence[FactLink]) -> dict[str, Any]:

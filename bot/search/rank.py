@@ -46,15 +46,18 @@ def _rank_races(index: SearchIndex, folded: str) -> list[RaceSummary]:
     return [index.races[position] for _, position in ranked]
 
 
-def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -> list[DriverMatch]:
+def rank_drivers(
+    index: SearchIndex, text: str, *, race_id: int | None = None, finish_hidden: bool = False
+) -> list[DriverMatch]:
     """Return drivers matching text (a name, surname, alias or car number), best first.
 
     Car numbers are those of the given race, or of the latest race when none is given. Empty text lists
-    that race's field in finishing order, then everyone else by name.
+    that race's field in finishing order, then everyone else by name; with finish_hidden (the race's result
+    is held back for spoilers) the field comes first by name, so the order gives nothing away.
     """
     reference = race_id if race_id is not None else (index.latest.id if index.latest else None)
     cars = index.cars.get(reference, {}) if reference is not None else {}
-    finish_of = {driver_id: finish for driver_id, finish in cars.values()}
+    finish_of = {driver_id: 0 if finish_hidden else finish for driver_id, finish in cars.values()}
 
     def order(match: DriverMatch) -> tuple[float, int, str]:
         finish = finish_of.get(match.driver.id)
@@ -75,6 +78,13 @@ def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -
 
     car_of = {driver_id: car for car, (driver_id, _) in cars.items()}
     if not fold(text):
+        if finish_hidden:  # rare (a server's spoiler window), so kept with the rankings rather than the fields
+            return list(
+                index.memo.remembered(
+                    ("field by name", "", reference),
+                    lambda: sorted((DriverMatch(d, 0.0, car_of.get(d.id)) for d in index.drivers), key=order),
+                )
+            )
         # Everyone, for each keystroke that empties the option: sorted once per reference race.
         fields = index.memo.fields
         everyone = fields.get(reference)
@@ -86,7 +96,7 @@ def rank_drivers(index: SearchIndex, text: str, *, race_id: int | None = None) -
         return list(everyone)
     typed_key, typed_words = name_parts(text)
     ranked = index.memo.remembered(
-        ("drivers", typed_key, reference),
+        ("drivers by name" if finish_hidden else "drivers", typed_key, reference),
         lambda: sorted(_name_matches(index, typed_key, typed_words, car_of), key=order),
     )
     return list(ranked)
@@ -163,9 +173,11 @@ def race_suggestions(index: SearchIndex, text: str) -> list[tuple[str, str]]:
     return [(f"{r.label} · {r.series_short}", f"{RACE_VALUE}{r.id}") for r in rank_races(index, text)[:MAX_CHOICES]]
 
 
-def driver_suggestions(index: SearchIndex, text: str, *, race_id: int | None = None) -> list[tuple[str, str]]:
+def driver_suggestions(
+    index: SearchIndex, text: str, *, race_id: int | None = None, finish_hidden: bool = False
+) -> list[tuple[str, str]]:
     """Return at most 25 (label, value) driver choices; a car number in the reference race leads the label."""
-    matches = rank_drivers(index, text, race_id=race_id)[:MAX_CHOICES]
+    matches = rank_drivers(index, text, race_id=race_id, finish_hidden=finish_hidden)[:MAX_CHOICES]
     return [(f"#{m.car} {m.driver.name}" if m.car else m.driver.name, f"{DRIVER_VALUE}{m.driver.id}") for m in matches]
 
 

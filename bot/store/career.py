@@ -89,6 +89,41 @@ class HeadToHead:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredSeason:
+    """The rounds of one season of a series that a server can see, up to a race (for WinnerHistory.has_gap)."""
+
+    year: int
+    rounds: int | None  # the season's round count, when a curated race gave it
+    stored: int
+    first_round: int
+    last_round: int
+
+    @property
+    def contiguous(self) -> bool:
+        """Return whether the stored rounds are exactly 1 to the last one (rounds are unique within a season)."""
+        return self.first_round == 1 and self.last_round == self.stored
+
+
+def has_gap(seasons: Sequence[StoredSeason], *, season: int, round_: int) -> bool:
+    """Return whether a round is missing from the first stored season up to (not including) season's round_.
+
+    A past season counts as whole when its rounds run from 1 without a hole, to its round count where known;
+    the race's own season needs rounds 1 to round_ - 1.
+    """
+    if not seasons:
+        return False
+    by_year = {s.year: s for s in seasons}
+    for year in range(seasons[0].year, season):
+        stored = by_year.get(year)
+        if stored is None or not stored.contiguous or (stored.rounds is not None and stored.last_round < stored.rounds):
+            return True
+    if round_ <= 1:
+        return False
+    current = by_year.get(season)
+    return current is None or not current.contiguous or current.last_round != round_ - 1
+
+
+@dataclass(frozen=True, slots=True)
 class WinnerHistory:
     """A race's winner and their stored history in its series up to that race, for milestone lines."""
 
@@ -102,6 +137,9 @@ class WinnerHistory:
     car_wins_before: int  # earlier wins in the series by this car number, whoever drove it
     earlier_races: int  # stored races of the series before this one
     first_season_stored: int | None  # the earliest stored season of the series
+    # A round is missing between first_season_stored and this race, so counts hold only for the races stored.
+    # The store always sets it; the default serves histories built by hand.
+    has_gap: bool = False
 
     @property
     def starts(self) -> int:
@@ -174,11 +212,17 @@ class CareerReads(StoreBase):
         season: int | None = None,
         as_of: RaceSummary | None = None,
         guild_id: int | None = None,
+        exclude: Sequence[int] = (),
     ) -> list[tuple[Driver, int, int]]:
-        """Return (driver, wins, starts) for every driver with a win, most wins first, up to and including as_of."""
+        """Return (driver, wins, starts) for every driver with a win, most wins first, up to and including as_of.
+
+        The races in exclude (held back for spoilers) are left out.
+        """
         # Over a whole history the quickest plan reads the covering driver index in order and looks each race up
         # (CROSS JOIN keeps SQLite to that order); a track or season picks few races, so then let SQLite choose.
         join = "JOIN" if track_id is not None or season is not None else "CROSS JOIN"
+        # Only when there is something to leave out, so the usual question keeps its plan.
+        excluded = f"AND {_NOT_EXCLUDED}" if exclude else ""
         query = f"""
             SELECT e.driver_id AS id, d.name, sum(e.finish_pos = 1) AS wins, count(*) AS starts
             FROM entries e
@@ -189,12 +233,18 @@ class CareerReads(StoreBase):
               AND (:track IS NULL OR r.track_id = :track)
               AND (:season IS NULL OR sn.year = :season)
               AND {AS_OF_CLAUSE}
-              AND {_VISIBLE}
+              AND {_VISIBLE} {excluded}
             GROUP BY e.driver_id
             HAVING wins > 0
             ORDER BY wins DESC, starts ASC, d.name
         """  # noqa: S608 - fixed clauses, values are parameters
-        params = {"series": series_id, "track": track_id, "season": season, "guild": guild_id}
+        params = {
+            "series": series_id,
+            "track": track_id,
+            "season": season,
+            "guild": guild_id,
+            "exclude": json.dumps(list(exclude)),
+        }
         rows = await self._fetchall(query, params | await self._as_of_params(as_of))
         return [(Driver(r["id"], r["name"], ()), r["wins"], r["starts"]) for r in rows]
 
@@ -381,13 +431,20 @@ class CareerReads(StoreBase):
               AND (sn.year < :year OR (sn.year = :year AND r.round < :round)) AND {_VISIBLE}
         """  # noqa: S608 - fixed clauses, values are parameters
         car_wins = await self._fetchone(query, params)
+        # One row per season (a few dozen at most), so telling whether a round is missing costs no more than
+        # counting the earlier races did.
         query = f"""
-            SELECT count(*) AS races, min(sn.year) AS first FROM races r JOIN seasons sn ON sn.id = r.season_id
+            SELECT sn.year, sn.rounds, count(*) AS stored, min(r.round) AS first_round, max(r.round) AS last_round
+            FROM races r JOIN seasons sn ON sn.id = r.season_id
             WHERE sn.series_id = :series AND (sn.year < :year OR (sn.year = :year AND r.round < :round))
               AND {_VISIBLE}
+            GROUP BY sn.year ORDER BY sn.year
         """  # noqa: S608 - fixed clauses, values are parameters
-        coverage = await self._fetchone(query, params)
-        assert car_wins is not None and coverage is not None  # aggregate SELECTs always answer one row
+        seasons = [
+            StoredSeason(r["year"], r["rounds"], r["stored"], r["first_round"], r["last_round"])
+            for r in await self._fetchall(query, params)
+        ]
+        assert car_wins is not None  # an aggregate SELECT always answers one row
         return WinnerHistory(
             race_id=race_id,
             driver=race["driver"],
@@ -397,6 +454,7 @@ class CareerReads(StoreBase):
             season=race["year"],
             finishes=finishes,
             car_wins_before=int(car_wins[0]),
-            earlier_races=int(coverage["races"]),
-            first_season_stored=coverage["first"] if coverage["races"] else race["year"],
+            earlier_races=sum(season.stored for season in seasons),
+            first_season_stored=seasons[0].year if seasons else race["year"],
+            has_gap=has_gap(seasons, season=race["year"], round_=race["round"]),
         )

@@ -83,6 +83,25 @@ async def track_id_for(
     return await _id(conn, query, (name, location, length, surface))
 
 
+async def _fill_eligibility(conn: aiosqlite.Connection, race_id: int, entries: tuple[EntryRecord, ...]) -> int:
+    """Fill in the recorded eligibility of a stored race's entries that hold none; return how many were filled."""
+    # Only an entry with the same car and the same driver (by name or alias) is the folder's row, and only a
+    # value not recorded is filled: the stored race stays as it was in everything else.
+    query = """
+        UPDATE entries SET eligibility = :eligibility
+        WHERE race_id = :race AND car_number = :car AND eligibility IS NULL
+          AND driver_id = (SELECT driver_id FROM driver_aliases WHERE alias_key = :driver)
+    """
+    filled = 0
+    for record in entries:
+        if record.points_eligible is None:
+            continue
+        params = {"eligibility": record.points_eligible, "race": race_id, "car": record.car}
+        async with conn.execute(query, params | {"driver": name_key(record.driver)}) as cursor:
+            filled += cursor.rowcount
+    return filled
+
+
 class RaceLoading(StoreBase):
     """Loading a race folder's bundle in one transaction."""
 
@@ -100,21 +119,30 @@ class RaceLoading(StoreBase):
     ) -> int | None:
         """Store a whole race atomically and return its id; None if that race is already stored (idempotent).
 
-        date_precision 'season' marks a race whose folder came from a source that gives only the year.
+        date_precision 'season' marks a race whose folder came from a source that gives only the year. A curated
+        race already stored is not changed, except that eligibility it holds as not recorded is filled in from
+        the folder (see migration 0006, which could not tell a dispute from nothing recorded).
         """
+        filled = 0
         async with self._transaction() as conn:
             series_id = await series_id_for(conn, bundle.series, bundle.series_short)
             season_id = await season_id_for(conn, series_id, bundle.season, bundle.rounds_in_season)
-            query = "SELECT id FROM races WHERE season_id = ? AND round = ?"
+            query = "SELECT id, curated, owner_guild_id FROM races WHERE season_id = ? AND round = ?"
             async with conn.execute(query, (season_id, bundle.round)) as cursor:
-                if await cursor.fetchone() is not None:
-                    return None
-            race_id = await self._insert_race(conn, bundle, season_id, curated=curated)
-            if date_precision != "day":
-                query = "UPDATE races SET date_precision = ? WHERE id = ?"
-                await conn.execute(query, (date_precision, race_id))
-            log.info("Loaded %s %s (%d entries)", bundle.season, bundle.name, len(bundle.entries))
-            return race_id
+                stored = await cursor.fetchone()
+            if stored is None:
+                race_id = await self._insert_race(conn, bundle, season_id, curated=curated)
+                if date_precision != "day":
+                    query = "UPDATE races SET date_precision = ? WHERE id = ?"
+                    await conn.execute(query, (date_precision, race_id))
+                log.info("Loaded %s %s (%d entries)", bundle.season, bundle.name, len(bundle.entries))
+                return race_id
+            if curated and stored["curated"] and stored["owner_guild_id"] is None:
+                filled = await _fill_eligibility(conn, stored["id"], bundle.entries)
+        if filled:
+            log.info("Filled in the points eligibility of %d entries of %s %s", filled, bundle.season, bundle.name)
+            self._changed("races")
+        return None
 
     async def _insert_race(
         self, conn: aiosqlite.Connection, bundle: RaceBundle, season_id: int, *, curated: bool
@@ -247,11 +275,10 @@ class RaceLoading(StoreBase):
             query = """
                 INSERT INTO entries (
                     race_id, driver_id, car_number, team_id, make, sponsor, start_pos, finish_pos, laps_completed,
-                    status, laps_led, points, stage_points, points_eligible, notes
+                    status, laps_led, points, stage_points, eligibility, notes
                 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING id
             """
-            eligible = None if record.points_eligible is None else int(record.points_eligible)
             entry_id = await _id(
                 conn,
                 query,
@@ -269,7 +296,7 @@ class RaceLoading(StoreBase):
                     record.laps_led,
                     record.points,
                     record.stage_points,
-                    eligible,
+                    record.points_eligible,
                     record.notes,
                 ),
             )

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 # car number -> (driver id, finish) in one race; car numbers are text, so '07' and '7' differ
 RaceCars = dict[str, tuple[int, int | None]]
@@ -32,6 +33,9 @@ class RaceSummary:
     winner: str | None
     winner_car: str | None
     date_precision: str = "day"  # 'season': the source gives only the year; date is 1 January then
+    # When the race ran, as the source wrote it (None: not recorded), for spoiler-safe windows.
+    start_time_local: str | None = None  # '8:00 PM ET (Friday)', local to the track unless it names a clock
+    race_duration: str | None = None
 
     @property
     def label(self) -> str:
@@ -97,6 +101,10 @@ class Race:
         return f"{self.season} {self.name} ({self.track})"
 
 
+# Points eligibility as recorded; None is "not recorded", which is not the same as a dispute between sources.
+Eligibility = Literal["yes", "no", "disputed"]
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One car in one race; None means not recorded."""
@@ -116,7 +124,7 @@ class Entry:
     laps_led: int | None
     points: int | None
     stage_points: int | None
-    points_eligible: bool | None
+    points_eligible: Eligibility | None
     notes: str | None
 
     @property

@@ -6,6 +6,8 @@ import marshal
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from bot.store.models import Eligibility
+
 
 @dataclass(frozen=True, slots=True)
 class SourcedField:
@@ -32,7 +34,7 @@ class EntryRecord:
     status: str | None
     laps_led: int | None
     points: int | None
-    points_eligible: bool | None
+    points_eligible: Eligibility | None
     stage_points: int | None
     sources: tuple[str, ...]
     confidence: str | None

@@ -11,7 +11,7 @@ from bot.store.models import Entry, RaceSummary
 # Columns of RaceSummary, shared by every query that lists races.
 SUMMARY_COLUMNS = """
     r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
-    t.name AS track, r.race_date, r.date_precision, r.results_status,
+    t.name AS track, r.race_date, r.date_precision, r.results_status, r.start_time_local, r.race_duration,
     (SELECT d.name FROM entries e JOIN drivers d ON d.id = e.driver_id
       WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner,
     (SELECT e.car_number FROM entries e WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner_car
@@ -25,7 +25,7 @@ SUMMARY_FROM = """
 ENTRY_COLUMNS = """
     e.id, e.race_id, e.driver_id, d.name AS driver, e.car_number, tm.name AS team, e.make, e.sponsor,
     e.start_pos, e.finish_pos, e.laps_completed, e.status, e.laps_led, e.points, e.stage_points,
-    e.points_eligible, e.notes
+    e.eligibility, e.notes
 """
 ENTRY_FROM = """
     FROM entries e
@@ -61,6 +61,8 @@ def summary_of(row: aiosqlite.Row) -> RaceSummary:
         winner=shared_text(row["winner"]),
         winner_car=shared_text(row["winner_car"]),
         date_precision=shared_text(row["date_precision"]),
+        start_time_local=shared_text(row["start_time_local"]),
+        race_duration=row["race_duration"],
     )
 
 
@@ -101,6 +103,6 @@ def entry_of(row: aiosqlite.Row) -> Entry:
         laps_led=laps_led,
         points=points,
         stage_points=stage_points,
-        points_eligible=None if eligible is None else bool(eligible),
+        points_eligible=shared_text(eligible),  # the column's CHECK admits only yes, no and disputed
         notes=notes,
     )

@@ -11,6 +11,7 @@ from bot.charts.data import ChartKind
 from bot.charts.service import Chart, ChartService
 from bot.facts.spoilers import SpoilerPolicy
 from bot.tree import NO_MENTIONS
+from bot.ui.cooldowns import chart_limit
 from bot.ui.limits import fit, new_embed
 from bot.ui.replies import RaceButton
 from bot.ui.text import hide
@@ -60,6 +61,7 @@ class ChartReplies:
         self.catalog = catalog
         self.spoilers = spoilers
         self.button = ChartButton.serving(self)  # the Chart button every race reply carries
+        self.limit = chart_limit()  # how often one member may ask for a chart
 
     async def send(self, interaction: discord.Interaction, race_id: int, kind: ChartKind | None = None) -> None:
         """Answer publicly with the chart: at once when it is drawn already, else after 'thinking…'.
@@ -67,9 +69,17 @@ class ChartReplies:
         Everything that can fail for the user (no such race, no such data) fails before the interaction is
         deferred, so the error still goes privately to the person who asked.
         """
+        self.limit.use(interaction.user.id)  # first: a member asking too often is refused privately, at no cost
         race = await self.catalog.visible_race(interaction.guild_id, race_id)
-        spoiler = await self.spoilers.until(interaction.guild_id, race.date) is not None
         job = await self.service.prepare(race.id, kind, guild_id=interaction.guild_id)
+        # Points after each race add up every race of the season to this one: any of them may be held back.
+        if job.key[1] is ChartKind.SEASON_POINTS:
+            index = await self.catalog.index(interaction.guild_id)
+            season = index.races_in(race.series, race.season)
+            drawn = [r for r in season if (r.date, r.round) <= (race.date, race.round)]  # as the store counts them
+        else:
+            drawn = [race]
+        spoiler = bool(await self.spoilers.hidden(interaction.guild_id, drawn))
         chart = self.service.cached(job)
         if chart is not None:
             await interaction.response.send_message(**chart_message(chart, spoiler=spoiler).send_kwargs())

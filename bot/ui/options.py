@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.catalog import Catalog
+from bot.facts.spoilers import SpoilerPolicy
 from bot.search import (
     SearchIndex,
     Track,
@@ -54,6 +55,16 @@ async def _index(interaction: discord.Interaction) -> SearchIndex:
     return await catalog.index(interaction.guild_id)
 
 
+async def _finish_hidden(interaction: discord.Interaction, index: SearchIndex, race_id: int | None) -> bool:
+    """Return whether the race whose field a driver option lists (else the latest) is held back for spoilers."""
+    # The spoiler policy of the cog whose command this is; a cog without one answers only privately.
+    spoilers = getattr(getattr(interaction.command, "binding", None), "spoilers", None)
+    race = index.race(race_id) if race_id is not None else index.latest
+    if not isinstance(spoilers, SpoilerPolicy) or race is None:
+        return False
+    return bool(await spoilers.hidden(interaction.guild_id, (race,)))
+
+
 def _typed(value: str) -> str:
     # Discord never sends more than 100 characters for an option; ranking more only costs time.
     return value[:CHOICE_VALUE_MAX]
@@ -90,9 +101,14 @@ class DriverOption(app_commands.Transformer):
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str, /
     ) -> list[app_commands.Choice[str]]:
-        """Suggest drivers; car numbers are those of the race chosen so far, else of the latest race."""
+        """Suggest drivers; car numbers are those of the race chosen so far, else of the latest race.
+
+        The field of that race comes first, in finishing order unless the server's spoiler window hides it.
+        """
         index = await _index(interaction)
-        return choices(driver_suggestions(index, _typed(value), race_id=_race_typed_beside(interaction, index)))
+        race_id = _race_typed_beside(interaction, index)
+        hidden = await _finish_hidden(interaction, index, race_id)
+        return choices(driver_suggestions(index, _typed(value), race_id=race_id, finish_hidden=hidden))
 
 
 class SeriesOption(app_commands.Transformer):
@@ -163,7 +179,7 @@ class SeasonOption(app_commands.Transformer):
         self, interaction: discord.Interaction, value: int | str, /
     ) -> list[app_commands.Choice[int]]:
         """Suggest stored seasons, newest first."""
-        seasons = season_suggestions(await _index(interaction), str(value))
+        seasons = season_suggestions(await _index(interaction), str(value)[:CHOICE_VALUE_MAX])
         return [app_commands.Choice(name=str(season), value=season) for season in seasons]
 
 

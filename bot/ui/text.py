@@ -4,7 +4,7 @@ import datetime as dt
 
 import discord
 
-from bot.store.models import Entry, Race, RaceSummary
+from bot.store.models import Eligibility, Entry, Race, RaceSummary
 from bot.wording import ordinal
 
 NOT_RECORDED = "not recorded"
@@ -62,12 +62,14 @@ def movement(entry: Entry) -> str:
     return "±0"
 
 
-def points_text(points: int | None, eligible: bool | None) -> str:
+def points_text(points: int | None, eligible: Eligibility | None) -> str:
     """Return points with eligibility: '48 pts', 'no pts (not eligible)' or '0 pts (eligibility disputed)'."""
-    if eligible is False:
+    # Eligibility not recorded (None) adds no note: imported histories and most uploads never record it, and
+    # "eligibility not recorded" on every one of their lines would tell a fan nothing about the race.
+    if eligible == "no":
         return "no pts (not eligible)"
     text = points_label(points) if points is not None else "pts not recorded"
-    return f"{text} (eligibility disputed)" if eligible is None else text
+    return f"{text} (eligibility disputed)" if eligible == "disputed" else text
 
 
 def points_label(points: int) -> str:

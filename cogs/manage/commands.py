@@ -12,11 +12,12 @@ from bot.errors import BadInputError, NotFoundError
 from bot.names import name_key
 from bot.racefiles import parse_results
 from bot.store import ResultsRefusedError, Store
-from bot.store.models import Race, RaceSummary, RecapVersion
+from bot.store.models import Quote, Race, RaceSummary, RecapVersion
 from bot.tree import NotAllowedError, reply_private
+from bot.ui.limits import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, CHOICES_MAX, clip, fit, new_embed
 from bot.ui.options import NewSeriesOption, RaceOption
 from bot.ui.text import timestamp
-from cogs.manage.publishing import RecapPublisher, missing_permissions
+from cogs.manage.publishing import RecapPublisher, missing_permissions, moderator_missing_permissions
 from cogs.manage.views import QuoteModal, RecapModal, RecapPreview
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -33,6 +34,25 @@ RaceChoice = app_commands.Transform[RaceSummary, RaceOption]
 def _guild(interaction: discord.Interaction) -> discord.Guild:
     assert interaction.guild is not None  # every /manage command is guild_only and checked
     return interaction.guild
+
+
+def _moderator(interaction: discord.Interaction) -> discord.Member:
+    assert isinstance(interaction.user, discord.Member)  # Manage.interaction_check refuses anyone else
+    return interaction.user
+
+
+def _require_manage_server(interaction: discord.Interaction, what: str) -> None:
+    """Refuse anyone without Manage Server: the moderator role must not be able to hand out or widen itself."""
+    if not interaction.permissions.manage_guild:
+        raise NotAllowedError(f"Only members with Manage Server can change {what}. Nothing was changed.")
+
+
+def _quote_choice_name(quote: Quote) -> str:
+    """Return how a quote is offered in the quote_id list: its number, speaker, first words and race."""
+    words = " ".join(quote.text.split()[:6])
+    if len(quote.text.split()) > 6:
+        words += "…"
+    return clip(f'#{quote.id} {quote.speaker}: "{words}" · {quote.race_label}', CHOICE_NAME_MAX)
 
 
 def _https_url(text: str) -> str:
@@ -63,12 +83,18 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         """Refuse anyone who is not a moderator here, whatever Discord's menu showed them."""
         if interaction.guild is None or not isinstance(interaction.user, discord.Member):
             raise NotAllowedError("Moderator commands work only inside a server.")
+        if await self._is_moderator(interaction):
+            return True
+        raise NotAllowedError(REFUSAL)
+
+    async def _is_moderator(self, interaction: discord.Interaction) -> bool:
+        """Return whether the member has Manage Server or this server's moderator role, as of this interaction."""
+        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+            return False
         if interaction.permissions.manage_guild:
             return True
         settings = await self.catalog.guild_settings(interaction.guild.id)
-        if settings.mod_role_id is not None and interaction.user.get_role(settings.mod_role_id) is not None:
-            return True
-        raise NotAllowedError(REFUSAL)
+        return settings.mod_role_id is not None and interaction.user.get_role(settings.mod_role_id) is not None
 
     # --- what the forms and the preview do (cogs.manage.views.ModeratorDesk) -----------------------------------
 
@@ -114,13 +140,13 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         def shown(value: int | None, mention: str) -> str:
             return mention.format(value) if value is not None else "not set"
 
-        embed = discord.Embed(title="Pit Board settings", colour=discord.Colour.blurple())
+        embed = new_embed("Pit Board settings")
         embed.add_field(name="Recap channel", value=shown(current.recap_channel_id, "<#{}>"))
         embed.add_field(name="Moderator role", value=shown(current.mod_role_id, "<@&{}>"))
         embed.add_field(name="Ping role", value=shown(current.ping_role_id, "<@&{}>"))
         hours = current.spoiler_hours
         embed.add_field(name="Spoiler-safe mode", value=f"{hours} hours after each race" if hours else "off")
-        await reply_private(interaction, embed=embed)
+        await reply_private(interaction, embed=fit(embed))
 
     async def _set(self, interaction: discord.Interaction, setting: str, value: int | None, said: str) -> None:
         guild = _guild(interaction)
@@ -137,12 +163,18 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             raise BadInputError(
                 f"I can't use {channel.mention}: I need {', '.join(missing)} there. Nothing was changed."
             )
+        if lacking := moderator_missing_permissions(channel, _moderator(interaction)):
+            raise NotAllowedError(
+                f"You can't choose {channel.mention}: you need {' and '.join(lacking)} there yourself. "
+                "Nothing was changed."
+            )
         await self._set(interaction, "recap_channel_id", channel.id, f"recap channel set to #{channel.name}")
 
     @settings.command(name="mod-role")
     @app_commands.describe(role="Members with this role may use /manage; leave empty to clear")
     async def settings_mod_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         """Choose the role that may use /manage besides Manage Server."""
+        _require_manage_server(interaction, "the moderator role")
         if role is not None and role.is_default():
             raise BadInputError("@everyone can't be the moderator role. Nothing was changed.")
         said = f"moderator role set to @{role.name}" if role else "moderator role cleared"
@@ -152,18 +184,23 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     @app_commands.describe(role="The role a recap may ping when published with ping; leave empty to clear")
     async def settings_ping_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         """Choose the role pinged when a recap is published with ping."""
+        _require_manage_server(interaction, "the ping role")
         if role is not None and role.is_default():
             raise BadInputError("Pit Board never pings @everyone; choose a role fans opt into. Nothing was changed.")
         said = f"ping role set to @{role.name}" if role else "ping role cleared"
         await self._set(interaction, "ping_role_id", role.id if role else None, said)
 
     @settings.command(name="spoiler-hours")
-    @app_commands.describe(hours="Hours after race day to hide results in public replies (0 turns it off)")
+    @app_commands.describe(
+        hours="Hours after each race ends to keep hiding its results in public replies (0 turns it off)"
+    )
     async def settings_spoiler_hours(
         self, interaction: discord.Interaction, hours: app_commands.Range[int, 0, 168]
     ) -> None:
         """Hide race results behind spoilers for a while after each race."""
-        said = f"spoiler-safe mode set to {hours} hours after race day" if hours else "spoiler-safe mode turned off"
+        said = (
+            f"spoiler-safe mode set to {hours} hours after each race ends" if hours else "spoiler-safe mode turned off"
+        )
         await self._set(interaction, "spoiler_hours", hours, said)
 
     # --- /manage recap ------------------------------------------------------------------------------------
@@ -225,10 +262,10 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             suffix = f" · {', '.join(marks)}" if marks else ""
             headline = discord.utils.escape_markdown(v.headline[:80])
             lines.append(f"**v{v.version}** {headline} · <@{v.author_id}> · {timestamp(v.created_at, 'R')}{suffix}")
-        embed = discord.Embed(title=f"Recap versions: {chosen.label}"[:256], description="\n".join(lines))
+        embed = new_embed(f"Recap versions: {chosen.label}", "\n".join(lines))
         if len(versions) > 20:
             embed.set_footer(text=f"Showing the newest 20 of {len(versions)} versions")
-        await reply_private(interaction, embed=embed)
+        await reply_private(interaction, embed=fit(embed))
 
     @recap.command(name="revert")
     @app_commands.describe(race="The race", version="The version to make the latest again")
@@ -267,13 +304,30 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         await interaction.response.send_modal(QuoteModal(self, chosen))
 
     @quote.command(name="remove")
-    @app_commands.describe(quote_id="The quote's number, shown in its footer in /quote")
+    @app_commands.describe(quote_id="Pick one of this server's quotes by speaker or words, or type its number")
     async def quote_remove(self, interaction: discord.Interaction, quote_id: app_commands.Range[int, 1]) -> None:
         """Remove a quote this server added."""
         speaker = await self.store.remove_guild_quote(_guild(interaction).id, quote_id, interaction.user.id)
         if speaker is None:
             raise NotFoundError(f"This server added no quote #{quote_id}; only quotes added here can be removed.")
         await reply_private(interaction, f"Removed quote #{quote_id} by {discord.utils.escape_markdown(speaker)}.")
+
+    @quote_remove.autocomplete("quote_id")
+    async def quote_remove_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Offer the quotes this server added, newest first, matching what was typed so far."""
+        # Discord runs no check before autocomplete, so the list is for moderators only.
+        if not await self._is_moderator(interaction):
+            return []
+        quotes = await self.catalog.quotes(guild_id=_guild(interaction).id)
+        # Only add_guild_quote sets added_by, always with this server's id; shared quotes have none.
+        own = sorted((q for q in quotes if q.added_by is not None), key=lambda q: q.id, reverse=True)
+        typed = str(current)[:CHOICE_VALUE_MAX].strip().lstrip("#").casefold()
+        if typed:
+            own = [q for q in own if typed in f"{q.id} {q.speaker} {q.text} {q.race_label}".casefold()]
+            own.sort(key=lambda q: str(q.id) != typed)  # the number typed in full comes first
+        return [app_commands.Choice(name=_quote_choice_name(q), value=q.id) for q in own[:CHOICES_MAX]]
 
     async def save_quote(self, interaction: discord.Interaction, race: Race, fields: dict[str, str]) -> None:
         """Store a quote typed into the form, attributed to the moderator who typed it."""
@@ -326,6 +380,12 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             race_date = dt.date.fromisoformat(date.strip())
         except ValueError:
             raise BadInputError(f"'{date[:20]}' is not a date like 2025-03-21. Nothing was imported.") from None
+        if race_date.year != season:
+            # A date outside its season misfiles the race, and one near year 9999 breaks spoiler-safe mode.
+            raise BadInputError(
+                f"The date {race_date.isoformat()} is not in the {season} season; a race's date must fall in "
+                "its season's year. Nothing was imported."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             text = (await file.read()).decode("utf-8-sig")
@@ -432,5 +492,4 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             f"{timestamp(e.created_at, 'R')} <@{e.user_id}> · {e.action}: {discord.utils.escape_markdown(e.detail)}"
             for e in entries
         ]
-        embed = discord.Embed(title="Moderator actions", description="\n".join(lines)[:4096])
-        await reply_private(interaction, embed=embed)
+        await reply_private(interaction, embed=fit(new_embed("Moderator actions", "\n".join(lines))))

@@ -9,7 +9,7 @@ from bot.errors import BadInputError
 from bot.facts.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.store.models import RecapVersion
-from bot.tree import NO_MENTIONS
+from bot.tree import NO_MENTIONS, NotAllowedError
 from bot.ui.embeds.recap_post import recap_post_embed
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,14 @@ def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member, *
     return [name for name, ok in needed.items() if not ok]
 
 
+def moderator_missing_permissions(channel: discord.abc.GuildChannel, moderator: discord.Member) -> list[str]:
+    """Return the names of the permissions a moderator lacks to see and post in channel themselves."""
+    # The bot posts, but on a moderator's behalf: a channel they cannot read or write in is not theirs to post in.
+    have = channel.permissions_for(moderator)
+    needed = {"View Channel": have.view_channel, "Send Messages": have.send_messages}
+    return [name for name, ok in needed.items() if not ok]
+
+
 class RecapPublisher:
     """Builds recap posts as the channel will show them and posts or edits them."""
 
@@ -34,7 +42,7 @@ class RecapPublisher:
 
     async def post_embed(self, guild_id: int, data: RaceData, version: RecapVersion) -> discord.Embed:
         """Return the recap message exactly as the recap channel will show it (results hidden if spoiler-safe)."""
-        spoiler = await self.spoilers.until(guild_id, data.race.date) is not None
+        spoiler = await self.spoilers.until(guild_id, data.race) is not None
         return recap_post_embed(data, version, spoiler=spoiler)
 
     async def publish(
@@ -61,6 +69,13 @@ class RecapPublisher:
         missing = missing_permissions(target, guild.me, thread=thread)
         if missing:
             raise BadInputError(f"I can't post in {target.mention}: I need {', '.join(missing)} there.")
+        moderator = interaction.user
+        assert isinstance(moderator, discord.Member)  # Manage.interaction_check refuses anyone else
+        if lacking := moderator_missing_permissions(target, moderator):
+            raise NotAllowedError(
+                f"You can't post in {target.mention}: you need {' and '.join(lacking)} there yourself. "
+                "Nothing was posted."
+            )
         if ping and settings.ping_role_id is None:
             raise BadInputError(
                 "No ping role is set; choose one with `/manage settings ping-role`, or publish without ping."

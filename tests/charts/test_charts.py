@@ -50,7 +50,7 @@ async def add_second_race(store: Store) -> int:
                     start=e.finish,
                     laps_led=None,
                     stage_points=None,
-                    points=points_for(field + 1 - e.finish) if e.points_eligible else 0,
+                    points=points_for(field + 1 - e.finish) if e.points_eligible == "yes" else 0,
                 )
                 for e in bundle.entries
                 if e.finish is not None

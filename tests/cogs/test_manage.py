@@ -131,7 +131,7 @@ async def test_settings_are_shown_privately_and_a_change_is_seen_at_once(manage:
 
     changed = moderator()
     await invoke(manage.settings_spoiler_hours, changed, hours=24)
-    assert private_text(changed) == "Done: spoiler-safe mode set to 24 hours after race day."
+    assert private_text(changed) == "Done: spoiler-safe mode set to 24 hours after each race ends."
     assert (await catalog.guild_settings(GUILD_ID)).spoiler_hours == 24  # no stale copy anywhere
 
     again = moderator()
@@ -354,4 +354,104 @@ async def test_the_audit_lists_what_moderators_did(manage: Manage):
     asked = moderator()
     await invoke(manage.audit, asked)
     embed = asked.response.send_message.await_args.kwargs["embed"]
-    assert f"<@{MOD_ID}> · settings: spoiler-safe mode set to 12 hours after race day" in (embed.description or "")
+    assert f"<@{MOD_ID}> · settings: spoiler-safe mode set to 12 hours after each race ends" in (
+        embed.description or ""
+    )
+
+
+# --- issue 14: the moderator role's limits, channels the moderator cannot see, upload dates, the quote picker -----
+
+
+async def test_only_manage_server_changes_the_moderator_and_ping_roles(manage: Manage, catalog: Catalog, store: Store):
+    await store.update_guild_settings(GUILD_ID, MOD_ID, setting="mod_role_id", value=MOD_ROLE_ID, detail="role")
+    members = MagicMock(spec=discord.Role)
+    members.is_default.return_value = False
+    members.id, members.name = 78, "Members"
+    marshal = moderator(user_id=FAN_ID, manage_guild=False, roles=(MOD_ROLE_ID,))
+    with pytest.raises(NotAllowedError, match="Only members with Manage Server can change the moderator role"):
+        await invoke(manage.settings_mod_role, marshal, role=members)
+    with pytest.raises(NotAllowedError, match="Only members with Manage Server can change the ping role"):
+        await invoke(manage.settings_ping_role, marshal, role=members)
+    settings = await catalog.guild_settings(GUILD_ID)
+    assert (settings.mod_role_id, settings.ping_role_id) == (MOD_ROLE_ID, None)
+
+    owner = moderator()
+    await invoke(manage.settings_mod_role, owner, role=members)
+    assert private_text(owner) == "Done: moderator role set to @Members."
+
+
+def hidden_from_moderators(asked: MagicMock) -> MagicMock:
+    """Return a channel the bot may post in but the asking moderator may not even see."""
+    found = channel()
+    found.permissions_for.side_effect = lambda who: (
+        discord.Permissions.all() if who is asked.guild.me else discord.Permissions.none()
+    )
+    return found
+
+
+async def test_a_channel_the_moderator_cannot_see_is_neither_chosen_nor_posted_in(manage: Manage, catalog: Catalog):
+    asked = moderator()
+    with pytest.raises(NotAllowedError, match="you need View Channel and Send Messages there yourself"):
+        await invoke(manage.settings_recap_channel, asked, channel=hidden_from_moderators(asked))
+    assert (await catalog.guild_settings(GUILD_ID)).recap_channel_id is None
+
+    await write(manage, "Headline", "Body [masked](https://example.com)")
+    asked = moderator()
+    hidden = hidden_from_moderators(asked)
+    with pytest.raises(NotAllowedError, match=r"You can't post in <#900>.*Nothing was posted"):
+        await invoke(manage.recap_publish, asked, channel=hidden)
+    hidden.send.assert_not_awaited()
+
+
+async def test_the_configured_recap_channel_is_checked_for_the_moderator_too(manage: Manage, store: Store):
+    await store.update_guild_settings(GUILD_ID, MOD_ID, setting="recap_channel_id", value=CHANNEL_ID, detail="set")
+    _, preview = await write(manage, "Headline", "Body")
+    pressed = moderator()
+    hidden = hidden_from_moderators(pressed)
+    pressed.guild.get_channel.side_effect = {CHANNEL_ID: hidden}.get
+    with pytest.raises(NotAllowedError, match="You can't post in <#900>"):
+        await preview.publish.callback(pressed)
+    hidden.send.assert_not_awaited()
+    assert await store.recap_post(GUILD_ID, 1) is None
+
+
+@pytest.mark.parametrize("date", ["1999-01-01", "9999-12-31", "2024-12-31"])
+async def test_an_upload_dated_outside_its_season_imports_nothing(manage: Manage, store: Store, date: str):
+    file = MagicMock(spec=discord.Attachment)
+    file.filename, file.size = "results.csv", len(UPLOAD)
+    file.read = AsyncMock(return_value=UPLOAD)
+    options = {"series": "truck", "season": 2025, "round": 3, "name": "Club 150", "track": "Test Oval"}
+    with pytest.raises(BadInputError, match=rf"The date {date} is not in the 2025 season.*Nothing was imported"):
+        await invoke(manage.results_import, moderator(), file=file, date=date, **options)
+    file.read.assert_not_awaited()
+    assert [r.name for r in await store.race_summaries()] == ["Baptist Health 200"]
+
+
+async def test_quote_remove_offers_only_this_servers_quotes_and_only_to_moderators(manage: Manage, store: Store):
+    added = {}
+    for speaker, text in [("Crew chief", "We never gave up."), ("Spotter", "Clear high, clear low.")]:
+        added[speaker] = await store.add_guild_quote(
+            guild_id=GUILD_ID,
+            race_id=1,
+            driver_id=None,
+            speaker=speaker,
+            text=text,
+            context=None,
+            source_url="https://example.com",
+            author_id=MOD_ID,
+        )
+    await store.add_guild_quote(
+        guild_id=GUILD_ID + 1,
+        race_id=1,
+        driver_id=None,
+        speaker="Elsewhere",
+        text="Not this server's.",
+        context=None,
+        source_url="https://example.com",
+        author_id=MOD_ID,
+    )
+    offered = await manage.quote_remove_autocomplete(moderator(), "")
+    assert [c.value for c in offered] == [added["Spotter"], added["Crew chief"]]
+    assert offered[0].name.startswith(f'#{added["Spotter"]} Spotter: "Clear high, clear low."')
+    assert [c.value for c in await manage.quote_remove_autocomplete(moderator(), "GAVE UP")] == [added["Crew chief"]]
+    assert await manage.quote_remove_autocomplete(moderator(user_id=FAN_ID, manage_guild=False), "") == []

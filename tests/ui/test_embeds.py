@@ -96,11 +96,12 @@ def test_a_race_known_only_by_season_shows_no_day():
 @pytest.mark.parametrize(
     ("points", "eligible", "text"),
     [
-        (48, True, "48 pts"),
-        (1, True, "1 pt"),
-        (0, False, "no pts (not eligible)"),
-        (0, None, "0 pts (eligibility disputed)"),
-        (None, True, "pts not recorded"),
+        (48, "yes", "48 pts"),
+        (1, "yes", "1 pt"),
+        (0, "no", "no pts (not eligible)"),
+        (0, "disputed", "0 pts (eligibility disputed)"),
+        (39, None, "39 pts"),
+        (None, "yes", "pts not recorded"),
     ],
 )
 def test_points_show_eligibility(points, eligible, text):
@@ -119,7 +120,7 @@ def test_missing_values_read_not_recorded(homestead: RaceData):
     blank = dataclasses.replace(
         homestead.entries[0], start=None, laps=None, status=None, laps_led=None, points=None, make=None, team=None
     )
-    line = result_line(dataclasses.replace(blank, points_eligible=True))
+    line = result_line(dataclasses.replace(blank, points_eligible="yes"))
     for words in ("start not recorded", "laps not recorded", "status not recorded", "laps led not recorded"):
         assert words in line
     assert "make not recorded · team not recorded" in line

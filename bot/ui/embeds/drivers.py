@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.facts.career import CareerLine
+from bot.facts.statuses import Ending, ending
 from bot.store.models import Driver, DriverResult
 from bot.ui.limits import PAGE_SIZE, LazyPages, fit, new_embed
 from bot.ui.text import NOT_RECORDED, car, movement, plural, points_text, position, race_date, race_title, shown
@@ -37,11 +38,14 @@ def career_summary(line: CareerLine) -> str:
     )
 
 
-def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: str) -> LazyPages:
-    """Return a driver's figures within the filters, and the list of wins, ten to a page (written when shown)."""
+def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: str, note: str = "") -> LazyPages:
+    """Return a driver's figures within the filters, and the list of wins, ten to a page (written when shown).
+
+    note says what spoiler-safe mode left out of them, if anything.
+    """
     line = CareerLine.of(results)
     wins = [r for r in results if r.entry.finish == 1]
-    heading = f"In Pit Board's stored races{filters}."
+    heading = f"In Pit Board's stored races{filters}.{note}"
 
     def page(number: int) -> discord.Embed:
         lines = [
@@ -63,8 +67,8 @@ def driver_wins_pages(driver: Driver, results: Sequence[DriverResult], filters: 
     return LazyPages(math.ceil(len(wins) / PAGE_SIZE), page)
 
 
-def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> LazyPages:
-    """Return the wins leaderboard, ten to a page; drivers level on wins share a rank."""
+def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str, note: str = "") -> LazyPages:
+    """Return the wins leaderboard, ten to a page; drivers level on wins share a rank; note as for wins pages."""
     ascending = sorted(wins for _, wins, _ in rows)
 
     def page(number: int) -> discord.Embed:
@@ -72,7 +76,7 @@ def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> 
         for driver, wins, starts in rows[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]:
             rank = 1 + len(ascending) - bisect.bisect_right(ascending, wins)  # 1 + how many have more wins
             lines.append(f"**{rank}.** {driver.name} · {plural(wins, 'win')} in {plural(starts, 'start')}")
-        embed = new_embed("Wins leaderboard", f"In Pit Board's stored races{filters}.\n\n" + "\n".join(lines))
+        embed = new_embed("Wins leaderboard", f"In Pit Board's stored races{filters}.{note}\n\n" + "\n".join(lines))
         embed.set_footer(text="Counted from stored results")
         return embed
 
@@ -80,9 +84,12 @@ def leaderboard_pages(rows: Sequence[tuple[Driver, int, int]], filters: str) -> 
 
 
 def driver_embed(
-    driver: Driver, results: Sequence[DriverResult], quote_count: int, *, quote_hint: str = "/quote"
+    driver: Driver, results: Sequence[DriverResult], quote_count: int, *, quote_hint: str = "/quote", note: str = ""
 ) -> discord.Embed:
-    """Return a driver's profile: their latest entry, stored quotes and career line in the store."""
+    """Return a driver's profile: their latest entry, stored quotes and career line in the store.
+
+    note says what spoiler-safe mode left out of results, if anything.
+    """
     others = [a for a in driver.aliases if a != driver.name]
     lines = [f"Also known as {', '.join(others)}."] if others else []
     embed = new_embed(driver.name)
@@ -98,13 +105,15 @@ def driver_embed(
         finish = position(entry.finish)
         if move := movement(entry):
             finish += f" ({move})"
-        if entry.status and entry.status.lower() != "running":
+        if entry.status and ending(entry.status) is not Ending.RUNNING:
             finish += f", {entry.status}"
         embed.add_field(name="Finish", value=finish)
         embed.add_field(name="Laps led", value=shown(entry.laps_led))
         embed.add_field(name="Points", value=points_text(entry.points, entry.points_eligible))
-    else:
+    elif not note:
         lines.append("No stored race entries.")
+    if note:
+        lines.append(note.strip())
     embed.add_field(name="Quotes stored", value=f"{quote_count}" + (f" · {quote_hint}" if quote_count else ""))
     embed.add_field(name="Career in Pit Board's races", value=career_summary(CareerLine.of(results)), inline=False)
     embed.description = "\n".join(lines)

@@ -40,8 +40,18 @@ def result_line(entry: Entry) -> str:
 
 
 def corrections_text(corrections: Sequence[Correction]) -> str:
-    """Return the latest corrections, one a line, each with its reason."""
-    return clip("\n".join(f"{c.summary} · {c.reason}" for c in corrections[-5:]), FIELD_VALUE_MAX)
+    """Return the latest five corrections, newest first, one a line with its reason (five of 200 fit a field)."""
+    return "\n".join(clip(f"{c.summary} · {c.reason}", 200) for c in reversed(corrections[-5:]))
+
+
+def corrections_field(corrections: Sequence[Correction], *, spoiler: bool) -> str:
+    """Return the corrections, each line hidden until tapped in spoiler-safe mode ('#07 Kyle Larson: finish 1 → 3')."""
+    if not spoiler:
+        return corrections_text(corrections)
+    texts = [f"{c.summary} · {c.reason}" for c in reversed(corrections[-5:])]
+    # Cut before hiding, leaving room for the escaped bars: fit() cutting a hidden line would show its end.
+    lines = [hide(clip(text, max(20, 200 - text.count("|")))) for text in texts]
+    return "\n".join(lines)  # at most 5 lines of at most 204 characters: within a field's 1024
 
 
 def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = False) -> LazyPages:
@@ -62,7 +72,9 @@ def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = Fal
         lines = [hide(result_line(e)) if spoiler else result_line(e) for e in shown]
         embed = new_embed(f"Results · {race_title(race)}", heading + "\n\n" + "\n".join(lines))
         if data.corrections:
-            embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
+            embed.add_field(
+                name="Corrections", value=corrections_field(data.corrections, spoiler=spoiler), inline=False
+            )
         embed.set_footer(text=status_line(race))
         return fit(embed)
 
@@ -159,7 +171,7 @@ def spoiler_recap_embed(race: Race, until: dt.datetime) -> discord.Embed:
         "Press **Reveal** to read the recap privately; nobody else will see it.",
     )
     embed.set_footer(text=status_line(race))
-    return embed
+    return fit(embed)
 
 
 def races_pages(races: Sequence[RaceSummary], filters: str, *, hidden: frozenset[int] = frozenset()) -> LazyPages:

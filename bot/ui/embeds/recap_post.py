@@ -5,7 +5,8 @@ import discord
 from bot.catalog import RaceData
 from bot.facts.key_results import key_results
 from bot.store.models import Entry, RecapVersion
-from bot.ui.limits import FIELD_VALUE_MAX, fit
+from bot.ui.embeds.races import corrections_field
+from bot.ui.limits import fit
 from bot.ui.text import hide
 
 RECAP_COLOUR = discord.Colour(0xE8A317)
@@ -55,8 +56,7 @@ def recap_post_embed(data: RaceData, version: RecapVersion, *, spoiler: bool) ->
     for name, value in key_result_fields(data, spoiler=spoiler):
         embed.add_field(name=name, value=value, inline=True)
     if data.corrections:
-        lines = [f"{c.summary}: {c.reason}" for c in data.corrections[-5:]]
-        embed.add_field(name="Corrections", value="\n".join(lines)[:FIELD_VALUE_MAX], inline=False)
+        embed.add_field(name="Corrections", value=corrections_field(data.corrections, spoiler=spoiler), inline=False)
     status = "Official" if race.results_status == "official" else "Provisional"
     spoiler_note = " · results hidden for spoiler-safe mode" if spoiler else ""
     embed.set_footer(text=f"{status} results · recap version {version.version}{spoiler_note}")

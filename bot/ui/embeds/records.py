@@ -1,13 +1,15 @@
 """Replies over the whole stored history: a track's winners and records, and two drivers head to head."""
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
 import discord
 
 from bot.store.career import HeadToHead, TrackHistory, TrackWin
+from bot.store.models import RaceSummary
 from bot.ui.limits import PAGE_SIZE, LazyPages, fit, new_embed
-from bot.ui.text import NOT_RECORDED, plural
+from bot.ui.text import NOT_RECORDED, plural, race_title, timestamp
 
 FOOTER = "Counted from the races stored in Pit Board"
 
@@ -23,11 +25,32 @@ def average(value: float | None) -> str:
     return NOT_RECORDED if value is None else f"{value:.1f}"
 
 
-def held_back(count: int) -> str:
-    """Return the note for races left out in spoiler-safe mode, or ''."""
+def held_back(count: int, *, reveal: bool = False) -> str:
+    """Return the note for races left out in spoiler-safe mode (and that Reveal shows them), or ''."""
     if not count:
         return ""
-    return f"\n\n{plural(count, 'recent race')} left out while this server's spoiler-safe mode hides results."
+    note = f"\n\n{plural(count, 'recent race')} left out while this server's spoiler-safe mode hides results."
+    return note + " Press **Reveal** to see everything, privately." if reveal else note
+
+
+def held_back_embed(
+    title: str, lead: str, races: Sequence[RaceSummary], until: dt.datetime | None, what: str
+) -> discord.Embed:
+    """Return a card saying the answer would come only from races held back for spoilers, and how to see it.
+
+    lead comes before the races' names ('The only stored race here is'); what names what Reveal shows.
+    """
+    named = ", ".join(f"the {race_title(race)}" for race in races[:3])
+    if len(races) > 3:
+        named += f" and {plural(len(races) - 3, 'more race')}"
+    when = f" until {timestamp(until)}" if until is not None else ""
+    description = (
+        f"{lead} {named}, held back: this server's spoiler-safe mode hides results{when}.\n"
+        f"Press **Reveal** to see {what} privately; nobody else will see it."
+    )
+    embed = new_embed(title, description)
+    embed.set_footer(text=FOOTER)
+    return fit(embed)
 
 
 def holders(names: Sequence[str], shown: int = 4) -> str:
