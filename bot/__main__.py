@@ -135,7 +135,9 @@ async def run_data(settings: Settings, args: argparse.Namespace) -> int:
     """Run one import, export or drivers command against the store (seeded first if empty)."""
     store = await open_ready_store(settings)
     try:
-        return await data_commands.run(store, args, data_dir=settings.data_dir, out=sys.stdout, err=sys.stderr)
+        return await data_commands.run(
+            store, args, data_dir=settings.data_dir, out=sys.stdout, err=sys.stderr, data_url=settings.nascar_data_url
+        )
     finally:
         await store.close()
 

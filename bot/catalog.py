@@ -18,6 +18,7 @@ from bot.errors import NoLongerStoredError, NotFoundError
 from bot.search import CarTable, SearchIndex, Track, resolve_race
 from bot.store import Store, StoreChange
 from bot.store.career import HeadToHead, TrackHistory, WinnerHistory
+from bot.store.coverage import Coverage, DataStatus, Holding, NewestRace, RefreshStatus, SeriesFreshness
 from bot.store.models import (
     Correction,
     Driver,
@@ -54,6 +55,15 @@ async def _filtered(results: Sequence[DriverResult], exclude: frozenset[int]) ->
     return [r for r in results if r.race.id not in exclude]
 
 
+@dataclass(frozen=True, slots=True)
+class DefaultRace:
+    """The race a command given no race answers about: the latest one with what the command shows."""
+
+    race: RaceSummary
+    latest: RaceSummary  # the newest race the server sees
+    skipped: int  # how many newer races lack what the command shows (0: race is the latest)
+
+
 class Card(enum.Enum):
     """What the catalog keeps made of a race's facts or a read's answer: written once, shared by every reply."""
 
@@ -78,19 +88,23 @@ def _hashable(value: object) -> Hashable:
 
 
 async def load_index(store: Store) -> SearchIndex:
-    """Read everything search needs from the store, every server's races included."""
+    """Read everything search needs from the store: every race some server sees, and the drivers who started one."""
     races = tuple(await store.race_summaries())
     series = tuple(await store.all_series())
     raced_series, raced_tracks = {r.series for r in races}, {r.track for r in races}
+    by_owner = await store.drivers_by_owner()
+    # Only drivers who started a race in the index: a server's own driver whose uploads shared results all replaced
+    # must not reach the servers that see only shared races, which are handed this index as it is.
+    raced = frozenset[int]().union(*by_owner.values())
     return SearchIndex(
         races=races,
-        drivers=tuple(await store.drivers()),
+        drivers=tuple(d for d in await store.drivers() if d.id in raced),
         series=tuple(s for s in series if s.name in raced_series),
         tracks=tuple(Track(track_id, name) for track_id, name in await store.tracks() if name in raced_tracks),
         cars=CarTable(await store.packed_cars(), unpack_cars),
         all_series=series,
         owners=await store.race_owners(),
-        drivers_by_owner=await store.drivers_by_owner(),
+        drivers_by_owner=by_owner,
     )
 
 
@@ -106,6 +120,15 @@ class Catalog:
     # A read can be one row or a driver's whole career: the rows kept in all (40,000 of about 0.4 KB) are bounded too.
     READ_ROWS_KEPT = 40_000
     PUBLISHED_KEPT = 4_096
+    DEFAULTS_KEPT = 4_096
+
+    # Kept with the generation they were read in: a race or quote change (a new generation) makes them stale.
+    _coverage: tuple[int, Coverage] | None = None
+    _defaults: tuple[int, dict[tuple[int | None, Holding], DefaultRace]] | None = None
+    _newest: tuple[int, list[NewestRace]] | None = None
+    # What a refresh remembers is re-read every RECHECK_SECONDS instead: a refresh that finds the file unchanged
+    # writes only the meta table, which neither the store's notices nor its fingerprint cover.
+    _refreshes: tuple[float, tuple[str, ...], dict[str, RefreshStatus]] | None = None
 
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
@@ -242,6 +265,77 @@ class Catalog:
             while len(self._races) > self.RACES_KEPT:
                 self._forget_cards(self._races.popitem(last=False)[1])
         return data
+
+    # --- which races have what, and how current the store is ------------------------------------------------
+
+    async def coverage(self) -> Coverage:
+        """Return which races have results, stage results and quotes, read once per index and per quote change."""
+        await self._check()
+        kept = self._coverage
+        if kept is not None and kept[0] == self._generation:
+            return kept[1]
+        generation = self._generation
+        coverage = await self._store.coverage()
+        if generation == self._generation:  # not invalidated while it was read
+            self._coverage = (generation, coverage)
+        return coverage
+
+    async def default_race(self, guild_id: int | None, what: Holding) -> DefaultRace:
+        """Return the latest race this server sees with results, stage results or quotes (its own quotes count).
+
+        When no race has any, that is the latest race, and the command says it has none.
+        """
+        index = await self.index(guild_id)
+        latest = resolve_race(index, None)  # says so when no race is stored at all
+        generation = self._generation
+        kept = self._defaults
+        found = kept[1].get((guild_id, what)) if kept is not None and kept[0] == generation else None
+        if found is not None and found.latest is latest:  # made from this very index
+            return found
+        coverage = await self.coverage()
+        pick = self._latest_among(index.races, coverage.races_with(what, guild_id)) or DefaultRace(latest, latest, 0)
+        if generation == self._generation:
+            if kept is None or kept[0] != generation or len(kept[1]) >= self.DEFAULTS_KEPT:
+                kept = self._defaults = (generation, {})
+            kept[1][(guild_id, what)] = pick
+        return pick
+
+    async def latest_race_among(self, guild_id: int | None, race_ids: frozenset[int]) -> DefaultRace | None:
+        """Return the latest race this server sees among race_ids (those holding what a fan asked for), if any."""
+        index = await self.index(guild_id)
+        return self._latest_among(index.races, race_ids)
+
+    @staticmethod
+    def _latest_among(races: Sequence[RaceSummary], race_ids: frozenset[int]) -> DefaultRace | None:
+        """Return the first of races (newest first) whose id is in race_ids, with how many newer ones it passed."""
+        if not race_ids:
+            return None
+        for skipped, race in enumerate(races):
+            if race.id in race_ids:
+                return DefaultRace(race, races[0], skipped)
+        return None
+
+    async def freshness(self) -> tuple[SeriesFreshness, ...]:
+        """Return how current each series is: its newest shared race and its last nascaR.data refresh."""
+        await self._check()
+        kept = self._newest
+        if kept is not None and kept[0] == self._generation:
+            newest = kept[1]
+        else:
+            generation = self._generation
+            newest = await self._store.newest_races()
+            if generation == self._generation:
+                self._newest = (generation, newest)
+        codes = tuple(n.series_short for n in newest)
+        now = self._clock()
+        refreshes = self._refreshes
+        if refreshes is None or refreshes[1] != codes or now - refreshes[0] >= self.RECHECK_SECONDS:
+            refreshes = self._refreshes = (now, codes, await self._store.refresh_status(codes))
+        return tuple(SeriesFreshness.of(n, refreshes[2].get(n.series_short)) for n in newest)
+
+    async def data_status(self, guild_id: int | None) -> DataStatus:
+        """Return the counts, sources, freshness and a server's uploads, read afresh (for moderators, rarely)."""
+        return await self._store.data_status(guild_id)
 
     # --- reads over many races --------------------------------------------------------------------------------
 

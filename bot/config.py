@@ -12,6 +12,7 @@ from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_NASCAR_DATA_URL = "https://nascar.kylegrealis.com"  # where nascaR.data publishes {series}_series.csv
 _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$", re.ASCII)
 
 
@@ -60,6 +61,7 @@ class Settings:
     gateway_url: str | None = None
     data_dir: Path = field(default=PROJECT_ROOT / "data")
     extra_extensions: tuple[str, ...] = ()  # loaded after the bot's own; benchmarks only
+    nascar_data_url: str = DEFAULT_NASCAR_DATA_URL  # the host `import nascar-data` downloads series files from
 
 
 def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
@@ -147,4 +149,5 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         extra_extensions=_module_names(env, "EXTRA_EXTENSIONS"),
+        nascar_data_url=_optional_url(env, "NASCAR_DATA_URL", ("https", "http")) or DEFAULT_NASCAR_DATA_URL,
     )

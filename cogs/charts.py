@@ -47,7 +47,8 @@ class Charts(commands.Cog):
         kind: str | None = None,
     ) -> None:
         """Draw a race as a picture: laps led, start to finish, points, or points after each race."""
-        chosen = race or await self.catalog.race(interaction.guild_id, None)
+        # Given no race, the latest with results: a race with none has nothing to draw.
+        chosen = race or (await self.catalog.default_race(interaction.guild_id, "results")).race
         await self.charts.send(interaction, chosen.id, parse_kind(kind))
 
 

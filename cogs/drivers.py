@@ -13,6 +13,7 @@ from bot.facts.spoilers import SpoilerPolicy
 from bot.search import SearchIndex, Track, resolve_driver, resolve_race, resolve_series, resolve_track
 from bot.store.models import Driver, RaceSummary, Series
 from bot.ui.embeds import drivers as embeds
+from bot.ui.embeds.coverage import freshness_text
 from bot.ui.embeds.records import held_back
 from bot.ui.options import (
     DRIVER_OPTION,
@@ -27,6 +28,7 @@ from bot.ui.options import (
 )
 from bot.ui.paging import PageArgs, PageButton, as_option, paged
 from bot.ui.replies import Reply, send_reply
+from bot.ui.text import plain
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -35,9 +37,10 @@ if TYPE_CHECKING:
 def filters_text(
     series: Series | None, track: Track | None, season: int | None, as_of: RaceSummary | None = None
 ) -> str:
-    """Return ' (NASCAR Craftsman Truck Series, Homestead-Miami Speedway, 2025)', or '' without filters."""
-    upto = f"up to the {as_of.season} {as_of.name}" if as_of else None
-    parts = [p for p in (series.name if series else None, track.name if track else None, season, upto) if p]
+    """Return ' (NASCAR Craftsman Truck Series, Homestead-Miami Speedway, 2025)', names escaped, or '' without any."""
+    upto = f"up to the {as_of.season} {plain(as_of.name)}" if as_of else None
+    names = (plain(series.name) if series else None, plain(track.name) if track else None)
+    parts = [p for p in (*names, season, upto) if p]
     return f" ({', '.join(str(p) for p in parts)})" if parts else ""
 
 
@@ -124,19 +127,20 @@ class Drivers(commands.Cog):
         track_id = track.id if track else None
         args = (driver.id if driver else None, series_id, track_id, season, as_of.id if as_of else None)
         chosen = {"series_id": series_id, "track_id": track_id, "season": season, "as_of": as_of}
+        fresh = freshness_text(await self.catalog.freshness(), {series.short_name} if series else None)
         if driver is not None:
             career = await self.catalog.career_results(driver.id, guild_id=interaction.guild_id, **chosen)
             results = await self.catalog.career_results(
                 driver.id, guild_id=interaction.guild_id, exclude=hidden, **chosen
             )
             if not career:
-                raise NotFoundError(f"{driver.name} has no starts in the stored races{filters}.")
+                raise NotFoundError(f"{plain(driver.name)} has no starts in the stored races{filters}.")
             note = held_back(len(career) - len(results))
             pages = self.catalog.card(
                 Card.WINS,
                 results,
-                (driver, filters, note),
-                lambda: embeds.driver_wins_pages(driver, results, filters, note),
+                (driver, filters, note, fresh),
+                lambda: embeds.driver_wins_pages(driver, results, filters, note, fresh),
             )
             return pages, args
         everything = await self.catalog.leaderboard(guild_id=interaction.guild_id, **chosen)
@@ -145,7 +149,10 @@ class Drivers(commands.Cog):
             raise NotFoundError(f"No wins are stored{filters}.")
         note = held_back(_held_in(index, hidden, series, track, season)) if rows != everything else ""
         return self.catalog.card(
-            Card.LEADERBOARD, rows, (filters, note), lambda: embeds.leaderboard_pages(rows, filters, note)
+            Card.LEADERBOARD,
+            rows,
+            (filters, note, fresh),
+            lambda: embeds.leaderboard_pages(rows, filters, note, fresh),
         ), args
 
     @app_commands.command(name="driver")
@@ -161,17 +168,20 @@ class Drivers(commands.Cog):
         hidden = await self._hidden(interaction, index)
         career = await self.catalog.career_results(name.id, as_of=as_of, guild_id=interaction.guild_id)
         if not career and as_of is not None:
-            raise NotFoundError(f"{name.name} has no starts up to the {as_of.label}.")
+            raise NotFoundError(f"{plain(name.name)} has no starts up to the {plain(as_of.label)}.")
         # Races still in the spoiler window are left out: their finish and what they add to the career line.
         results = await self.catalog.career_results(name.id, as_of=as_of, guild_id=interaction.guild_id, exclude=hidden)
         note = held_back(len(career) - len(results))
         quotes = await self.catalog.quotes(driver_id=name.id, guild_id=interaction.guild_id)
-        hint = f"/quote driver:{name.name}"
+        hint = f"/quote driver:{plain(name.name)}"
+        # How current the series this driver raced in are (every series when no start is shown).
+        raced = {result.race.series_short for result in results} or None
+        fresh = freshness_text(await self.catalog.freshness(), raced)
         embed = self.catalog.card(
             Card.PROFILE,
             results,
-            (name, len(quotes), note),
-            lambda: embeds.driver_embed(name, results, len(quotes), quote_hint=hint, note=note),
+            (name, len(quotes), note, fresh),
+            lambda: embeds.driver_embed(name, results, len(quotes), quote_hint=hint, note=note, fresh=fresh),
         )
         await send_reply(interaction, Reply(embed))
 

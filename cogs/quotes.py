@@ -12,10 +12,11 @@ from bot.errors import NotFoundError
 from bot.facts.spoilers import SpoilerPolicy
 from bot.search import echo
 from bot.store.models import Driver, Quote, RaceSummary
+from bot.ui.embeds.coverage import picked_line
 from bot.ui.embeds.quotes import quotes_reply
 from bot.ui.options import RACE_OPTION, DriverOption, RaceOption
 from bot.ui.replies import send_reply
-from bot.ui.text import race_title
+from bot.ui.text import plain, race_title
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -51,23 +52,43 @@ class Quotes(commands.Cog):
         words: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Hear what drivers said about a race, with a link to the source."""
-        chosen_race = race or await self.catalog.race(interaction.guild_id, None)
         driver_id = driver.id if driver else None
         guild_id = interaction.guild_id
-        quotes = await self.catalog.quotes(race_id=chosen_race.id, driver_id=driver_id, words=words, guild_id=guild_id)
+        note = ""
+        if race is not None:
+            chosen_race = race
+            quotes = await self.catalog.quotes(race_id=race.id, driver_id=driver_id, words=words, guild_id=guild_id)
+        elif driver is None and words is None:
+            # Bare: the latest race with quotes this server sees (the latest race has none in a whole history).
+            pick = await self.catalog.default_race(guild_id, "quotes")
+            chosen_race, note = pick.race, picked_line(pick, "quotes", shown=str)
+            quotes = await self.catalog.quotes(race_id=chosen_race.id, guild_id=guild_id)
+        else:
+            # The latest race with quotes that match, read from the matches everywhere.
+            matches = await self.catalog.quotes(driver_id=driver_id, words=words, guild_id=guild_id)
+            found = await self.catalog.latest_race_among(guild_id, frozenset(q.race_id for q in matches))
+            pick = found or await self.catalog.default_race(guild_id, "quotes")
+            chosen_race = pick.race
+            quotes = [q for q in matches if q.race_id == chosen_race.id]
+            note = picked_line(pick, _matching(driver, words), shown=str) if found else ""
         if not quotes:
             wanted = " ".join(
                 part
-                for part in (f"from {driver.name}" if driver else "", f"with '{echo(words)}'" if words else "")
+                for part in (f"from {plain(driver.name)}" if driver else "", f"with '{echo(words)}'" if words else "")
                 if part
             )
             message = f"No quotes {wanted + ' ' if wanted else ''}in the {race_title(chosen_race)}."
-            elsewhere = await self.catalog.quotes(driver_id=driver_id, words=words, guild_id=guild_id)
-            if elsewhere and race is None:
-                message += f" There {'is' if len(elsewhere) == 1 else 'are'} {len(elsewhere)} in other races: pick one."
             raise NotFoundError(message)
         hidden = await self._hidden(interaction, quotes)
-        await send_reply(interaction, quotes_reply(quotes, owner_id=interaction.user.id, rng=self.rng, hidden=hidden))
+        reply = quotes_reply(quotes, owner_id=interaction.user.id, rng=self.rng, hidden=hidden, note=note)
+        await send_reply(interaction, reply)
+
+
+def _matching(driver: Driver | None, words: str | None) -> str:
+    """Return what the quotes a fan asked for are, as a picked race's note names them: 'quotes from Kyle Larson'."""
+    # The note goes in a footer, which shows text as stored: the driver's name is not escaped.
+    kind = "matching quotes" if words else "quotes"
+    return f"{kind} from {driver.name}" if driver else kind
 
 
 async def setup(bot: "PitBoard") -> None:

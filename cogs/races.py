@@ -14,34 +14,39 @@ from bot.facts.milestones import milestones
 from bot.facts.recap import RecapFacts, write_recap
 from bot.facts.spoilers import SpoilerPolicy
 from bot.search import resolve_series
+from bot.store.coverage import Holding
 from bot.store.models import RaceSummary, Series
 from bot.tree import reply_private
 from bot.ui.charts import ChartReplies
 from bot.ui.embeds import quotes as quote_replies
 from bot.ui.embeds import races as embeds
+from bot.ui.embeds.coverage import freshness_text, picked_line
 from bot.ui.limits import LazyPages
 from bot.ui.options import RACE_OPTION, SEASON_OPTION, SERIES_OPTION, RaceOption, SeasonOption, SeriesOption
 from bot.ui.paging import PageArgs, PageButton, as_option, paged, required_id
 from bot.ui.replies import RaceButton, Reply, StatelessView, send_reply
-from bot.ui.text import race_title
+from bot.ui.text import plain, race_title
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
 
 RaceChoice = app_commands.Transform[RaceSummary, RaceOption]
+# What each command shows, as its reply names it when it picked a race because none was given.
+SHOWN: dict[Holding, str] = {"results": "results", "stages": "stage results"}
 
 
 class ResultsPages(PageButton, source="results", command="results"):
-    """◀ ▶ over a race's finishing order; its args are the race id and the `top` asked for."""
+    """◀ ▶ over a race's finishing order; its args are the race id, the `top` asked for, and 1 if no race was."""
 
     handler: ClassVar["Races"]
 
     @classmethod
     async def pages(cls, interaction: discord.Interaction, args: PageArgs) -> Sequence[discord.Embed]:
         """Return the finishing order again, hidden if the server's spoiler-safe window is still open."""
-        race_id, top = args
+        race_id, top, picked = (*args, None)[:3]  # buttons sent before the third arg carry two
         data = await cls.handler.button_race(interaction, required_id(race_id))
-        return cls.handler.results_pages(data, top, spoiler=await cls.handler.hidden(interaction, data))
+        note = await cls.handler.default_note(interaction, data.race.id, "results") if picked else ""
+        return cls.handler.results_pages(data, top, spoiler=await cls.handler.hidden(interaction, data), note=note)
 
     @classmethod
     def extras(cls, args: PageArgs) -> tuple[RaceButton]:
@@ -151,9 +156,23 @@ class Races(commands.Cog):
 
     # --- replies, shared by the commands and the buttons -------------------------------------------------------
 
-    async def _race(self, interaction: discord.Interaction, race: RaceSummary | None) -> RaceData:
-        chosen = race or await self.catalog.race(interaction.guild_id, None)
-        return await self.catalog.race_data(chosen.id)
+    async def _race(
+        self, interaction: discord.Interaction, race: RaceSummary | None, what: Holding
+    ) -> tuple[RaceData, str]:
+        """Return the race asked for, else the latest with what the command shows, and why it was picked ('' if not).
+
+        With whole histories the latest race often lacks stage results (nascaR.data has none): a bare command
+        answers with the latest race that has them, rather than that it has none.
+        """
+        if race is not None:
+            return await self.catalog.race_data(race.id), ""
+        pick = await self.catalog.default_race(interaction.guild_id, what)
+        return await self.catalog.race_data(pick.race.id), picked_line(pick, SHOWN[what])
+
+    async def default_note(self, interaction: discord.Interaction, race_id: int, what: Holding) -> str:
+        """Return why a command given no race picked this race, if it still is the one picked, else ''."""
+        pick = await self.catalog.default_race(interaction.guild_id, what)
+        return picked_line(pick, SHOWN[what]) if pick.race.id == race_id else ""
 
     async def button_race(self, interaction: discord.Interaction, race_id: int) -> RaceData:
         """Return the facts of the race a button names, if the server pressing it may still see that race."""
@@ -164,29 +183,43 @@ class Races(commands.Cog):
         """Return whether this server's spoiler-safe window still hides the race's results."""
         return await self.spoilers.until(interaction.guild_id, data.race) is not None
 
-    def results_pages(self, data: RaceData, top: int | None, *, spoiler: bool) -> LazyPages:
-        """Return the race's pages of results, written once per race, `top` and spoiler setting while its facts last."""
+    def results_pages(self, data: RaceData, top: int | None, *, spoiler: bool, note: str = "") -> LazyPages:
+        """Return the race's pages of results, written once per race, `top`, spoiler setting and note."""
         return self.catalog.card(
-            Card.RESULTS, data, (top, spoiler), lambda: embeds.results_pages(data, top, spoiler=spoiler)
+            Card.RESULTS,
+            data,
+            (top, spoiler, note),
+            lambda: embeds.results_pages(data, top, spoiler=spoiler, note=note),
         )
 
-    def results_reply(self, data: RaceData, *, top: int | None, owner_id: int, spoiler: bool = False) -> Reply:
-        """Return the finishing order, paged, with the race's Chart button, or raise when the race has no results."""
+    def results_reply(
+        self, data: RaceData, *, top: int | None, owner_id: int, spoiler: bool = False, note: str = ""
+    ) -> Reply:
+        """Return the finishing order, paged, with the race's Chart button, or raise when the race has no results.
+
+        note says why a /results given no race picked this one; the pager then works it out again.
+        """
         if not data.entries:
             raise NotFoundError(f"No results are stored for the {race_title(data.race)} yet.")
-        pages = self.results_pages(data, top, spoiler=spoiler)
-        return paged(pages, self.results_pager, owner_id=owner_id, args=(data.race.id, top))
+        pages = self.results_pages(data, top, spoiler=spoiler, note=note)
+        args = (data.race.id, top, 1) if note else (data.race.id, top)
+        return paged(pages, self.results_pager, owner_id=owner_id, args=args)
 
-    def stages_reply(self, data: RaceData, *, spoiler: bool = False) -> Reply:
-        """Return the stage results (written once per race and spoiler setting), or raise when the race has none."""
+    def stages_reply(self, data: RaceData, *, spoiler: bool = False, note: str = "") -> Reply:
+        """Return the stage results (written once per race, spoiler setting and note), or raise when there are none."""
         if not data.stages:
             raise NotFoundError(f"No stage results are stored for the {race_title(data.race)}.")
         return Reply(
-            self.catalog.card(Card.STAGES, data, (spoiler,), lambda: embeds.stages_embed(data, spoiler=spoiler))
+            self.catalog.card(
+                Card.STAGES, data, (spoiler, note), lambda: embeds.stages_embed(data, spoiler=spoiler, note=note)
+            )
         )
 
-    async def full_recap_embed(self, data: RaceData, guild_id: int | None) -> discord.Embed:
-        """Return the recap: this server's published one if any, else one written from the stored facts."""
+    async def full_recap_embed(self, data: RaceData, guild_id: int | None, note: str = "") -> discord.Embed:
+        """Return the recap: this server's published one if any, else one written from the stored facts.
+
+        note says why a /recap given no race picked this race.
+        """
         published = await self.catalog.published_recap(data.race.id, guild_id) if guild_id is not None else None
         lines = tuple(milestones(await self.catalog.winner_history(data.race.id, guild_id=guild_id)))
         if published is not None:
@@ -197,8 +230,8 @@ class Races(commands.Cog):
         return self.catalog.card(
             Card.RECAP,
             data,
-            (body, author, lines),
-            lambda: embeds.recap_embed(data, body, published_by=author, milestones=lines),
+            (body, author, lines, note),
+            lambda: embeds.recap_embed(data, body, published_by=author, milestones=lines, note=note),
         )
 
     async def race_quotes_reply(self, data: RaceData, *, guild_id: int | None, owner_id: int) -> Reply:
@@ -228,13 +261,13 @@ class Races(commands.Cog):
     @app_commands.describe(race=RACE_OPTION)
     async def recap(self, interaction: discord.Interaction, race: RaceChoice | None = None) -> None:
         """Read the recap of a race: who won, how, and the moments that decided it."""
-        data = await self._race(interaction, race)
+        data, note = await self._race(interaction, race, "results")
         until = await self.spoilers.until(interaction.guild_id, data.race)
         if until is not None:
-            card = embeds.spoiler_recap_embed(data.race, until)
+            card = embeds.spoiler_recap_embed(data.race, until, note=note)
             await send_reply(interaction, Reply(card, self.recap_view(data.race.id, spoiler=True)))
             return
-        embed = await self.full_recap_embed(data, interaction.guild_id)
+        embed = await self.full_recap_embed(data, interaction.guild_id, note)
         await send_reply(interaction, Reply(embed, self.recap_view(data.race.id, spoiler=False)))
 
     @app_commands.command(name="results")
@@ -246,16 +279,17 @@ class Races(commands.Cog):
         top: app_commands.Range[int, 1, 100] | None = None,
     ) -> None:
         """See a race's finishing order, ten finishers a page."""
-        data = await self._race(interaction, race)
+        data, note = await self._race(interaction, race, "results")
         spoiler = await self.hidden(interaction, data)
-        await send_reply(interaction, self.results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler))
+        reply = self.results_reply(data, top=top, owner_id=interaction.user.id, spoiler=spoiler, note=note)
+        await send_reply(interaction, reply)
 
     @app_commands.command(name="stages")
     @app_commands.describe(race=RACE_OPTION)
     async def stages(self, interaction: discord.Interaction, race: RaceChoice | None = None) -> None:
         """See each stage's top ten and the points they scored."""
-        data = await self._race(interaction, race)
-        await send_reply(interaction, self.stages_reply(data, spoiler=await self.hidden(interaction, data)))
+        data, note = await self._race(interaction, race, "stages")
+        await send_reply(interaction, self.stages_reply(data, spoiler=await self.hidden(interaction, data), note=note))
 
     @app_commands.command(name="races")
     @app_commands.describe(series=SERIES_OPTION, season=SEASON_OPTION)
@@ -277,21 +311,26 @@ class Races(commands.Cog):
         if not index.races:
             raise NotFoundError("No races are stored yet, so there is nothing to list.")
         found = index.races_in(series.name if series else None, season)
-        parts = [p for p in (series.name if series else None, str(season) if season else None) if p]
+        parts = [p for p in (plain(series.name) if series else None, str(season) if season else None) if p]
         filters = f" ({', '.join(parts)})" if parts else ""
         if not found:
             raise NotFoundError(f"No races stored{filters}.")
         hidden = await self.spoilers.hidden(interaction.guild_id, found)
+        shown = {series.short_name} if series else None  # every series when the list is not of one
+        footer = freshness_text(await self.catalog.freshness(), shown)
         pages = self.catalog.card(
-            Card.RACE_LIST, found, (filters, hidden), lambda: embeds.races_pages(found, filters, hidden=hidden)
+            Card.RACE_LIST,
+            found,
+            (filters, hidden, footer),
+            lambda: embeds.races_pages(found, filters, hidden=hidden, footer=footer),
         )
         return pages, (series.id if series else None, season)
 
 
 def written_recap(data: RaceData) -> str:
-    """Return the recap written from a race's stored facts (a pure function of them)."""
+    """Return the recap written from a race's stored facts (a pure function of them), names escaped."""
     facts = RecapFacts(race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes)
-    return write_recap(facts)
+    return write_recap(facts, shown=plain)
 
 
 async def setup(bot: "PitBoard") -> None:

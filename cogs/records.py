@@ -16,10 +16,12 @@ from bot.search import SearchIndex, Track, resolve_series, resolve_track
 from bot.store.career import HeadToHead
 from bot.store.models import Driver, RaceSummary, Series
 from bot.tree import reply_private, report_error
+from bot.ui.embeds.coverage import freshness_text
 from bot.ui.embeds.records import compare_embed, filters_text, held_back, held_back_embed, track_pages
 from bot.ui.options import DRIVER_OPTION, SERIES_OPTION, TRACK_OPTION, DriverOption, SeriesOption, TrackOption
 from bot.ui.paging import PageArgs, PageButton, as_option, decode_args, encode_args, paged, required_id
 from bot.ui.replies import Reply, Served, StatelessView, send_reply
+from bot.ui.text import plain
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -238,16 +240,27 @@ class Records(commands.Cog):
             exclude=[race.id for race in held],
         )
         ids = (track.id, series.id if series else None)
+        # How current the series raced here are (only the one asked about, if any).
+        raced = (
+            {series.short_name}
+            if series
+            else {win.series_short for win in history.wins} | {race.series_short for race in held}
+        )
+        fresh = freshness_text(await self.catalog.freshness(), raced)
         if not history.wins and held:
             until = await self._until(interaction, held)
             lead = "The only race stored here is" if len(held) == 1 else "The only races stored here are"
-            card = held_back_embed(f"{track.name} · winners", lead, held, until, "the track's winners and records")
+            title = f"{plain(track.name)} · winners"
+            card = held_back_embed(title, lead, held, until, "the track's winners and records", fresh)
             return Reply(card, StatelessView(self.track_reveal(ids))), ids
         if not history.wins:
-            raise NotFoundError(f"No races at {track.name} are stored{filters}.")
+            raise NotFoundError(f"No races at {plain(track.name)} are stored{filters}.")
         note = held_back(len(held), reveal=True)
         pages = self.catalog.card(
-            Card.TRACK, history, (track.name, filters, note), lambda: track_pages(track.name, history, filters, note)
+            Card.TRACK,
+            history,
+            (track.name, filters, note, fresh),
+            lambda: track_pages(track.name, history, filters, note, fresh),
         )
         return pages, (*ids, 1 if held else None)
 
@@ -283,8 +296,9 @@ class Records(commands.Cog):
         """Compare two drivers head to head in the races both started."""
         index = await self._index(interaction)
         a, b = driver_a, driver_b
+        a_name, b_name = plain(a.name), plain(b.name)  # as replies show them
         if a.id == b.id:
-            raise BadInputError(f"Both options name {a.name}; pick two different drivers.")
+            raise BadInputError(f"Both options name {a_name}; pick two different drivers.")
         filters = filters_text(series.name if series else None, track.name if track else None)
         # Races both started that are still in the spoiler window are left out, with Reveal to see them.
         held = await self._held(interaction, index, series=series, track=track, drivers=(a.id, b.id))
@@ -292,12 +306,12 @@ class Records(commands.Cog):
         reveal = self.compare_reveal((a.id, b.id, series.id if series else None, track.id if track else None))
         if not h2h.races and held:
             until = await self._until(interaction, held)
-            lead = f"{a.name} and {b.name} both started only"
-            card = held_back_embed(f"{a.name} vs {b.name}", lead, held, until, "how they compare")
+            lead = f"{a_name} and {b_name} both started only"
+            card = held_back_embed(f"{a_name} vs {b_name}", lead, held, until, "how they compare")
             await send_reply(interaction, Reply(card, StatelessView(reveal)))
             return
         if not h2h.races:
-            raise NotFoundError(f"{a.name} and {b.name} never started the same stored race{filters}.")
+            raise NotFoundError(f"{a_name} and {b_name} never started the same stored race{filters}.")
         note = held_back(len(held), reveal=True)
         embed = self.catalog.card(
             Card.HEAD_TO_HEAD,

@@ -180,3 +180,75 @@ def history_csv() -> HistoryCsv:
                 write(_dirty(rows[5], Season="20x4", Driver="Stewart Friesen"), "bad season")
     result.text = out.getvalue()
     return result
+
+
+# --- files in the shape of nascaR.data's own host (R's write.csv), with the real Truck history's pitfalls --------
+
+V3_COLUMNS = (
+    "Season", "Race", "Track", "Name", "Length", "Surface", "Finish", "Start", "Car", "Driver", "Make", "Pts",
+    "Laps", "Led", "Status", "Team", "S1", "S2", "S3", "Rating", "Win",
+)  # fmt: skip
+# Files written before v3: Seg Points, and no S3.
+OLD_COLUMNS = (*V3_COLUMNS[:18], "Seg Points", "Rating", "Win")
+LAYOUTS = {"v3": V3_COLUMNS, "old": OLD_COLUMNS}
+
+# The 2015 and 2016 Michigan Truck races' real names (101 and 113 characters).
+MICHIGAN_2015 = "Careers for Veterans 200 Presented by Cooper Standard and Brad Keselowski's Checkered Flag Foundation"
+MICHIGAN_2016 = (
+    "Careers for Veterans 200, presented by Cooper Standard Foundation and Brad Keselowski's Checkered Flag Foundation"
+)
+# (season, round, track, name, length, drivers in finishing order): synthetic results, real pitfalls
+PITFALL_RACES = (
+    (2015, 9, "Michigan International Speedway", MICHIGAN_2015, 2.0, "HEI RIG LAR MAJ ENF HOC"),
+    (2016, 10, "Michigan International Speedway", MICHIGAN_2016, 2.0, "RIG HEI MAJ LAR HOC ENF"),
+    (2021, 8, "Texas Motor Speedway", "SpeedyCash.com 220", 1.5, "MAJ HEI CHA ENF RIG LAR"),
+)
+PITFALL_DRIVERS = DRIVERS | {"CHA": ("Ross Chastain", "41", "Niece Motorsports", "Chevrolet")}
+PITFALL_ROWS = sum(len(order.split()) for *_, order in PITFALL_RACES)
+
+
+def r_csv(columns: tuple[str, ...], rows: list[dict[str, object]]) -> str:
+    """Return rows as R's write.csv writes them: every text value quoted, numbers bare, missing values NA."""
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "NA"
+        if isinstance(value, int | float):
+            return str(value)
+        return '"' + str(value).replace('"', '""') + '"'
+
+    lines = [",".join(cell(c) for c in columns)]
+    lines += [",".join(cell(row.get(c)) for c in columns) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def pitfall_rows() -> list[dict[str, object]]:
+    """Return the pitfall races' rows (before any layout), with the placeholder of a race not yet run at the end."""
+    rows: list[dict[str, object]] = []
+    for season, round_, track, name, length, order in PITFALL_RACES:
+        for finish, code in enumerate(order.split(), start=1):
+            driver, car, team, make = PITFALL_DRIVERS[code]
+            stage_2 = {"CHA": 5, "ENF": 5}.get(code) if season == 2021 else None  # two drivers with S2 5
+            rows.append(
+                {
+                    "Season": season, "Race": round_, "Track": track, "Name": name, "Length": length,
+                    "Surface": "paved", "Finish": finish, "Start": None if code == "LAR" else 7 - finish,
+                    "Car": car, "Driver": driver, "Make": make, "Pts": 41 - finish, "Laps": 100,
+                    "Led": 30 if finish == 1 else None, "Status": "running", "Team": None if code == "HOC" else team,
+                    "S1": None, "S2": stage_2, "S3": None, "Seg Points": stage_2, "Rating": 90.5,
+                    "Win": int(finish == 1),
+                }
+            )  # fmt: skip
+    rows.append({"Season": 2026, "Race": 1})  # a placeholder for a race not yet run: nothing else is known
+    return rows
+
+
+def pitfalls_csv(layout: str = "v3") -> str:
+    """Return the pitfall races as a nascaR.data file in one of its two layouts ('v3' or 'old')."""
+    return r_csv(LAYOUTS[layout], pitfall_rows())
+
+
+def daytona_2024_winner_only(synthetic: HistoryCsv) -> str:
+    """Return a one-row file: the synthetic history's header and its 2024 Daytona winner."""
+    lines = synthetic.text.splitlines()
+    return lines[0] + "\n" + lines[synthetic.lines["2024-1-1"] - 1] + "\n"

@@ -135,8 +135,13 @@ async def test_shared_and_foreign_races_refuse_changes(store: Store):
     race_id = await import_race(store)
     with pytest.raises(ResultsRefusedError, match="No such race"):
         await store.mark_official(OTHER_GUILD, race_id, MOD)
-    with pytest.raises(ResultsRefusedError, match="already stored"):
-        await import_race(store, guild=OTHER_GUILD)
+    # Another server's upload of the same round is its own race (issue 15): it neither replaces this one nor is refused.
+    other = await import_race(store, guild=OTHER_GUILD, text=CSV.replace("Alex Able", "Ann Other"))
+    assert other != race_id
+    assert (await store.entries(race_id))[0].driver == "Alex Able"
+    assert (await store.entries(other))[0].driver == "Ann Other"
+    with pytest.raises(ResultsRefusedError, match="No such race"):
+        await store.mark_official(GUILD, other, MOD)
     assert (await maintenance.check(store)).ok
 
 

@@ -1,7 +1,7 @@
 """Race recaps written by code from the store's facts: pure text, no I/O, no Discord."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.facts.statuses import Ending, ending, reason, retired
@@ -140,9 +140,13 @@ def pole_sitter(race: Race, entries: Iterable[Entry]) -> Entry | None:
     return by_id or next((e for e in field if e.start == 1), None)
 
 
-def write_recap(facts: RecapFacts) -> str:
-    """Return a recap of the race in plain English, using only numbers found in the facts."""
-    writer = _Writer(facts)
+def write_recap(facts: RecapFacts, *, shown: Callable[[str], str] = str) -> str:
+    """Return a recap of the race in plain English, using only numbers found in the facts.
+
+    The recap is Discord markdown (the winner in bold); shown writes each stored text it names (a driver, team,
+    make, track, race or status) into it. Replies pass bot.ui.text.plain, so a name cannot turn into markup.
+    """
+    writer = _Writer(facts, shown)
     # Paragraphs are written in this order because each names drivers the later ones then skip.
     result, story, field, notes = writer.result(), writer.story(), writer.field(), writer.notes()
     fixed = [p for p in (result, story, field, notes) if p]
@@ -155,8 +159,9 @@ def write_recap(facts: RecapFacts) -> str:
 class _Writer:
     """Composes a recap's paragraphs from one race's facts."""
 
-    def __init__(self, facts: RecapFacts) -> None:
+    def __init__(self, facts: RecapFacts, shown: Callable[[str], str]) -> None:
         self.facts = facts
+        self.shown = shown  # how a stored text is written into the recap (see write_recap)
         self.race = facts.race
         self.entries = facts.entries
         # A disqualified car listed 1st did not win: the recap then has no winner to name, and says why below.
@@ -180,7 +185,8 @@ class _Writer:
     def label(self) -> str:
         """Return the race's name with its season, e.g. '2025 Baptist Health 200'."""
         name = self.race.name
-        return name if name.startswith(str(self.race.season)) else f"{self.race.season} {name}"
+        shown = self.shown(name)
+        return shown if name.startswith(str(self.race.season)) else f"{self.race.season} {shown}"
 
     def result(self) -> str:
         """Return the opening paragraph: who won, in what, from where, by how much."""
@@ -190,27 +196,28 @@ class _Writer:
             if race.date_precision == "season"
             else f"on {_MONTHS[race.date.month - 1]} {race.date.day}"
         )
-        where = f"the {self.label} at {race.track} {when}"
+        where = f"the {self.label} at {self.shown(race.track)} {when}"
         if not self.entries:
             return f"There are no results for {where} yet."
         if winner is None:
             return f"No winner is recorded yet for {where}."
         self.mentioned.add(winner.id)
-        sentence = f"**{winner.driver}** won {where}"
-        if machine := _machine(winner):
+        sentence = f"**{self.shown(winner.driver)}** won {where}"
+        if machine := _machine(winner, self.shown):
             sentence += f", driving the {machine}"
         if winner.start is not None:
             sentence += " from pole" if winner.start == 1 else f" from {ordinal(winner.start)} on the grid"
         margin = _margin(race.margin_s)
         if self.runner_up is not None:
             self.mentioned.add(self.runner_up.id)
-            sentence += f" and beating {self.runner_up.driver}" + (f" by {margin}" if margin else " to the flag")
+            beaten = self.shown(self.runner_up.driver)
+            sentence += f" and beating {beaten}" + (f" by {margin}" if margin else " to the flag")
         elif margin:
             sentence += f" to win by {margin}"
         sentences = [sentence + "."]
         feats = self._feats(winner)
         if feats:
-            sentences.append(f"{surname(winner.driver)} also {join_words(feats)}.")
+            sentences.append(f"{self.shown(surname(winner.driver))} also {join_words(feats)}.")
         return " ".join(sentences)
 
     def story(self) -> str:
@@ -272,7 +279,8 @@ class _Writer:
         """Return one sentence on a non-winner who shaped the race and where they ended up."""
         self.mentioned.add(entry.id)
         is_pole = self.pole is not None and self.pole.id == entry.id
-        name = f"Pole sitter **{entry.driver}**" if is_pole else f"**{entry.driver}**"
+        driver = self.shown(entry.driver)
+        name = f"Pole sitter **{driver}**" if is_pole else f"**{driver}**"
         feats = self._feats(entry)
         if disqualified(entry):
             outcome = "was disqualified"
@@ -305,7 +313,7 @@ class _Writer:
             self.mentioned.add(entry.id)
         else:
             feats.append(f"set the fastest lap{time}")
-        return f"{driver} {join_words(feats)}."
+        return f"{self.shown(driver)} {join_words(feats)}."
 
     def _lead_and_cautions(self) -> str:
         """Return how many drivers led, how often the lead changed and the cautions, where recorded."""
@@ -332,7 +340,7 @@ class _Writer:
         rest.sort(key=lambda e: e.finish or 0)
         if not rest:
             return ""
-        return f"{join_words([e.driver for e in rest])} completed the top five."
+        return f"{join_words([self.shown(e.driver) for e in rest])} completed the top five."
 
     def _movers(self) -> str:
         """Return the biggest climb from grid to flag."""
@@ -342,8 +350,8 @@ class _Writer:
         climbs = [f"from {ordinal(e.start or 0)} to {ordinal(e.finish or 0)}" for e in movers]
         gain = _count(movers[0].positions_gained or 0, "spot")
         if len(movers) == 1:
-            return f"{movers[0].driver} made the biggest climb of the race, {climbs[0]} ({gain})."
-        names = join_words([e.driver for e in movers])
+            return f"{self.shown(movers[0].driver)} made the biggest climb of the race, {climbs[0]} ({gain})."
+        names = join_words([self.shown(e.driver) for e in movers])
         return f"{names} made the biggest climbs, {gain} each ({join_words(climbs)} respectively)."
 
     def _retirements(self) -> str:
@@ -351,7 +359,7 @@ class _Writer:
         out = non_finishers(self.entries)
         if not out:
             return ""
-        named = join_words([_retirement(e) for e in out[:MAX_NON_FINISHERS]])
+        named = join_words([_retirement(e, self.shown) for e in out[:MAX_NON_FINISHERS]])
         if len(out) > MAX_NON_FINISHERS:
             return f"{named} were among those who failed to finish."
         return f"{named} failed to finish."
@@ -362,14 +370,14 @@ class _Writer:
         if not out:
             return ""
         named = join_words(
-            [f"{e.driver} (classified {ordinal(e.finish)})" if e.finish is not None else e.driver for e in out]
+            [self.shown(e.driver) + (f" (classified {ordinal(e.finish)})" if e.finish is not None else "") for e in out]
         )
         return f"{named} {'was' if len(out) == 1 else 'were'} disqualified."
 
 
-def _machine(entry: Entry) -> str:
+def _machine(entry: Entry, shown: Callable[[str], str]) -> str:
     """Return the car as fans say it: '#07 Spire Motorsports Chevrolet'."""
-    words = [f"#{entry.car_number}" if entry.car_number else "", entry.team or "", entry.make or ""]
+    words = [f"#{entry.car_number}" if entry.car_number else "", shown(entry.team or ""), shown(entry.make or "")]
     return " ".join(w for w in words if w)
 
 
@@ -386,12 +394,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _retirement(entry: Entry) -> str:
+def _retirement(entry: Entry, shown: Callable[[str], str]) -> str:
     """Return 'Ben Rhodes (suspension, 83 laps)'."""
-    why = [reason(entry.status)]
+    why = [shown(reason(entry.status))]
     if entry.laps is not None:
         why.append(_count(entry.laps, "lap"))
-    return f"{entry.driver} ({', '.join(why)})"
+    return f"{shown(entry.driver)} ({', '.join(why)})"
 
 
 def _moment_sentence(moment: KeyMoment, proper_words: frozenset[str]) -> str:

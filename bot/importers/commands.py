@@ -1,21 +1,25 @@
-"""The data command line: `import nascar-data FILE`, `import race DIR`, `export race RACE DIR`, `drivers merge A B`.
+"""The data command line: `import nascar-data [FILE]`, `import race DIR`, `export race RACE DIR`, `drivers merge A B`.
 
-Exit status: 0 done; 1 done, but some rows were rejected (the accepted ones were stored) or the request was refused
-(no such race or driver, a folder that is not empty); 2 nothing was stored (an unreadable file, a database error,
+Exit status: 0 done (an unchanged download too); 1 done, but some rows were rejected or could not be merged (the
+others were stored), or the request was refused (no such race or driver, a folder that is not empty, a --replace
+that names a curated race); 2 nothing was stored (an unreadable file, the data host unreachable, a database error,
 an argument no command could use: a file where a folder belongs, an id beyond any SQLite can hold).
 """
 
 import argparse
 import csv
 import re
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 from tqdm import tqdm
 
+from bot.config import DEFAULT_NASCAR_DATA_URL
 from bot.errors import UserFacingError
+from bot.importers.download import DownloadError, NascarDataDownloader, file_name
 from bot.importers.nascar_data import (
     HistoryFile,
     HistoryFileError,
@@ -26,7 +30,7 @@ from bot.importers.race_folder import ExportRefusedError, export_race, import_ra
 from bot.racefiles import RaceFileError
 from bot.series import BY_CODE
 from bot.store import Store
-from bot.store.imports import ImportReport, MergeRefusedError
+from bot.store.imports import SOURCE_CREDIT, ImportReport, MergeRefusedError
 
 SHOWN_PROBLEMS = 20  # rejected rows and disagreements printed before pointing at --report
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names nothing and cannot even be looked up
@@ -44,10 +48,23 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
         dest="kind", required=True
     )
     history = importing.add_parser(
-        "nascar-data", help="a whole series history: the CSV that nascaR.data's export_series() writes"
+        "nascar-data",
+        help="a whole series history from nascaR.data (DriverAverages.com): downloaded, or a CSV file",
     )
-    history.add_argument("file", type=Path)
+    history.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="a CSV in nascaR.data's layout; leave it out to download SERIES_series.csv from NASCAR_DATA_URL",
+    )
     history.add_argument("--series", required=True, choices=tuple(BY_CODE), help="which series the file holds")
+    history.add_argument(
+        "--replace",
+        action="append",
+        default=[],
+        metavar="RACE",
+        help="replace this race's stored rows with the file's (SERIES/SEASON/ROUND, e.g. truck/2024/1); repeatable",
+    )
     history.add_argument("--report", type=Path, metavar="FILE", help="write every rejected row and disagreement here")
     history.add_argument("--dry-run", action="store_true", help="check and compare everything, but store nothing")
     folder = importing.add_parser("race", help="one race folder (race.json, results.csv, stages.csv, quotes.json)")
@@ -62,13 +79,41 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
     merge.add_argument("merge", metavar="B", help="a driver's name, alias or #id")
 
 
-async def run(store: Store, args: argparse.Namespace, *, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    """Run one data command and return the exit status."""
+async def run(
+    store: Store,
+    args: argparse.Namespace,
+    *,
+    data_dir: Path,
+    out: TextIO,
+    err: TextIO,
+    data_url: str = DEFAULT_NASCAR_DATA_URL,
+) -> int:
+    """Run one data command and return the exit status; data_url is the host of nascaR.data's series files."""
     try:
         match (args.command, getattr(args, "kind", None) or getattr(args, "action", None)):
             case ("import", "nascar-data"):
-                return await import_history(store, args.file, args.series, out=out, err=err, report=args.report,
-                                            dry_run=args.dry_run)  # fmt: skip
+                replace = replace_keys(args.replace, args.series)
+                if args.file is None:
+                    return await download_history(
+                        store,
+                        args.series,
+                        data_url=data_url,
+                        out=out,
+                        err=err,
+                        report=args.report,
+                        dry_run=args.dry_run,
+                        replace=replace,
+                    )
+                return await import_history(
+                    store,
+                    args.file,
+                    args.series,
+                    out=out,
+                    err=err,
+                    report=args.report,
+                    dry_run=args.dry_run,
+                    replace=replace,
+                )
             case ("import", "race"):
                 race_id = await import_race_folder(store, args.folder, data_dir)
                 _say(out, f"Loaded race #{race_id}." if race_id else "That race is already stored; nothing changed.")
@@ -83,7 +128,7 @@ async def run(store: Store, args: argparse.Namespace, *, data_dir: Path, out: Te
                 _say(out, f"Wrote {', '.join(p.name for p in written)} to {args.folder}")
             case ("drivers", "merge"):
                 return await merge_drivers(store, args.keep, args.merge, out=out, err=err)
-    except (HistoryFileError, RaceFileError) as error:
+    except (HistoryFileError, RaceFileError, DownloadError) as error:
         _say(err, f"Nothing was stored: {error}")
         return 2
     except ArgumentError as error:
@@ -99,15 +144,66 @@ def _say(stream: TextIO, text: str) -> None:
     stream.write(text + "\n")
 
 
-@contextmanager
-def _bar(err: TextIO, *, total: int, what: str) -> Iterator[Callable[[int], None]]:
-    """Yield a progress callback drawing a bar on err when it is a terminal, and doing nothing otherwise."""
-    with tqdm(total=total, desc=what, unit=" rows", unit_scale=True, file=err, disable=not err.isatty()) as bar:
+def replace_keys(values: Sequence[str], series: str) -> list[tuple[int, int]]:
+    """Return the (season, round) of each --replace RACE, or raise ArgumentError for one that names no race."""
+    keys = []
+    for value in values:
+        key = _RACE_KEY.match(value.strip().lower())
+        if key is None:
+            raise ArgumentError(f"--replace '{value}' is not SERIES/SEASON/ROUND, such as {series}/2024/1.")
+        if key["series"] != series:
+            raise ArgumentError(f"--replace {value} is not a race of --series {series}.")
+        keys.append((int(key["season"]), int(key["round"])))
+    return keys
 
-        def advance(rows: int) -> None:
-            bar.update(rows)
+
+@contextmanager
+def _bar(err: TextIO, *, total: int | None, what: str, unit: str = " rows") -> Iterator[Callable[[int], None]]:
+    """Yield a progress callback drawing a bar on err when it is a terminal, and doing nothing otherwise."""
+    divisor = 1024 if unit == "B" else 1000
+    with tqdm(
+        total=total,
+        desc=what,
+        unit=unit,
+        unit_scale=True,
+        unit_divisor=divisor,
+        file=err,
+        disable=not err.isatty(),
+    ) as bar:
+
+        def advance(amount: int) -> None:
+            bar.update(amount)
 
         yield advance
+
+
+async def download_history(
+    store: Store,
+    series: str,
+    *,
+    data_url: str,
+    out: TextIO,
+    err: TextIO,
+    report: Path | None = None,
+    dry_run: bool = False,
+    replace: Sequence[tuple[int, int]] = (),
+) -> int:
+    """Download a series' file from the data host and import it, unless it is unchanged since the last import."""
+    with tempfile.TemporaryDirectory(prefix="pitboard-") as folder:
+        downloader = NascarDataDownloader(
+            store,
+            data_url,
+            folder=Path(folder),
+            progress=lambda total: _bar(err, total=total, what="Downloading", unit="B"),
+        )
+        # Replacing a race needs the file itself, changed or not.
+        path = await downloader.fetch(series, conditional=not replace)
+        if path is None:
+            _say(out, f"{file_name(series)} has not changed since it was last imported: nothing downloaded or stored.")
+            return 0
+        _say(out, f"Downloaded {downloader.url(series)}")
+        return await import_history(store, path, series, out=out, err=err, report=report, dry_run=dry_run,
+                                    replace=replace, meta=downloader.validators(series))  # fmt: skip
 
 
 async def import_history(
@@ -119,31 +215,51 @@ async def import_history(
     err: TextIO,
     report: Path | None = None,
     dry_run: bool = False,
+    replace: Sequence[tuple[int, int]] = (),
+    meta: Mapping[str, str] | None = None,
 ) -> int:
-    """Check a nascaR.data export, store what is new in one transaction, and print a summary."""
+    """Check a nascaR.data export, merge it into the store in one transaction, and print a summary."""
     total = count_rows(path) if err.isatty() else 0
     with _bar(err, total=total, what="Reading") as progress:
         history = read_history(path, series=series, progress=progress)
     with _bar(err, total=history.accepted, what="Writing") as progress:
         outcome = await store.import_history(
-            history, series=(BY_CODE[series].name, series), commit=not dry_run, progress=progress
+            history,
+            series=(BY_CODE[series].name, series),
+            commit=not dry_run,
+            progress=progress,
+            replace_races=replace,
+            meta=meta,
         )
     for line in summary(history, outcome, report):
         _say(out, line)
     if report is not None:
         write_report(report, history, outcome)
-    return 1 if history.rejected else 0
+    return 1 if history.rejected or outcome.clashes or outcome.unmatched or outcome.refused else 0
 
 
 def summary(history: HistoryFile, outcome: ImportReport, report: Path | None = None) -> list[str]:
     """Return the lines printed after an import."""
+    placeholders = (
+        f", {history.placeholders:,} placeholder row{'s' if history.placeholders != 1 else ''} "
+        "for races not yet run skipped"
+        if history.placeholders
+        else ""
+    )
+    races = (
+        f"Races: {outcome.races_added:,} added, {outcome.races_updated:,} updated, "
+        f"{outcome.races_unchanged:,} unchanged, {outcome.races_kept:,} kept as curated or another source's"
+    )
+    races += f", {outcome.races_replaced:,} replaced (--replace)" if outcome.races_replaced else ""
+    races += f", {len(outcome.unmatched):,} not matched" if outcome.unmatched else ""
     lines = [
         f"{history.source} ({history.series}): {history.rows:,} rows read, {history.accepted:,} accepted, "
-        f"{len(history.rejected):,} rejected",
-        f"Races: {outcome.races_added:,} added, {outcome.races_updated:,} updated, "
-        f"{outcome.races_unchanged:,} unchanged, {outcome.races_kept:,} kept as curated",
-        f"Entries: {outcome.entries_added:,} added, {outcome.entries_removed:,} replaced "
-        "(stage columns S1-S3 are checked but not stored: their meaning is documented two ways)",
+        f"{len(history.rejected):,} rejected{placeholders}",
+        f"Source: {SOURCE_CREDIT}",
+        races,
+        f"Entries: {outcome.entries_added:,} added, {outcome.entries_updated:,} updated, "
+        f"{outcome.entries_kept:,} kept that the file lacks, {outcome.entries_removed:,} removed by --replace "
+        "(S1-S3 are not stored: their meaning is documented two ways)",
         f"Drivers: {outcome.drivers_added:,} added, {outcome.drivers_updated:,} updated; "
         f"tracks: {outcome.tracks_added:,} added",
     ]
@@ -151,19 +267,38 @@ def summary(history: HistoryFile, outcome: ImportReport, report: Path | None = N
         lines.append(
             f"Car numbers kept from curated races: {len(outcome.car_repairs)} "
             f"(the file wrote them as numbers, e.g. '{outcome.car_repairs[0].file}' for "
-            f"'{outcome.car_repairs[0].curated}')"
+            f"'{outcome.car_repairs[0].stored}')"
         )
-    lines.append(f"Disagreements with curated races (curated values kept): {len(outcome.disagreements)}")
+    lines.append(
+        f"Disagreements with curated races and other sources (their values kept): {len(outcome.disagreements)}"
+    )
     lines += [
-        f"  {d.race} · {d.driver or 'race'} · {d.field}: curated {d.curated}, file {d.file}"
+        f"  {d.race} · {d.driver or 'race'} · {d.field}: {d.source} {d.stored}, file {d.file}"
         + (f" (line {d.line})" if d.line else "")
         for d in outcome.disagreements[:SHOWN_PROBLEMS]
     ]
+    if outcome.shortfalls:
+        lines.append(
+            f"Stored rows the file lacks (kept; missing rows are not deletions): {outcome.entries_kept:,} "
+            f"in {len(outcome.shortfalls):,} race{'s' if len(outcome.shortfalls) != 1 else ''}"
+        )
+        lines += [
+            f"  {s.race}: kept {', '.join(s.kept)}; --replace {s.key} takes the file's rows instead"
+            for s in outcome.shortfalls[:SHOWN_PROBLEMS]
+        ]
+    if outcome.clashes:
+        lines.append(f"Clashes (stored rows kept): {len(outcome.clashes):,}")
+        lines += [f"  line {c.line}: {c.race} · {c.driver} {c.reason}" for c in outcome.clashes[:SHOWN_PROBLEMS]]
+    if outcome.unmatched:
+        lines.append(f"Races not matched to the stored race at their round (left alone): {len(outcome.unmatched):,}")
+        lines += [f"  {text}" for text in outcome.unmatched[:SHOWN_PROBLEMS]]
+    lines += [f"  refused: {text}" for text in outcome.refused]
     lines += [f"  note: {note}" for note in outcome.notes[:SHOWN_PROBLEMS]]
     lines.append(f"Rows rejected: {len(history.rejected):,}")
     lines += [f"  line {r.line}: {r.reason}" for r in history.rejected[:SHOWN_PROBLEMS]]
-    hidden = max(len(history.rejected), len(outcome.disagreements), len(outcome.notes)) > SHOWN_PROBLEMS
-    if hidden:
+    longest = (history.rejected, outcome.disagreements, outcome.notes, outcome.shortfalls, outcome.clashes,
+               outcome.unmatched)  # fmt: skip
+    if max(len(items) for items in longest) > SHOWN_PROBLEMS:
         lines.append(f"  … more in {report}" if report else "  … and more: --report FILE lists them all")
     if not outcome.committed:
         lines.append("Dry run: nothing was stored.")
@@ -171,17 +306,27 @@ def summary(history: HistoryFile, outcome: ImportReport, report: Path | None = N
 
 
 def write_report(path: Path, history: HistoryFile, outcome: ImportReport) -> None:
-    """Write every rejected row, disagreement, kept car number and note as one CSV."""
+    """Write every rejected row, disagreement, kept car number, clash, kept row, correction and note as one CSV."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(("kind", "line", "race", "driver", "field", "curated", "file", "reason"))
+        writer.writerow(("kind", "line", "race", "driver", "field", "stored", "file", "reason"))
         for rejection in history.rejected:
             writer.writerow(("rejected", rejection.line, "", "", "", "", "", rejection.reason))
-        for kind, items in (("disagreement", outcome.disagreements), ("car number kept", outcome.car_repairs)):
+        for kind, items in (
+            ("disagreement", outcome.disagreements),
+            ("car number kept", outcome.car_repairs),
+            ("updated", outcome.changes),
+        ):
             for d in items:
-                writer.writerow((kind, d.line or "", d.race, d.driver, d.field, d.curated, d.file, ""))
-        for note in outcome.notes:
-            writer.writerow(("note", "", "", "", "", "", "", note))
+                writer.writerow((kind, d.line or "", d.race, d.driver, d.field, d.stored, d.file, d.source))
+        for clash in outcome.clashes:
+            writer.writerow(("clash", clash.line, clash.race, clash.driver, "", "", "", clash.reason))
+        for shortfall in outcome.shortfalls:
+            for row in shortfall.kept:
+                writer.writerow(("kept, not in the file", "", shortfall.race, row, "", "", "", shortfall.key))
+        for kind, texts in (("not matched", outcome.unmatched), ("refused", outcome.refused), ("note", outcome.notes)):
+            for text in texts:
+                writer.writerow((kind, "", "", "", "", "", "", text))
 
 
 async def find_race(store: Store, text: str) -> int:

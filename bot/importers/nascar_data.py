@@ -1,8 +1,12 @@
 """Reading a nascaR.data export (DriverAverages.com results as R's export_series() writes them): checked rows by race.
 
-One row is one driver in one race. The columns, per the package's documentation, are Season, Race (the round
-within the season), Track, Name, Length, Surface, Finish, Start, Car, Driver, Make, Pts, Laps, Led, Status, Team,
-S1, S2, S3 (Cup only), Rating and Win; some files also carry Seg Points. R writes missing values as NA.
+One row is one driver in one race. The current files (v3) have Season, Race (the round within the season), Track,
+Name, Length, Surface, Finish, Start, Car, Driver, Make, Pts, Laps, Led, Status, Team, S1, S2, S3, Rating and Win;
+files written before v3 have Seg Points and no S3. Columns are found by their header names, so both layouts (and any
+order) read the same. R writes missing values as NA. A row for a race not yet run (a season and round, no result) is
+a placeholder: skipped and counted, not rejected. Names are kept whole however long; they are shortened only where
+Discord shows them. S1-S3 are documented both as stage positions and as stage points, so nothing they seem to say
+(two drivers with the same S2, say) ever costs a row.
 Nothing here touches the database: the store decides what is new, what is curated and what changed.
 """
 
@@ -35,11 +39,13 @@ OPTIONAL_COLUMNS = (
     "S3",
     "Win",
 )
-# Any other column is ignored, notably Rating (DriverAverages' own driver rating) and Seg Points (deprecated upstream).
+# Any other column is ignored, notably Rating (DriverAverages' own driver rating) and Seg Points (pre-v3 files only).
 MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "-"})
+# A row with none of these is a placeholder for a race not yet run, not a result.
+RESULT_COLUMNS = ("Finish", "Start", "Car", "Driver", "Make", "Pts", "Laps", "Led", "Status", "Team", "S1", "S2",
+                  "S3", "Win")  # fmt: skip
 
 MAX_ROUND = 100
-TEXT_MAX = 100
 
 _CAR = re.compile(r"^[0-9A-Za-z]{1,4}$")
 _SPREADSHEET_NUMBER = re.compile(r"^(\d+)\.0*$")  # '7.0': a car number a spreadsheet stored as a number
@@ -67,7 +73,6 @@ class _RaceRows:
     entries: list[HistoryEntry] = field(default_factory=list)
     by_driver: dict[str, HistoryEntry] = field(default_factory=dict)
     finishes: dict[int, int] = field(default_factory=dict)
-    stage_positions: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 class _Invalid:
@@ -111,19 +116,17 @@ def _clean_text(text: str) -> str | None:
     return None if text in MISSING else text
 
 
-def _short_text(text: str) -> str | None:
-    """Return _clean_text(text); raise _BadCell when it is too long to store."""
-    value = _clean_text(text)
-    if value is not None and len(value) > TEXT_MAX:
-        raise _BadCell
-    return value
+def _stage(text: str) -> int | None:
+    """Return an S1-S3 cell as a whole number, or None: a column that is never stored never costs a row."""
+    value = _whole(text)
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def _driver_name(text: str) -> tuple[str, str]:
     """Return (identity key, name as written); raise _BadCell when there is no usable name."""
     name = _clean_text(text)
     key = name_key(name) if name is not None else ""
-    if name is None or not key or len(name) > TEXT_MAX:
+    if name is None or not key:
         raise _BadCell
     return (key, name)
 
@@ -181,13 +184,15 @@ class _Reader:
         self.first_season = BY_CODE[series].first_season if series in BY_CODE else 1949
         self.last_season = dt.datetime.now(dt.UTC).year + 1
         self.counts = _Cache(_count)
-        self.texts = _Cache(_short_text)
+        self.stages = _Cache(_stage)
+        self.texts = _Cache(_clean_text)
         self.drivers = _Cache(_driver_name)
         self.cars = _Cache(_car)
         self.races: dict[tuple[int, int], _RaceRows] = {}
         self.last: tuple[tuple[int, int], _RaceRows | None] = ((0, 0), None)  # rows of a race come together
         self.rejected: list[Rejection] = []
         self.rejected_by_race: dict[tuple[int, int], int] = {}
+        self.placeholders = 0
 
     def read(self, line: int, row: list[str]) -> None:
         """Check one data row and file it under its race, or record why it was rejected."""
@@ -201,6 +206,9 @@ class _Reader:
         try:
             self._read(line, row)
         except (_BadCell, _RowError) as error:
+            if self._placeholder(row):
+                self.placeholders += 1
+                return
             reason = error if isinstance(error, _RowError) else self._why(row)
             self.rejected.append(Rejection(line, str(reason)))
             race = self._race_of(row)
@@ -218,7 +226,7 @@ class _Reader:
             counts[row[i_win]],
         )
         start, laps, led, points = counts[row[i_start]], counts[row[i_laps]], counts[row[i_led]], counts[row[i_pts]]
-        s1, s2, s3 = counts[row[i_s1]], counts[row[i_s2]], counts[row[i_s3]]
+        s1, s2, s3 = self.stages[row[i_s1]], self.stages[row[i_s2]], self.stages[row[i_s3]]
         track, name = texts[row[i_track]], texts[row[i_name]]
         team, make, status = texts[row[i_team]], texts[row[i_make]], texts[row[i_status]]
         key, written = self.drivers[row[i_driver]]
@@ -251,6 +259,12 @@ class _Reader:
 
     # --- the careful path: only for rows the quick path refused -----------------------------------------------
 
+    def _placeholder(self, row: list[str]) -> bool:
+        """Return whether the row names a race (a season and a round) and gives no result at all."""
+        if any(row[self.at[column]].strip() not in MISSING for column in RESULT_COLUMNS):
+            return False
+        return self._race_of(row) is not None
+
     def _why(self, row: list[str]) -> _RowError:
         """Return the first reason this row cannot be used, in column order."""
         try:
@@ -266,8 +280,6 @@ class _Reader:
             name = _clean_text(row[self.at["Driver"]])
             if name is None or not name_key(name):
                 return _RowError("Driver is missing")
-            if len(name) > TEXT_MAX:
-                return _RowError(f"Driver is longer than {TEXT_MAX} characters")
             raw_car = row[self.at["Car"]].strip()
             if clean_car(raw_car) is None:
                 if raw_car in MISSING:
@@ -279,10 +291,8 @@ class _Reader:
             win = self._number(row, "Win")
             if win is not None and (win == 1) != (finish == 1):
                 return _RowError(f"Win is {win} but Finish is {finish}")
-            for column in ("Start", "Laps", "Led", "Pts", "S1", "S2", "S3"):
+            for column in ("Start", "Laps", "Led", "Pts"):
                 self._number(row, column)
-            for column in ("Team", "Make", "Status"):
-                self._text(row, column)
         except _RowError as error:
             return error
         return _RowError("the row cannot be read")  # not reached: the quick path refuses only what is checked above
@@ -312,10 +322,7 @@ class _Reader:
         return value
 
     def _text(self, row: list[str], column: str) -> str | None:
-        value = _clean_text(row[self.at[column]])
-        if value is not None and len(value) > TEXT_MAX:
-            raise _RowError(f"{column} is longer than {TEXT_MAX} characters")
-        return value
+        return _clean_text(row[self.at[column]])
 
     def _length(self, row: list[str]) -> float | None:
         text = row[self.at["Length"]].strip()
@@ -342,14 +349,6 @@ class _Reader:
             raise _RowError(f"{entry.driver} is already in this race on line {earlier.line}")
         if entry.finish in race.finishes:
             raise _RowError(f"Finish {entry.finish} is already taken on line {race.finishes[entry.finish]}")
-        if entry.stages is not NO_STAGES:
-            taken = race.stage_positions
-            for stage, position in enumerate(entry.stages, start=1):
-                if position is not None and (stage, position) in taken:
-                    raise _RowError(f"S{stage} position {position} is already taken on line {taken[(stage, position)]}")
-            for stage, position in enumerate(entry.stages, start=1):
-                if position is not None:
-                    taken[(stage, position)] = entry.line
         race.by_driver[entry.driver_key] = entry
         race.finishes[entry.finish] = entry.line
         race.entries.append(entry)
@@ -370,7 +369,8 @@ class _Reader:
             )
             for (season, round_), rows_ in sorted(self.races.items())
         )
-        return HistoryFile(series, source, races, tuple(sorted(self.rejected, key=lambda r: r.line)), rows)
+        rejected = tuple(sorted(self.rejected, key=lambda r: r.line))
+        return HistoryFile(series, source, races, rejected, rows, self.placeholders)
 
 
 def parse_history(

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from bot.store.career import CareerReads
 from bot.store.charts import ChartReads
+from bot.store.coverage import CoverageReads
 from bot.store.database import (
     StoreBusyError,
     StoreChange,
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-class Store(RaceReads, ChartReads, CareerReads, Moderation, HistoryImport, MetaValues, Upkeep):
+class Store(RaceReads, ChartReads, CareerReads, CoverageReads, Moderation, HistoryImport, MetaValues, Upkeep):
     """Typed access to Pit Board's SQLite database."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.store.database import StoreBase
 from bot.store.models import Driver, Entry, RaceSummary
+from bot.store.races import REPLACED_UPLOAD
 from bot.store.rows import ENTRY_COLUMNS, entry_of
 from bot.wording import ordinal
 
@@ -24,9 +25,10 @@ AS_OF_CLAUSE = """
      OR (sn.year = :as_of_year AND sn.series_id != :as_of_series AND r.date_precision = 'day'
          AND :as_of_precision = 'day' AND r.race_date < :as_of_date))
 """
-# Races a server can see: the shared ones, plus its own uploads; :exclude is a JSON list of race ids to leave out
-# (races still in a server's spoiler window).
-_VISIBLE = "(r.owner_guild_id IS NULL OR r.owner_guild_id = :guild)"
+# Races a server can see: the shared ones, plus its own uploads but those shared results replaced (as the index
+# has them, so a count never holds a round twice); :exclude is a JSON list of race ids to leave out (races still
+# in a server's spoiler window).
+_VISIBLE = f"(r.owner_guild_id IS NULL OR (r.owner_guild_id = :guild AND NOT {REPLACED_UPLOAD}))"
 _NOT_EXCLUDED = "r.id NOT IN (SELECT value FROM json_each(:exclude))"
 
 

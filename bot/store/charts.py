@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from bot.store.database import StoreBase
 from bot.store.models import Entry, RaceSummary, SourceLink
+from bot.store.races import REPLACED_UPLOAD
 from bot.store.rows import ENTRY_COLUMNS, ENTRY_FROM, SUMMARY_COLUMNS, SUMMARY_FROM, entry_of, summary_of
 
 
@@ -30,6 +31,7 @@ class ChartReads(StoreBase):
             JOIN races this ON this.id = :race AND this.season_id = r.season_id
             WHERE (r.race_date < this.race_date OR (r.race_date = this.race_date AND r.round <= this.round))
               AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild OR r.id = this.id)
+              AND (NOT {REPLACED_UPLOAD} OR r.id = this.id)
             ORDER BY r.race_date, r.round
         """
         races = await self._fetchall(query, {"race": race_id, "guild": guild_id})

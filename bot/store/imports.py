@@ -1,24 +1,34 @@
-"""Writing imported series histories, race folders and driver merges: each one transaction, bulk where it is big."""
+"""Writing imported series histories, race folders and driver merges: each one transaction, bulk where it is big.
+
+A nascaR.data import is a merge. Curated races (data/) and races whose entries another source wrote are compared and
+never written; a server's upload is never read or changed. A race is matched across sources by series, season, round
+(its place among the season's points races) and track; a race the rules cannot match is reported, never guessed.
+Within a race matched to an earlier nascaR.data import, rows are matched on car and driver: a row the file lacks is
+kept, a corrected value moves the row, and a row that cannot be merged without overwriting another is reported as a
+clash. Only `replace` (the command line's --replace, naming the race) swaps a race's rows for the file's.
+"""
 
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
 from bot.names import fold, name_key
-from bot.store.loading import RaceLoading, add_alias, series_id_for
+from bot.store.loading import RaceLoading, add_alias, note_replaced_uploads, series_id_for
 from bot.store.records import HistoryEntry, HistoryFile, HistoryRace
 
 log = logging.getLogger(__name__)
 
 SOURCE_KEY = "NASCAR_DATA"
+SOURCE_CREDIT = "DriverAverages.com via nascaR.data"  # the credit the data's licence posture asks for
 SOURCE_DESCRIPTION = (
-    "DriverAverages.com results as exported by the nascaR.data R package (export_series); imported as one source"
+    f"{SOURCE_CREDIT}: DriverAverages.com results as the nascaR.data R package publishes them (export_series, "
+    "or its files at nascar.kylegrealis.com); imported as one source"
 )
 SQLITE_MAX_INTEGER = 2**63 - 1
 _CHUNK = 10_000  # entries per executemany, so the progress bar moves and no giant parameter list is built
@@ -34,14 +44,38 @@ def _chunks(items: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
 
 @dataclass(frozen=True, slots=True)
 class Disagreement:
-    """A value a curated race holds that the imported file gives differently; the curated value was kept."""
+    """A value a stored race holds that the imported file gives differently.
+
+    Against a curated race (or another source's), the stored value was kept. In the changes of a race an earlier
+    nascaR.data import wrote, the file's value replaced it.
+    """
 
     race: str
     driver: str
     field: str
-    curated: str
+    stored: str
     file: str
     line: int | None
+    source: str = "curated"  # who holds the stored value: 'curated' (data/), or the key of the source
+
+
+@dataclass(frozen=True, slots=True)
+class Clash:
+    """A file row that could not be merged without overwriting another stored row; the stored rows were kept."""
+
+    race: str
+    driver: str
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A stored race the file holds fewer rows of: the stored rows the file lacks were kept."""
+
+    race: str
+    key: str  # SERIES/SEASON/ROUND, as --replace names it
+    kept: tuple[str, ...]  # 'Kyle Larson #7 (finish 2)'
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +83,11 @@ class ImportReport:
     """What an import did (or, for a dry run, would have done)."""
 
     races_added: int
-    races_updated: int
+    races_updated: int  # races an earlier nascaR.data import wrote that gained or changed rows or facts
     races_unchanged: int
-    races_kept: int  # curated or server-uploaded races the file also holds: compared, never written
+    races_kept: int  # curated races, and races another source wrote, that the file also holds: compared, not written
     entries_added: int
-    entries_removed: int  # the old entries of updated races
+    entries_removed: int  # the old entries of races replaced on request (--replace)
     drivers_added: int
     drivers_updated: int  # drivers already stored who gained or changed results
     tracks_added: int
@@ -61,6 +95,29 @@ class ImportReport:
     car_repairs: tuple[Disagreement, ...]  # e.g. the file's '7' for a curated '07': same driver, curated text kept
     notes: tuple[str, ...]
     committed: bool
+    entries_updated: int = 0  # stored rows the file corrected (a moved finish, a filled-in value)
+    entries_kept: int = 0  # stored rows the file lacks: kept, never deleted
+    races_replaced: int = 0
+    unmatched: tuple[str, ...] = ()  # races the matching rules could not pair with the stored one: left alone
+    clashes: tuple[Clash, ...] = ()
+    shortfalls: tuple[Shortfall, ...] = ()
+    changes: tuple[Disagreement, ...] = ()  # each stored nascaR.data value the file corrected
+    refused: tuple[str, ...] = ()  # --replace requests not carried out, and why
+
+    @property
+    def wrote(self) -> bool:
+        """Return whether the import changed anything readers see."""
+        return bool(
+            self.races_added or self.races_updated or self.races_replaced or self.drivers_added or self.tracks_added
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RaceOrigin:
+    """Where a race's entries came from."""
+
+    kind: Literal["curated", "nascar-data", "upload", "other"]
+    sources: tuple[str, ...]  # keys of the sources linked to the race and its entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,29 +204,73 @@ class HistoryImport(RaceLoading):
         series: tuple[str, str],
         commit: bool = True,
         progress: Callable[[int], None] | None = None,
+        replace_races: Iterable[tuple[int, int]] = (),
+        meta: Mapping[str, str] | None = None,
     ) -> ImportReport:
-        """Store every new or changed race of an export in one transaction; curated races are compared, not written.
+        """Merge an export into the store in one transaction; curated and other sources' races are compared only.
 
         series is the (name, short name) to use when no stored series has that short name yet. A race already
-        stored from an identical file is left alone, so importing a file twice changes nothing. With commit=False
-        everything is done and then rolled back, for a report of what would change. progress, when given, is
-        called with the number of entries written since its last call; an exception from it rolls everything back.
+        stored from an identical file is left alone, so importing a file twice changes nothing. replace_races names
+        the (season, round) races whose stored rows the file's rows replace. meta is stored in the same transaction
+        (a download's validators, so they are remembered exactly when its data is). With commit=False everything is
+        done and then rolled back, for a report of what would change. progress, when given, is called with the
+        number of entries written since its last call; an exception from it rolls everything back.
         """
         try:
             async with self._transaction() as conn:
-                report = await _HistoryWrite(conn, history, progress).run(series)
+                write = _HistoryWrite(conn, history, progress, frozenset(replace_races))
+                report = await write.run(series)
+                if meta:
+                    query = """
+                        INSERT INTO meta (key, value) VALUES (?, ?)
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """
+                    await conn.executemany(query, list(meta.items()))
                 if not commit:
                     raise _DryRun(report)
         except _DryRun as dry:
             return replace(dry.report, committed=False)
+        if report.wrote:
+            self._changed("races")
         log.info(
-            "Imported %s: %d races added, %d updated, %d entries",
+            "Imported %s: %d races added, %d updated, %d replaced, %d entries added, %d updated",
             history.source,
             report.races_added,
             report.races_updated,
+            report.races_replaced,
             report.entries_added,
+            report.entries_updated,
         )
         return report
+
+    async def race_origin(self, race_id: int) -> RaceOrigin | None:
+        """Return where a race's entries came from: data/ (curated), nascaR.data, a server's upload, or elsewhere."""
+        query = """
+            SELECT r.curated, r.owner_guild_id,
+                   (SELECT group_concat(key) FROM (
+                        SELECT DISTINCT s.key FROM fact_sources fs JOIN sources s ON s.id = fs.source_id
+                        WHERE (fs.subject = 'races' AND fs.subject_id = r.id)
+                           OR (fs.subject = 'entries'
+                               AND fs.subject_id IN (SELECT id FROM entries WHERE race_id = r.id))
+                        ORDER BY s.key)) AS keys,
+                   (SELECT group_concat(DISTINCT s.key) FROM fact_sources fs JOIN sources s ON s.id = fs.source_id
+                    WHERE fs.subject = 'races' AND fs.subject_id = r.id) AS race_keys
+            FROM races r WHERE r.id = ?
+        """
+        row = await self._fetchone(query, (race_id,))
+        if row is None:
+            return None
+        sources = tuple(row["keys"].split(",")) if row["keys"] else ()
+        kind: Literal["curated", "nascar-data", "upload", "other"]
+        if row["curated"]:
+            kind = "curated"
+        elif row["owner_guild_id"] is not None:
+            kind = "upload"
+        elif row["race_keys"] == SOURCE_KEY:
+            kind = "nascar-data"
+        else:
+            kind = "other"
+        return RaceOrigin(kind, sources)
 
     # --- race folders ------------------------------------------------------------------------------------------
 
@@ -295,18 +396,39 @@ class HistoryImport(RaceLoading):
         return MergeOutcome(names[keep_id], names[merge_id], moved, aliases)
 
 
+@dataclass(slots=True)
+class _RacePlan:
+    """What merging one race of the file does: which stored rows it corrects, which rows it adds."""
+
+    race: HistoryRace
+    row: aiosqlite.Row | None  # the stored race; None for a new one
+    updates: list[tuple[HistoryEntry, aiosqlite.Row, list[tuple[str, Any, Any]]]] = field(default_factory=list)
+    inserts: list[HistoryEntry] = field(default_factory=list)
+    missing: list[aiosqlite.Row] = field(default_factory=list)  # stored rows the file lacks: kept
+
+
 class _HistoryWrite:
     """One import inside its transaction: ids are read once into dicts and every big write is an executemany."""
 
     def __init__(
-        self, conn: aiosqlite.Connection, history: HistoryFile, progress: Callable[[int], None] | None
+        self,
+        conn: aiosqlite.Connection,
+        history: HistoryFile,
+        progress: Callable[[int], None] | None,
+        replace_races: frozenset[tuple[int, int]] = frozenset(),
     ) -> None:
         self.conn = conn
         self.history = history
         self.progress = progress
+        self.replace_races = replace_races
         self.notes: list[str] = []
+        self.refused: list[str] = []
         self.disagreements: list[Disagreement] = []
         self.repairs: list[Disagreement] = []
+        self.changes: list[Disagreement] = []
+        self.clashes: list[Clash] = []
+        self.shortfalls: list[Shortfall] = []
+        self.unmatched: list[str] = []
 
     def _advance(self, written: int) -> None:
         if self.progress is not None:
@@ -316,53 +438,92 @@ class _HistoryWrite:
         async with self.conn.execute(query, params) as cursor:
             return list(await cursor.fetchall())
 
+    def _key(self, season: int, round_: int) -> str:
+        """Return SERIES/SEASON/ROUND, as --replace names a race."""
+        return f"{self.history.series}/{season}/{round_}"
+
     async def run(self, series: tuple[str, str]) -> ImportReport:
-        """Write the file's new and changed races and compare its curated ones; return what happened."""
+        """Merge the file's races into the stored ones and compare the ones it must not write; return what happened."""
         series_id = await self._series(series)
         season_ids = await self._seasons(series_id)
+        # Only shared races are looked at: a server's upload is never read, matched or changed by a shared import.
         query = """
-            SELECT r.id, sn.year, r.round, r.name, r.track_id, r.curated, r.owner_guild_id, r.import_digest
-            FROM races r JOIN seasons sn ON sn.id = r.season_id WHERE sn.series_id = ?
+            SELECT r.id, sn.year, r.round, r.name, r.track_id, t.name AS track, r.curated, r.import_digest,
+                   r.laps_run,
+                   (SELECT group_concat(DISTINCT s.key) FROM fact_sources fs JOIN sources s ON s.id = fs.source_id
+                    WHERE fs.subject = 'races' AND fs.subject_id = r.id) AS sources
+            FROM races r JOIN seasons sn ON sn.id = r.season_id JOIN tracks t ON t.id = r.track_id
+            WHERE sn.series_id = ? AND r.owner_guild_id IS NULL
         """
         stored = {(r["year"], r["round"]): r for r in await self._rows(query, (series_id,))}
+        track_ids = await self._track_map()
         new: list[HistoryRace] = []
-        changed: list[tuple[HistoryRace, aiosqlite.Row]] = []
+        merging: list[tuple[HistoryRace, aiosqlite.Row]] = []
+        replacing: list[tuple[HistoryRace, aiosqlite.Row]] = []
         kept: list[tuple[HistoryRace, aiosqlite.Row]] = []
         unchanged = 0
-        digests: dict[tuple[int, int], str] = {}
         for race in self.history.races:
             row = stored.get((race.season, race.round))
             if row is None:
                 new.append(race)
-            elif row["curated"] or row["owner_guild_id"] is not None:
+                continue
+            # Precedence: only a race nascaR.data alone wrote is written by a nascaR.data import.
+            ours = not row["curated"] and row["sources"] == SOURCE_KEY
+            if (race.season, race.round) in self.replace_races:
+                if ours:
+                    replacing.append((race, row))
+                    continue
+                whose = "curated" if row["curated"] else f"from {row['sources'] or 'another source'}"
+                self.refused.append(
+                    f"--replace {self._key(race.season, race.round)}: that race is {whose}, and an import never "
+                    "overwrites it; it was compared instead"
+                )
+            if not await self._matches(race, row, track_ids):
+                hint = f"; --replace {self._key(race.season, race.round)} takes the file's version" if ours else ""
+                self.unmatched.append(
+                    f"{race.label} at {race.track}: the stored {race.season} round {race.round} is {row['name']} at "
+                    f"{row['track']}; left alone, never guessed{hint}"
+                )
+            elif not ours:
                 kept.append((race, row))
-            elif race.rejected:
-                self.notes.append(f"{race.label}: some of its rows were rejected, so the stored race was kept")
+            elif row["import_digest"] == race.digest():
                 unchanged += 1
             else:
-                digests[(race.season, race.round)] = race.digest()
-                if row["import_digest"] == digests[(race.season, race.round)]:
-                    unchanged += 1
-                else:
-                    changed.append((race, row))
+                merging.append((race, row))
+        in_file = {(race.season, race.round) for race in self.history.races}
+        for season, round_ in sorted(self.replace_races - in_file):
+            self.refused.append(f"--replace {self._key(season, round_)}: the file holds no such race; nothing replaced")
 
-        track_ids, tracks_added = await self._tracks(kept, [*new, *(race for race, _ in changed)])
-        drivers, drivers_before, drivers_added = await self._drivers([*new, *(race for race, _ in changed)])
+        written = [*new, *(race for race, _ in merging), *(race for race, _ in replacing)]
+        track_ids, tracks_added = await self._tracks(written, track_ids)
+        drivers, drivers_before = await self._driver_ids()
+        stored_entries = await self._stored_entries([row["id"] for _, row in merging])
+        plans = [self._plan(race, None, [], drivers) for race in new]
+        plans += [self._plan(race, row, [], drivers) for race, row in replacing]
+        plans += [self._plan(race, row, stored_entries.get(row["id"], []), drivers) for race, row in merging]
+        drivers_added = await self._add_drivers([e for plan in plans for e in plan.inserts], drivers)
         await self._compare(kept, drivers)
-        teams = await self._teams([*new, *(race for race, _ in changed)])
+        teams = await self._teams(plans)
 
-        removed = await self._clear(changed, track_ids, digests)
-        race_ids = await self._insert_races(series_id, season_ids, new, track_ids, digests)
-        race_ids.update({(race.season, race.round): row["id"] for race, row in changed})
-        written = [*new, *(race for race, _ in changed)]
-        entries = await self._insert_entries(written, race_ids, drivers, teams)
+        removed = await self._replace(replacing, track_ids)
+        updated_races = await self._merge(plans, teams)
+        race_ids = await self._insert_races(series_id, season_ids, new, track_ids)
+        race_ids.update({(race.season, race.round): row["id"] for race, row in (*merging, *replacing)})
+        entries = await self._insert_entries(plans, race_ids, drivers, teams)
         await self._link_source(race_ids.values())
+        if noticed := await note_replaced_uploads(self.conn):
+            self.notes.append(
+                f"Servers' uploads of a round now stored here: {noticed}; their fans see the shared race instead, "
+                "each server's moderators are told once (audit log), and each upload stays stored"
+            )
 
-        touched = {drivers[e.driver_key] for race in written for e in race.entries}
+        touched = {drivers[e.driver_key] for plan in plans for e in plan.inserts}
+        touched |= {stored["driver_id"] for plan in plans for _, stored, _ in plan.updates}
+        merged = len(merging)
         return ImportReport(
             races_added=len(new),
-            races_updated=len(changed),
-            races_unchanged=unchanged,
+            races_updated=updated_races,
+            races_unchanged=unchanged + merged - updated_races,
             races_kept=len(kept),
             entries_added=entries,
             entries_removed=removed,
@@ -373,6 +534,14 @@ class _HistoryWrite:
             car_repairs=tuple(self.repairs),
             notes=tuple(self.notes),
             committed=True,
+            entries_updated=sum(len(plan.updates) for plan in plans),
+            entries_kept=sum(len(plan.missing) for plan in plans),
+            races_replaced=len(replacing),
+            unmatched=tuple(self.unmatched),
+            clashes=tuple(self.clashes),
+            shortfalls=tuple(self.shortfalls),
+            changes=tuple(self.changes),
+            refused=tuple(self.refused),
         )
 
     async def _series(self, series: tuple[str, str]) -> int:
@@ -390,31 +559,42 @@ class _HistoryWrite:
         return {r["year"]: r["id"] for r in rows}
 
     async def _track_map(self) -> dict[str, int]:
-        """Return folded name -> track id, for every track name and alias."""
-        by_name = {fold(r["name"]): r["id"] for r in await self._rows("SELECT id, name FROM tracks")}
-        aliases = {
-            r["alias_key"]: r["track_id"] for r in await self._rows("SELECT alias_key, track_id FROM track_aliases")
-        }
+        """Return folded name -> track id, for every shared track's names (never a track only uploads named)."""
+        query = "SELECT id, name FROM tracks WHERE id NOT IN (SELECT track_id FROM upload_tracks)"
+        by_name = {fold(r["name"]): r["id"] for r in await self._rows(query)}
+        query = (
+            "SELECT alias_key, track_id FROM track_aliases WHERE track_id NOT IN (SELECT track_id FROM upload_tracks)"
+        )
+        aliases = {r["alias_key"]: r["track_id"] for r in await self._rows(query)}
         return by_name | aliases
 
-    async def _tracks(
-        self, kept: list[tuple[HistoryRace, aiosqlite.Row]], written: list[HistoryRace]
-    ) -> tuple[dict[str, int], int]:
-        """Return folded track name -> id, learning other names from curated races and adding unknown tracks."""
-        track_ids = await self._track_map()
-        for race, row in kept:
-            key = fold(race.track)
-            if key not in track_ids:
-                # The file's name for a curated race's track is another name of that track (DriverAverages'
-                # 'Homestead' for Homestead-Miami Speedway): remember it, so every year of it lands on one track.
-                await self.conn.execute(
-                    "INSERT INTO track_aliases (alias_key, alias, track_id) VALUES (?, ?, ?)",
-                    (key, race.track, row["track_id"]),
-                )
-                track_ids[key] = row["track_id"]
-                self.notes.append(f"Track '{race.track}' is stored as another name of the {race.label} track")
-            elif track_ids[key] != row["track_id"]:
-                self.notes.append(f"Track '{race.track}' is stored apart from the track of the curated {race.label}")
+    async def _matches(self, race: HistoryRace, row: aiosqlite.Row, track_ids: dict[str, int]) -> bool:
+        """Return whether the file's race is the stored race at its season and round: its track or its name agrees.
+
+        An unknown track name on a race of the same name is learnt as another name of the stored race's track.
+        """
+        key = fold(race.track)
+        known = track_ids.get(key)
+        if known == row["track_id"]:
+            return True
+        if fold(race.name) != fold(row["name"]):
+            return False
+        if known is not None:
+            # An earlier import stored the file's name as a track of its own: the same race, but two tracks.
+            self.notes.append(f"Track '{race.track}' is stored apart from the track of the {race.label}")
+            return True
+        # The file's name for the stored race's track is another name of that track (DriverAverages' 'Homestead'
+        # for Homestead-Miami Speedway): remember it, so every year of it lands on one track.
+        await self.conn.execute(
+            "INSERT INTO track_aliases (alias_key, alias, track_id) VALUES (?, ?, ?)",
+            (key, race.track, row["track_id"]),
+        )
+        track_ids[key] = row["track_id"]
+        self.notes.append(f"Track '{race.track}' is stored as another name of the {race.label} track")
+        return True
+
+    async def _tracks(self, written: list[HistoryRace], track_ids: dict[str, int]) -> tuple[dict[str, int], int]:
+        """Return folded track name -> id, adding the tracks of written races that are not stored yet."""
         unknown: dict[str, HistoryRace] = {}
         for race in written:
             if fold(race.track) not in track_ids:
@@ -422,6 +602,11 @@ class _HistoryWrite:
         await self.conn.executemany(
             "INSERT INTO tracks (name, length_miles, surface) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
             [(race.track, race.length_miles, race.surface) for race in unknown.values()],
+        )
+        # A track an upload named with exactly the file's text becomes shared: the name is this source's own too.
+        await self.conn.executemany(
+            "DELETE FROM upload_tracks WHERE track_id = (SELECT id FROM tracks WHERE name = ?)",
+            [(race.track,) for race in unknown.values()],
         )
         if unknown:
             track_ids = await self._track_map()
@@ -433,21 +618,23 @@ class _HistoryWrite:
         )
         return track_ids, len(unknown)
 
-    async def _drivers(self, written: list[HistoryRace]) -> tuple[dict[str, int], set[int], int]:
-        """Return name key -> driver id for every driver of the written races (adding new ones), ids stored before."""
+    async def _driver_ids(self) -> tuple[dict[str, int], set[int]]:
+        """Return name key or alias key -> driver id, and the ids of every stored driver."""
         rows = await self._rows("SELECT id, name_key FROM drivers")
-        before = {r["id"] for r in rows}
         ids = {r["name_key"]: r["id"] for r in rows}
         ids |= {
             r["alias_key"]: r["driver_id"] for r in await self._rows("SELECT alias_key, driver_id FROM driver_aliases")
         }
+        return ids, {r["id"] for r in rows}
+
+    async def _add_drivers(self, entries: list[HistoryEntry], ids: dict[str, int]) -> int:
+        """Add the drivers of entries that are not stored yet to ids (and the store); return how many."""
         # A new driver is stored under the spelling the file uses most (first seen wins a tie).
         spellings: dict[str, dict[str, int]] = {}
-        for race in written:
-            for entry in race.entries:
-                if entry.driver_key not in ids:
-                    counts = spellings.setdefault(entry.driver_key, {})
-                    counts[entry.driver] = counts.get(entry.driver, 0) + 1
+        for entry in entries:
+            if entry.driver_key not in ids:
+                counts = spellings.setdefault(entry.driver_key, {})
+                counts[entry.driver] = counts.get(entry.driver, 0) + 1
         new = {key: max(counts, key=counts.__getitem__) for key, counts in spellings.items()}
         if new:
             await self.conn.executemany(
@@ -461,21 +648,118 @@ class _HistoryWrite:
                 "INSERT OR IGNORE INTO driver_aliases (alias_key, alias, driver_id) VALUES (?, ?, ?)",
                 [(key, new[key], driver_id) for key, driver_id in added.items()],
             )
-        return ids, before, len(new)
+        return len(new)
 
-    async def _teams(self, written: list[HistoryRace]) -> dict[str, int]:
-        names = {e.team for race in written for e in race.entries if e.team}
+    async def _teams(self, plans: list[_RacePlan]) -> dict[str, int]:
+        names = {e.team for plan in plans for e in plan.inserts if e.team}
+        names |= {e.team for plan in plans for e, _, _ in plan.updates if e.team}
         await self.conn.executemany(
             "INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO NOTHING", [(name,) for name in sorted(names)]
         )
         return {r["name"]: r["id"] for r in await self._rows("SELECT id, name FROM teams")}
 
-    async def _compare(self, kept: list[tuple[HistoryRace, aiosqlite.Row]], drivers: dict[str, int]) -> None:
-        """Report every way the file differs from the curated (or server-uploaded) races it also holds."""
-        for race, row in kept:
-            if row["owner_guild_id"] is not None:
-                self.notes.append(f"{race.label}: stored from a server's own upload, left as it is")
+    async def _stored_entries(self, race_ids: list[int]) -> dict[int, list[aiosqlite.Row]]:
+        """Return race id -> its stored entries, for the races the file is merged into."""
+        found: dict[int, list[aiosqlite.Row]] = {}
+        for chunk in _chunks(race_ids, 500):
+            marks = ", ".join("?" for _ in chunk)
+            query = f"""
+                SELECT e.id, e.race_id, e.driver_id, d.name AS driver, e.car_number, e.team_id, tm.name AS team,
+                       e.make, e.start_pos, e.finish_pos, e.laps_completed, e.status, e.laps_led, e.points
+                FROM entries e JOIN drivers d ON d.id = e.driver_id LEFT JOIN teams tm ON tm.id = e.team_id
+                WHERE e.race_id IN ({marks}) ORDER BY e.race_id, e.finish_pos
+            """  # noqa: S608 - only ?s are formatted in
+            for row in await self._rows(query, chunk):
+                found.setdefault(row["race_id"], []).append(row)
+        return found
+
+    def _clash(self, race: HistoryRace, entry: HistoryEntry, reason: str) -> None:
+        self.clashes.append(Clash(race.label, entry.driver, reason, entry.line))
+
+    def _plan(
+        self, race: HistoryRace, row: aiosqlite.Row | None, stored: list[aiosqlite.Row], drivers: dict[str, int]
+    ) -> _RacePlan:
+        """Match the file's rows to the stored rows on car and driver, and decide what each one does."""
+        plan = _RacePlan(race, row)
+        by_driver = {s["driver_id"]: s for s in stored}
+        seen: set[int] = set()
+        matched: dict[int, tuple[HistoryEntry, aiosqlite.Row]] = {}
+        for entry in race.entries:
+            driver_id = drivers.get(entry.driver_key)
+            if driver_id is not None and driver_id in seen:
+                self._clash(race, entry, "is another name of a driver already in this race; the row was left out")
                 continue
+            if driver_id is not None:
+                seen.add(driver_id)
+            held = by_driver.get(driver_id) if driver_id is not None else None
+            if held is None:
+                plan.inserts.append(entry)
+            elif held["car_number"] == entry.car:
+                matched[held["id"]] = (entry, held)
+            else:
+                self._clash(
+                    race, entry, f"car #{entry.car} in the file, #{held['car_number']} stored; the stored row was kept"
+                )
+        plan.missing = [s for s in stored if s["driver_id"] not in seen]
+        kept = [s for s in stored if s["id"] not in matched]
+        cars = {s["car_number"]: s["driver"] for s in kept}
+        finishes = {s["finish_pos"]: s["driver"] for s in kept if s["finish_pos"] is not None}
+        # A corrected finish moves its row, unless a stored row the file does not account for holds that place;
+        # then the row stays as stored, and its place may in turn block another: repeat until nothing moves.
+        moved = True
+        while moved:
+            moved = False
+            for stored_id, (entry, held) in list(matched.items()):
+                if entry.finish != held["finish_pos"] and entry.finish in finishes:
+                    self._clash(
+                        race,
+                        entry,
+                        f"finish {entry.finish} is held by {finishes[entry.finish]}, whose stored row stays; "
+                        f"the stored row (finish {_text(held['finish_pos'])}) was kept",
+                    )
+                    del matched[stored_id]
+                    if held["finish_pos"] is not None:
+                        finishes[held["finish_pos"]] = held["driver"]
+                    moved = True
+        for entry in list(plan.inserts):
+            holder = cars.get(entry.car) or finishes.get(entry.finish)
+            if holder is not None:
+                what = f"car #{entry.car}" if entry.car in cars else f"finish {entry.finish}"
+                self._clash(race, entry, f"{what} is held by {holder}, whose stored row stays; the row was left out")
+                plan.inserts.remove(entry)
+        for entry, held in matched.values():
+            changed = [
+                (name, old, new)
+                for name, old, new in (
+                    ("finish", held["finish_pos"], entry.finish),
+                    ("start", held["start_pos"], entry.start),
+                    ("team", held["team"], entry.team),
+                    ("make", held["make"], entry.make),
+                    ("laps", held["laps_completed"], entry.laps),
+                    ("status", held["status"], entry.status),
+                    ("laps led", held["laps_led"], entry.laps_led),
+                    ("points", held["points"], entry.points),
+                )
+                # NA in the file is not a deletion either: a value the store holds is only ever corrected.
+                if new is not None and new != old
+            ]
+            if changed:
+                plan.updates.append((entry, held, changed))
+                for name, old, new in changed:
+                    self.changes.append(
+                        Disagreement(race.label, held["driver"], name, _text(old), _text(new), entry.line, SOURCE_KEY)
+                    )
+        if plan.missing:
+            kept_rows = tuple(
+                f"{s['driver']} #{s['car_number']} (finish {_text(s['finish_pos'])})" for s in plan.missing
+            )
+            self.shortfalls.append(Shortfall(race.label, self._key(race.season, race.round), kept_rows))
+        return plan
+
+    async def _compare(self, kept: list[tuple[HistoryRace, aiosqlite.Row]], drivers: dict[str, int]) -> None:
+        """Report every way the file differs from the curated (or other sources') races it also holds."""
+        for race, row in kept:
+            source = "curated" if row["curated"] else (row["sources"] or "stored")
             label = f"{race.season} {row['name']}"
             query = """
                 SELECT e.driver_id, d.name AS driver, e.car_number, tm.name AS team, e.make, e.start_pos,
@@ -485,26 +769,34 @@ class _HistoryWrite:
             """
             curated = {r["driver_id"]: r for r in await self._rows(query, (row["id"],))}
             if fold(race.name) != fold(row["name"]):
-                self.disagreements.append(Disagreement(label, "", "race name", row["name"], race.name, race.first_line))
+                self.disagreements.append(
+                    Disagreement(label, "", "race name", row["name"], race.name, race.first_line, source)
+                )
             seen = set()
             for entry in race.entries:
                 driver_id = drivers.get(entry.driver_key)
                 stored = curated.get(driver_id) if driver_id is not None else None
                 if stored is None:
                     car = f"#{entry.car}, finish {entry.finish}"
-                    self.disagreements.append(Disagreement(label, entry.driver, "entry", "absent", car, entry.line))
+                    self.disagreements.append(
+                        Disagreement(label, entry.driver, "entry", "absent", car, entry.line, source)
+                    )
                     continue
                 seen.add(driver_id)
-                self._compare_entry(label, entry, stored)
+                self._compare_entry(label, entry, stored, source)
             for driver_id, stored in curated.items():
                 if driver_id not in seen:
                     car = f"#{stored['car_number']}, finish {_text(stored['finish_pos'])}"
-                    self.disagreements.append(Disagreement(label, stored["driver"], "entry", car, "absent", None))
+                    self.disagreements.append(
+                        Disagreement(label, stored["driver"], "entry", car, "absent", None, source)
+                    )
 
-    def _compare_entry(self, label: str, entry: HistoryEntry, stored: aiosqlite.Row) -> None:
+    def _compare_entry(self, label: str, entry: HistoryEntry, stored: aiosqlite.Row, source: str) -> None:
         if entry.car != stored["car_number"]:
             target = self.repairs if _same_number(entry.car, stored["car_number"]) else self.disagreements
-            target.append(Disagreement(label, stored["driver"], "car", stored["car_number"], entry.car, entry.line))
+            target.append(
+                Disagreement(label, stored["driver"], "car", stored["car_number"], entry.car, entry.line, source)
+            )
         pairs: list[tuple[str, Any, Any]] = [
             ("finish", stored["finish_pos"], entry.finish),
             ("start", stored["start_pos"], entry.start),
@@ -515,22 +807,17 @@ class _HistoryWrite:
             ("laps led", stored["laps_led"], entry.laps_led),
             ("points", stored["points"], entry.points),
         ]
-        for field, curated, given in pairs:
-            same = fold(curated) == fold(given) if isinstance(curated, str) and isinstance(given, str) else None
-            if not same and curated != given:
+        for name, kept, given in pairs:
+            same = fold(kept) == fold(given) if isinstance(kept, str) and isinstance(given, str) else None
+            if not same and kept != given:
                 self.disagreements.append(
-                    Disagreement(label, stored["driver"], field, _text(curated), _text(given), entry.line)
+                    Disagreement(label, stored["driver"], name, _text(kept), _text(given), entry.line, source)
                 )
 
-    async def _clear(
-        self,
-        changed: list[tuple[HistoryRace, aiosqlite.Row]],
-        track_ids: dict[str, int],
-        digests: dict[tuple[int, int], str],
-    ) -> int:
-        """Empty the races whose rows changed since they were imported, and update their own facts."""
+    async def _replace(self, replacing: list[tuple[HistoryRace, aiosqlite.Row]], track_ids: dict[str, int]) -> int:
+        """Empty the races named for replacement and take the file's facts for them; return the entries removed."""
         removed = 0
-        for race, row in changed:
+        for race, row in replacing:
             async with self.conn.execute("DELETE FROM entries WHERE race_id = ?", (row["id"],)) as cursor:
                 removed += cursor.rowcount
             query = """
@@ -538,9 +825,67 @@ class _HistoryWrite:
                                  data_version = data_version + 1
                 WHERE id = ?
             """
-            params = (race.name, track_ids[fold(race.track)], _laps_run(race), digests[(race.season, race.round)])
-            await self.conn.execute(query, (*params, row["id"]))
+            params = (race.name, track_ids[fold(race.track)], _laps_run(race), race.digest(), row["id"])
+            await self.conn.execute(query, params)
         return removed
+
+    async def _merge(self, plans: list[_RacePlan], teams: dict[str, int]) -> int:
+        """Correct the stored rows the file corrects and the merged races' own facts; return the races changed."""
+        merged = [plan for plan in plans if plan.row is not None and not self._replacing(plan)]
+        # Rows whose finish moves let go of their place first: two finishers swapped must not collide midway.
+        await self.conn.executemany(
+            "UPDATE entries SET finish_pos = NULL WHERE id = ?",
+            [(held["id"],) for plan in merged for entry, held, _ in plan.updates if entry.finish != held["finish_pos"]],
+        )
+        query = """
+            UPDATE entries SET team_id = ?, make = ?, start_pos = ?, finish_pos = ?, laps_completed = ?, status = ?,
+                               laps_led = ?, points = ?
+            WHERE id = ?
+        """
+        await self.conn.executemany(
+            query,
+            [
+                (
+                    teams[e.team] if e.team else held["team_id"],
+                    _given(e.make, held["make"]),
+                    _given(e.start, held["start_pos"]),
+                    e.finish,
+                    _given(e.laps, held["laps_completed"]),
+                    _given(e.status, held["status"]),
+                    _given(e.laps_led, held["laps_led"]),
+                    _given(e.points, held["points"]),
+                    held["id"],
+                )
+                for plan in merged
+                for e, held, _ in plan.updates
+            ],
+        )
+        changed = 0
+        query = """
+            UPDATE races SET name = ?, laps_run = ?, import_digest = ?,
+                             data_version = data_version + (CASE WHEN ? THEN 1 ELSE 0 END)
+            WHERE id = ?
+        """
+        params = []
+        for plan in merged:
+            assert plan.row is not None  # merged plans are the ones with a stored race
+            race, row = plan.race, plan.row
+            # The winner's laps are the race's laps, once the winner's row is the file's.
+            winner = any(e.finish == 1 for e in (*plan.inserts, *(entry for entry, _, _ in plan.updates)))
+            laps = _given(_laps_run(race) if winner else None, row["laps_run"])
+            if race.name != row["name"]:
+                self.changes.append(
+                    Disagreement(race.label, "", "race name", row["name"], race.name, race.first_line, SOURCE_KEY)
+                )
+            facts_changed = race.name != row["name"] or laps != row["laps_run"]
+            entries_changed = bool(plan.updates or plan.inserts)
+            changed += facts_changed or entries_changed
+            params.append((race.name, laps, race.digest(), facts_changed or entries_changed, row["id"]))
+        await self.conn.executemany(query, params)
+        return changed
+
+    def _replacing(self, plan: _RacePlan) -> bool:
+        return (plan.race.season, plan.race.round) in self.replace_races and plan.row is not None
 
     async def _insert_races(
         self,
@@ -548,47 +893,46 @@ class _HistoryWrite:
         season_ids: dict[int, int],
         new: list[HistoryRace],
         track_ids: dict[str, int],
-        digests: dict[tuple[int, int], str],
     ) -> dict[tuple[int, int], int]:
         """Insert the new races; return (season, round) -> id for them."""
+        # A server's upload of the same round lives beside the shared race (migration 0007): no conflict with it.
         query = """
             INSERT INTO races (season_id, round, name, track_id, race_date, date_precision, laps_run, results_status,
                                curated, import_digest)
             VALUES (?, ?, ?, ?, ?, 'season', ?, ?, 0, ?)
         """
-        params = []
-        for race in new:
-            digest = digests.setdefault((race.season, race.round), race.digest())
-            params.append(
-                (
-                    season_ids[race.season],
-                    race.round,
-                    race.name,
-                    track_ids[fold(race.track)],
-                    f"{race.season:04d}-01-01",  # date_precision 'season': only the year is known
-                    _laps_run(race),
-                    _season_results_status(race.season),
-                    digest,
-                )
+        params = [
+            (
+                season_ids[race.season],
+                race.round,
+                race.name,
+                track_ids[fold(race.track)],
+                f"{race.season:04d}-01-01",  # date_precision 'season': only the year is known
+                _laps_run(race),
+                _season_results_status(race.season),
+                race.digest(),
             )
+            for race in new
+        ]
         await self.conn.executemany(query, params)
         if not new:
             return {}
         wanted = {(race.season, race.round) for race in new}
-        query = (
-            "SELECT r.id, sn.year, r.round FROM races r JOIN seasons sn ON sn.id = r.season_id WHERE sn.series_id = ?"
-        )
+        query = """
+            SELECT r.id, sn.year, r.round FROM races r JOIN seasons sn ON sn.id = r.season_id
+            WHERE sn.series_id = ? AND r.owner_guild_id IS NULL
+        """
         rows = await self._rows(query, (series_id,))
         return {(r["year"], r["round"]): r["id"] for r in rows if (r["year"], r["round"]) in wanted}
 
     async def _insert_entries(
         self,
-        written: list[HistoryRace],
+        plans: list[_RacePlan],
         race_ids: dict[tuple[int, int], int],
         drivers: dict[str, int],
         teams: dict[str, int],
     ) -> int:
-        """Insert the written races' entries; return how many."""
+        """Insert the rows the plans add; return how many."""
         query = """
             INSERT INTO entries (race_id, driver_id, car_number, team_id, make, start_pos, finish_pos, laps_completed,
                                  status, laps_led, points)
@@ -596,7 +940,7 @@ class _HistoryWrite:
         """
         rows = (
             (
-                race_ids[(race.season, race.round)],
+                race_ids[(plan.race.season, plan.race.round)],
                 drivers[e.driver_key],
                 e.car,
                 teams[e.team] if e.team else None,
@@ -608,8 +952,8 @@ class _HistoryWrite:
                 e.laps_led,
                 e.points,
             )
-            for race in written
-            for e in race.entries
+            for plan in plans
+            for e in plan.inserts
         )
         entries = 0
         pending: asyncio.Future[Any] | None = None
@@ -629,10 +973,11 @@ class _HistoryWrite:
         return entries
 
     async def _link_source(self, race_ids: Iterable[int]) -> None:
-        """Link every written race to the one source all its rows came from."""
+        """Link every written race to the one source its rows came from: that is where its entries came from."""
+        # DO UPDATE: a database made before the credit was part of the description gets it now.
         query = """
             INSERT INTO sources (key, description) VALUES (?, ?)
-            ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id
+            ON CONFLICT (key) DO UPDATE SET description = excluded.description RETURNING id
         """
         rows = await self._rows(query, (SOURCE_KEY, SOURCE_DESCRIPTION))
         source_id = rows[0]["id"]
@@ -641,6 +986,11 @@ class _HistoryWrite:
             "VALUES ('races', ?, '', ?, 'one source')",
             [(race_id, source_id) for race_id in race_ids],
         )
+
+
+def _given(value: T | None, stored: T | None) -> T | None:
+    """Return the file's value, or the stored one when the file gives none (NA is not a deletion)."""
+    return stored if value is None else value
 
 
 def _laps_run(race: HistoryRace) -> int | None:

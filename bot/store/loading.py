@@ -5,7 +5,7 @@ import logging
 
 import aiosqlite
 
-from bot.names import name_key
+from bot.names import fold, name_key
 from bot.store.database import StoreBase
 from bot.store.records import EntryRecord, RaceBundle, SourcedField
 
@@ -19,8 +19,18 @@ async def _id(conn: aiosqlite.Connection, query: str, params: tuple[object, ...]
     return int(row[0])
 
 
+async def audit(conn: aiosqlite.Connection, guild_id: int, user_id: int | None, action: str, detail: str) -> None:
+    """Record an action in a server's audit log inside the caller's transaction, so both land together.
+
+    user_id None is Pit Board itself, telling the moderators something no member did.
+    """
+    query = "INSERT INTO audit_log (guild_id, user_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?)"
+    await conn.execute(query, (guild_id, user_id, action, detail, dt.datetime.now(dt.UTC).isoformat()))
+
+
 async def driver_id_for(conn: aiosqlite.Connection, name: str) -> int:
-    """Return the id of the driver with this name or alias, adding the driver when new."""
+    """Return the id of the shared driver with this name or alias, adding the driver when new."""
+    # A server's own drivers are keyed '<server id>:<key>', their other names too, so a shared name never finds one.
     key = name_key(name)
     query = "SELECT driver_id FROM driver_aliases WHERE alias_key = ?"
     async with conn.execute(query, (key,)) as cursor:
@@ -33,6 +43,28 @@ async def driver_id_for(conn: aiosqlite.Connection, name: str) -> int:
         RETURNING id
     """
     return await _id(conn, query, (name.strip(), key))
+
+
+async def upload_driver_id_for(conn: aiosqlite.Connection, guild_id: int, name: str) -> int:
+    """Return the id of the driver a server's upload names: a shared one it matches, else the server's own."""
+    key = name_key(name)
+    # Found by any of a shared driver's names, the upload refers to that driver and changes nothing of theirs.
+    query = """
+        SELECT driver_id FROM driver_aliases WHERE alias_key = :key
+        UNION ALL SELECT id FROM drivers WHERE name_key = :key
+        LIMIT 1
+    """
+    async with conn.execute(query, {"key": key}) as cursor:
+        shared = await cursor.fetchone()
+    if shared is not None:
+        return int(shared[0])
+    # Otherwise the server's own driver, spelt as its first upload spelt them; no other server ever sees them.
+    query = """
+        INSERT INTO drivers (name, name_key) VALUES (?, ?)
+        ON CONFLICT (name_key) DO UPDATE SET name_key = excluded.name_key
+        RETURNING id
+    """
+    return await _id(conn, query, (name.strip(), f"{guild_id}:{key}"))
 
 
 async def add_alias(conn: aiosqlite.Connection, driver_id: int, alias: str) -> None:
@@ -71,7 +103,7 @@ async def season_id_for(conn: aiosqlite.Connection, series_id: int, year: int, r
 async def track_id_for(
     conn: aiosqlite.Connection, name: str, location: str | None, length: float | None, surface: str | None
 ) -> int:
-    """Return the id of a track, adding it when new and filling facts it lacked."""
+    """Return the id of a shared track, adding it when new and filling facts it lacked."""
     query = """
         INSERT INTO tracks (name, location, length_miles, surface) VALUES (?, ?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET
@@ -80,7 +112,70 @@ async def track_id_for(
             surface = coalesce(tracks.surface, excluded.surface)
         RETURNING id
     """
-    return await _id(conn, query, (name, location, length, surface))
+    track_id = await _id(conn, query, (name, location, length, surface))
+    # A shared source that names a track exactly as an upload did makes it shared: its name is that source's own.
+    await conn.execute("DELETE FROM upload_tracks WHERE track_id = ?", (track_id,))
+    return track_id
+
+
+async def upload_track_id_for(conn: aiosqlite.Connection, name: str) -> int:
+    """Return the id of the track a server's upload names: a shared one it matches, else one of uploads' own."""
+    query = "SELECT id FROM tracks WHERE name = ?"
+    async with conn.execute(query, (name,)) as cursor:
+        exact = await cursor.fetchone()
+    if exact is not None:  # the very text, whoever brought it: nothing but that text is in the row
+        return int(exact[0])
+    # A shared track by another spelling of its name, or by another of its names ('Homestead'); never a track
+    # only uploads named, whose spelling is some server's own.
+    folded = fold(name)
+    query = """
+        SELECT a.track_id FROM track_aliases a
+        WHERE a.alias_key = ? AND a.track_id NOT IN (SELECT track_id FROM upload_tracks)
+    """
+    async with conn.execute(query, (folded,)) as cursor:
+        alias = await cursor.fetchone()
+    if alias is not None:
+        return int(alias[0])
+    query = "SELECT id, name FROM tracks WHERE id NOT IN (SELECT track_id FROM upload_tracks) ORDER BY id"
+    async with conn.execute(query) as cursor:
+        for row in await cursor.fetchall():
+            if fold(row["name"]) == folded:
+                return int(row["id"])
+    track_id = await _id(conn, "INSERT INTO tracks (name) VALUES (?) RETURNING id", (name,))
+    await conn.execute("INSERT INTO upload_tracks (track_id) VALUES (?)", (track_id,))
+    return track_id
+
+
+async def note_replaced_uploads(conn: aiosqlite.Connection) -> int:
+    """Tell each server once, in its audit log, that shared results arrived for a round it uploaded; return how many.
+
+    Call it inside the transaction that stores shared races. From then on the server's fans see the shared race
+    (see REPLACED_UPLOAD in bot.store.races); the upload itself stays stored as it was.
+    """
+    query = """
+        SELECT u.id, u.owner_guild_id, u.name AS upload, shared.id AS shared_id, shared.name AS shared,
+               sn.year, u.round, se.name AS series
+        FROM races u
+        JOIN races shared ON shared.season_id = u.season_id AND shared.round = u.round
+                         AND shared.owner_guild_id IS NULL
+        JOIN seasons sn ON sn.id = u.season_id
+        JOIN series se ON se.id = sn.series_id
+        WHERE u.owner_guild_id IS NOT NULL AND u.id NOT IN (SELECT race_id FROM upload_notices)
+        ORDER BY u.id
+    """
+    async with conn.execute(query) as cursor:
+        replaced = list(await cursor.fetchall())
+    now = dt.datetime.now(dt.UTC).isoformat()
+    for race in replaced:
+        detail = (
+            f"Pit Board's shared results of {race['year']} {race['series']} round {race['round']} "
+            f"({race['shared']}) arrived; fans here now see them instead of this server's upload "
+            f"{race['upload']} (race {race['id']}), which stays stored."
+        )
+        await audit(conn, race["owner_guild_id"], None, "shared results", detail)
+        query = "INSERT INTO upload_notices (race_id, shared_race_id, noted_at) VALUES (?, ?, ?)"
+        await conn.execute(query, (race["id"], race["shared_id"], now))
+    return len(replaced)
 
 
 async def _fill_eligibility(conn: aiosqlite.Connection, race_id: int, entries: tuple[EntryRecord, ...]) -> int:
@@ -106,10 +201,10 @@ class RaceLoading(StoreBase):
     """Loading a race folder's bundle in one transaction."""
 
     async def race_exists(self, series: str, season: int, round_: int) -> int | None:
-        """Return the id of the race at (series, season, round), if stored."""
+        """Return the id of the shared race at (series, season, round), if stored (servers' uploads are not)."""
         query = """
             SELECT r.id FROM races r JOIN seasons sn ON sn.id = r.season_id JOIN series se ON se.id = sn.series_id
-            WHERE se.name = ? AND sn.year = ? AND r.round = ?
+            WHERE se.name = ? AND sn.year = ? AND r.round = ? AND r.owner_guild_id IS NULL
         """
         row = await self._fetchone(query, (series, season, round_))
         return int(row[0]) if row else None
@@ -127,7 +222,8 @@ class RaceLoading(StoreBase):
         async with self._transaction() as conn:
             series_id = await series_id_for(conn, bundle.series, bundle.series_short)
             season_id = await season_id_for(conn, series_id, bundle.season, bundle.rounds_in_season)
-            query = "SELECT id, curated, owner_guild_id FROM races WHERE season_id = ? AND round = ?"
+            # Only the shared slot: a server's upload of the round is that server's own and never stands in the way.
+            query = "SELECT id, curated FROM races WHERE season_id = ? AND round = ? AND owner_guild_id IS NULL"
             async with conn.execute(query, (season_id, bundle.round)) as cursor:
                 stored = await cursor.fetchone()
             if stored is None:
@@ -135,9 +231,12 @@ class RaceLoading(StoreBase):
                 if date_precision != "day":
                     query = "UPDATE races SET date_precision = ? WHERE id = ?"
                     await conn.execute(query, (date_precision, race_id))
+                told = await note_replaced_uploads(conn)
                 log.info("Loaded %s %s (%d entries)", bundle.season, bundle.name, len(bundle.entries))
+                if told:
+                    log.info("Told %d server(s) that shared results replaced their upload of that round", told)
                 return race_id
-            if curated and stored["curated"] and stored["owner_guild_id"] is None:
+            if curated and stored["curated"]:
                 filled = await _fill_eligibility(conn, stored["id"], bundle.entries)
         if filled:
             log.info("Filled in the points eligibility of %d entries of %s %s", filled, bundle.season, bundle.name)
@@ -264,14 +363,20 @@ class RaceLoading(StoreBase):
         entries: tuple[EntryRecord, ...],
         aliases: dict[str, tuple[str, ...]],
         source_ids: dict[str, int],
+        *,
+        guild_id: int | None = None,
     ) -> dict[str, int]:
-        """Insert a race's entries; return entry ids by car number."""
+        """Insert a race's entries (a server's upload when guild_id is given); return entry ids by car number."""
         entry_by_car: dict[str, int] = {}
         for record in entries:
-            driver_id = await driver_id_for(conn, record.driver)
-            for alias in aliases.get(record.driver, ()):
-                await add_alias(conn, driver_id, alias)
-            await add_alias(conn, driver_id, record.driver)
+            if guild_id is not None:
+                # An upload gives no driver another name: a shared driver keeps theirs, the server's own need none.
+                driver_id = await upload_driver_id_for(conn, guild_id, record.driver)
+            else:
+                driver_id = await driver_id_for(conn, record.driver)
+                for alias in aliases.get(record.driver, ()):
+                    await add_alias(conn, driver_id, alias)
+                await add_alias(conn, driver_id, record.driver)
             query = """
                 INSERT INTO entries (
                     race_id, driver_id, car_number, team_id, make, sponsor, start_pos, finish_pos, laps_completed,

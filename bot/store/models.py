@@ -283,10 +283,10 @@ class Correction:
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One moderator action."""
+    """One moderator action, or a notice from Pit Board itself to the server's moderators."""
 
     id: int
-    user_id: int
+    user_id: int | None  # None: Pit Board itself, not a member
     action: str
     detail: str
     created_at: dt.datetime

@@ -5,7 +5,7 @@ import datetime as dt
 import aiosqlite
 
 from bot.names import car_key
-from bot.store.loading import RaceLoading, season_id_for, series_id_for, track_id_for
+from bot.store.loading import RaceLoading, audit, season_id_for, series_id_for, upload_track_id_for
 from bot.store.models import (
     AuditEntry,
     Correction,
@@ -48,12 +48,6 @@ def _post(row: aiosqlite.Row) -> RecapPost:
         published_by=row["published_by"],
         published_at=dt.datetime.fromisoformat(row["published_at"]),
     )
-
-
-async def audit(conn: aiosqlite.Connection, guild_id: int, user_id: int, action: str, detail: str) -> None:
-    """Record a moderator action inside the caller's transaction, so the record and the change land together."""
-    query = "INSERT INTO audit_log (guild_id, user_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?)"
-    await conn.execute(query, (guild_id, user_id, action, detail, _now()))
 
 
 class ResultsRefusedError(Exception):
@@ -251,7 +245,7 @@ class Moderation(RaceLoading):
         ]
 
     async def audit_entries(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
-        """Return a server's latest moderator actions, newest first."""
+        """Return a server's latest audit entries, moderators' actions and Pit Board's notices, newest first."""
         query = "SELECT * FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?"
         return [
             AuditEntry(r["id"], r["user_id"], r["action"], r["detail"], dt.datetime.fromisoformat(r["created_at"]))
@@ -273,16 +267,27 @@ class Moderation(RaceLoading):
     ) -> ImportOutcome:
         """Store a server's uploaded results as a provisional race only it sees, all or nothing.
 
-        Uploading the same round again replaces the entries of the server's own provisional race,
+        The upload is the server's own: it never takes the shared race's place, and every server may upload the
+        same round. Uploading the same round again replaces the entries of the server's own provisional race,
         keeping its recaps; a shared or official race is never touched.
         """
         async with self._transaction() as conn:
             series_id = await series_id_for(conn, *series)
             season_id = await season_id_for(conn, series_id, season, None)
-            query = "SELECT id, owner_guild_id, results_status FROM races WHERE season_id = ? AND round = ?"
+            query = "SELECT name FROM races WHERE season_id = ? AND round = ? AND owner_guild_id IS NULL"
             async with conn.execute(query, (season_id, round_)) as cursor:
+                shared = await cursor.fetchone()
+            if shared is not None:
+                # Fans here would see the shared race of that round, never the upload (bot.store.races.REPLACED_UPLOAD).
+                raise ResultsRefusedError(
+                    f"Pit Board already has the shared results of {season} round {round_} of this series "
+                    f"({shared['name']}), and this server's fans see those; an upload of that round would never "
+                    "be shown."
+                )
+            query = "SELECT id, results_status FROM races WHERE season_id = ? AND round = ? AND owner_guild_id = ?"
+            async with conn.execute(query, (season_id, round_, guild_id)) as cursor:
                 existing = await cursor.fetchone()
-            track_id = await track_id_for(conn, track, None, None, None)
+            track_id = await upload_track_id_for(conn, track)
             if existing is None:
                 query = """
                     INSERT INTO races (season_id, round, name, track_id, race_date, results_status, curated,
@@ -293,10 +298,6 @@ class Moderation(RaceLoading):
                     row = await cur.fetchone()
                 assert row is not None  # RETURNING always yields the inserted row
                 race_id, replaced = int(row[0]), False
-            elif existing["owner_guild_id"] != guild_id:
-                raise ResultsRefusedError(
-                    f"{season} round {round_} of this series is already stored by Pit Board; it can't be replaced."
-                )
             elif existing["results_status"] == "official":
                 raise ResultsRefusedError(
                     "Those results are official already; record a change with /manage results correct instead."
@@ -309,7 +310,7 @@ class Moderation(RaceLoading):
                     WHERE id = ?
                 """
                 await conn.execute(query, (name, track_id, date.isoformat(), race_id))
-            await self._insert_entries(conn, race_id, entries, {}, {})
+            await self._insert_entries(conn, race_id, entries, {}, {}, guild_id=guild_id)
             verb = "replaced the results of" if replaced else "imported"
             detail = f"{verb} {season} {name} (race {race_id}, {len(entries)} entries)"
             await audit(conn, guild_id, user_id, "results", detail)

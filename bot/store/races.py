@@ -22,6 +22,15 @@ from bot.store.models import (
 )
 from bot.store.rows import ENTRY_COLUMNS, ENTRY_FROM, SUMMARY_COLUMNS, SUMMARY_FROM, entry_of, summary_of
 
+# A server's upload of a round whose shared race Pit Board now holds (needs the alias r for races). That server's fans
+# see the shared race instead, so the upload is left out of every list, default and count fans see; it stays
+# stored, in the server's history. Every read that lists races a server sees leaves it out, as the index does.
+REPLACED_UPLOAD = """
+    (r.owner_guild_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM races held WHERE held.season_id = r.season_id AND held.round = r.round
+                                   AND held.owner_guild_id IS NULL))
+"""
+
 # How packed_cars joins a race's entries and each entry's fields (car numbers are letters and digits only).
 PACKED_ENTRY, PACKED_FIELD = "\x1e", "\x1f"
 
@@ -66,12 +75,13 @@ class RaceReads(StoreBase):
     async def race_summaries(
         self, *, series_id: int | None = None, season: int | None = None, track_id: int | None = None
     ) -> list[RaceSummary]:
-        """Return races newest first, optionally within one series, season or track."""
+        """Return races newest first, optionally within one series, season or track; replaced uploads are left out."""
         query = f"""
             SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}
             WHERE (:series IS NULL OR se.id = :series)
               AND (:season IS NULL OR sn.year = :season)
               AND (:track IS NULL OR t.id = :track)
+              AND NOT {REPLACED_UPLOAD}
             ORDER BY substr(r.race_date, 1, 4) DESC, r.round DESC, r.race_date DESC, r.id DESC
         """
         rows = await self._fetchall(query, {"series": series_id, "season": season, "track": track_id})
@@ -216,7 +226,7 @@ class RaceReads(StoreBase):
         guild_id: int | None = None,
     ) -> list[Quote]:
         """Return quotes matching every filter given, the shipped ones and this server's own."""
-        query = """
+        query = f"""
             SELECT q.*, sn.year AS season, r.name AS race_name, t.name AS track
             FROM quotes q
             JOIN races r ON r.id = q.race_id
@@ -227,8 +237,9 @@ class RaceReads(StoreBase):
               AND (:words IS NULL OR instr(lower(q.text), lower(:words)) > 0
                    OR instr(lower(coalesce(q.context, '')), lower(:words)) > 0)
               AND (q.guild_id IS NULL OR q.guild_id = :guild)
+              AND NOT {REPLACED_UPLOAD}
             ORDER BY substr(r.race_date, 1, 4) DESC, r.round DESC, r.race_date DESC, q.id
-        """
+        """  # noqa: S608 - a fixed clause, values are parameters
         params = {"race": race_id, "driver": driver_id, "words": words or None, "guild": guild_id}
         return [_quote(r) for r in await self._fetchall(query, params)]
 
@@ -257,16 +268,27 @@ class RaceReads(StoreBase):
         return {r["race_id"]: r["packed"] for r in await self._fetchall(query)}
 
     async def drivers_by_owner(self) -> dict[int | None, frozenset[int]]:
-        """Return the ids of the drivers with an entry in the shared races (key None) and in each server's uploads."""
-        query = "SELECT DISTINCT r.owner_guild_id AS owner, e.driver_id FROM entries e JOIN races r ON r.id = e.race_id"
+        """Return the ids of the drivers with an entry in the shared races (key None) and in each server's uploads.
+
+        An upload that shared results replaced counts for nobody: a name only it holds is offered to no one.
+        """
+        query = f"""
+            SELECT DISTINCT r.owner_guild_id AS owner, e.driver_id FROM entries e JOIN races r ON r.id = e.race_id
+            WHERE NOT {REPLACED_UPLOAD}
+        """  # noqa: S608 - a fixed clause
         found: dict[int | None, set[int]] = {}
         for row in await self._fetchall(query):
             found.setdefault(row["owner"], set()).add(row["driver_id"])
         return {owner: frozenset(ids) for owner, ids in found.items()}
 
     async def race_owners(self) -> dict[int, int]:
-        """Return race id -> server id for the races a server uploaded itself (only that server sees them)."""
-        query = "SELECT id, owner_guild_id FROM races WHERE owner_guild_id IS NOT NULL"
+        """Return race id -> server id for the races a server uploaded itself (only that server sees them).
+
+        An upload that shared results replaced is left out, as race_summaries leaves it out.
+        """
+        query = f"""
+            SELECT r.id, r.owner_guild_id FROM races r WHERE r.owner_guild_id IS NOT NULL AND NOT {REPLACED_UPLOAD}
+        """  # noqa: S608 - a fixed clause
         return {r["id"]: r["owner_guild_id"] for r in await self._fetchall(query)}
 
     def rows_written(self) -> int:

@@ -125,7 +125,9 @@ class HistoryEntry(NamedTuple):
     status: str | None
     laps_led: int | None
     points: int | None
-    stages: tuple[int | None, ...]  # finishing position in stage 1, 2, 3 (None: not given)
+    # S1, S2, S3 as the file gives them; nascaR.data documents them both as stage positions and as stage points,
+    # so they are never stored (None: not given, or not a whole number)
+    stages: tuple[int | None, ...]
 
 
 NO_STAGES: tuple[int | None, ...] = (None, None, None)
@@ -175,6 +177,7 @@ class HistoryFile:
     races: tuple[HistoryRace, ...]
     rejected: tuple[Rejection, ...]
     rows: int  # data rows read
+    placeholders: int = 0  # rows for races not yet run (a season and round, no result): skipped, not rejected
 
     @property
     def accepted(self) -> int:

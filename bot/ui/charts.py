@@ -12,9 +12,9 @@ from bot.charts.service import Chart, ChartService
 from bot.facts.spoilers import SpoilerPolicy
 from bot.tree import NO_MENTIONS
 from bot.ui.cooldowns import chart_limit
-from bot.ui.limits import fit, new_embed
+from bot.ui.limits import TITLE_MAX, clip, fit, new_embed
 from bot.ui.replies import RaceButton
-from bot.ui.text import hide
+from bot.ui.text import hide, plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,20 @@ def chart_message(chart: Chart, *, spoiler: bool = False) -> ChartMessage:
 
     In spoiler-safe mode an embed cannot blur its image, so the picture goes as a spoiler attachment and
     the description as spoiler text; the attachment's own description then says only what it is.
+    The chart's words name races, tracks and drivers as stored: escaped where Discord renders markdown (content,
+    embed title and description), as they are where it does not (the attachment's description, the footer).
     """
+    title, description = plain(chart.title), plain(chart.description)
     if spoiler:
         hidden = f"{chart.title}, hidden until tapped (spoiler-safe mode)"
         file = discord.File(io.BytesIO(chart.png), filename=chart.filename, spoiler=True, description=hidden)
-        content = f"**{chart.title}** · spoiler-safe mode: tap to reveal\n{hide(chart.description)}\n-# {chart.caption}"
+        # Escaping can lengthen each part, so each is cut (the description before hiding it) to keep the message
+        # within Discord's 2,000 characters: 256 + 1,024 + 500 and the words around them.
+        title, description, caption = clip(title, TITLE_MAX), clip(description, 1024), clip(plain(chart.caption), 500)
+        content = f"**{title}** · spoiler-safe mode: tap to reveal\n{hide(description)}\n-# {caption}"
         return ChartMessage(file, content=content)
     file = discord.File(io.BytesIO(chart.png), filename=chart.filename, description=chart.description)
-    embed = new_embed(chart.title, chart.description)
+    embed = new_embed(title, description)
     embed.set_image(url=f"attachment://{chart.filename}")
     embed.set_footer(text=chart.caption)
     return ChartMessage(file, embed=fit(embed))

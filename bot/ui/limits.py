@@ -33,7 +33,12 @@ def clip(text: str, limit: int) -> str:
         cut = text.rfind(" ", 0, room)
     if cut <= 0:
         cut = room
-    return text[:cut].rstrip() + "…"
+    kept = text[:cut].rstrip()
+    # An odd run of backslashes at the end means the last one escaped a character that was cut off (text escaped by
+    # bot.ui.text.plain): left there, it would escape the '…' in Discord and show as itself where nothing is parsed.
+    if (len(kept) - len(kept.rstrip("\\"))) % 2:
+        kept = kept[:-1].rstrip()
+    return kept + "…"
 
 
 def safe_url(url: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """How stored facts read in replies: dates, titles, positions, points, and 'not recorded' for what is unknown."""
 
 import datetime as dt
+import re
 
 import discord
 
@@ -9,10 +10,49 @@ from bot.wording import ordinal
 
 NOT_RECORDED = "not recorded"
 
+# Characters that format text wherever they stand (bold, italics, underline, strikethrough, code, spoilers) and
+# the backslash that escapes them.
+_INLINE = re.compile(r"[\\*_~`|]")
+# Markup that forms only at the start of a line: '# ' to '### ' headers, '-# ' subtext, '- ' and '+ ' items, quotes.
+_LINE_START = re.compile(r"^([ \t]*)(#{1,3}(?=\s)|-#(?=\s)|[-+](?=\s)|>)", re.MULTILINE)
+# '1. ' at the start of a line is a numbered item; a backslash before a digit would show, so the '.' takes it.
+_NUMBERED = re.compile(r"^([ \t]*[0-9]+)\.(?=\s)", re.MULTILINE)
+# A '[' that a later '](' could close into a masked link; a '<' that could open a mention, channel, emoji or
+# timestamp; the ':' of 'https://', which Discord would turn into a link.
+_MASKED_LINK = re.compile(r"\[(?=[\s\S]*\]\()")
+_ANGLE = re.compile(r"<(?=[^\s<>][^<>]*>)")
+_AUTOLINK = re.compile(r"(?<=[A-Za-z]):(?=//)")
+# A '|' that no backslash escapes: one after an even run of backslashes (none included).
+_BARE_BAR = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+
+
+def plain(text: str) -> str:
+    """Return stored text escaped so that Discord shows it as stored, never as markdown.
+
+    Use it once, where a stored value (a name, a team, a status, a quote) goes into text that Discord renders:
+    embed titles, descriptions, field names and values, message content. Not for text of ours (the '**' around a
+    position), a moderator's recap (markdown on purpose), or text Discord shows without markdown (footers, embed
+    authors, choice names, attachment descriptions), where the backslashes would show.
+
+    discord.utils.escape_markdown is not used: it escapes a '#' or '-' opening the text even where nothing would
+    render ('#07 Kyle Larson: finish 1 → 3' would change), yet escapes only the first of two masked links on a
+    line, and leaves mentions and links alone. Here every character that formats anywhere is escaped; line-start
+    markup (headers, '-# ' subtext, list and numbered items, quotes) only where it would render; every '[' that a
+    later '](' could make a masked link; a '<' that could make a mention or timestamp; and the ':' of 'https://'.
+    Discord hides a backslash before punctuation, so the text reads as stored, and names without markup
+    ("Ricky Stenhouse Jr.", "O'Brien", "Homestead-Miami Speedway") come back unchanged.
+    """
+    text = _INLINE.sub(r"\\\g<0>", text)
+    text = _LINE_START.sub(r"\1\\\2", text)
+    text = _NUMBERED.sub(r"\1\\.", text)
+    text = _MASKED_LINK.sub(r"\\[", text)
+    text = _ANGLE.sub(r"\\<", text)
+    return _AUTOLINK.sub(r"\\:", text)
+
 
 def shown(value: object) -> str:
-    """Return a stored value as text, or 'not recorded' for None."""
-    return NOT_RECORDED if value is None else str(value)
+    """Return a stored value as reply text (see plain), or 'not recorded' for None."""
+    return NOT_RECORDED if value is None else plain(str(value))
 
 
 def plural(n: int, noun: str) -> str:
@@ -35,8 +75,8 @@ def race_date(race: Race | RaceSummary) -> str:
 
 
 def race_title(race: Race | RaceSummary) -> str:
-    """Return '2025 Baptist Health 200'."""
-    return f"{race.season} {race.name}"
+    """Return '2025 Baptist Health 200', the name escaped (see plain)."""
+    return f"{race.season} {plain(race.name)}"
 
 
 def status_line(race: Race) -> str:
@@ -84,7 +124,8 @@ def position(n: int | None) -> str:
 
 def hide(text: str) -> str:
     """Wrap text in Discord spoiler markup, escaping bars that would end it early."""
-    return "||" + text.replace("|", "\\|") + "||"
+    # Bars plain escaped are left alone: a second backslash would escape the first and leave the bar bare.
+    return "||" + _BARE_BAR.sub(r"\1\\|", text) + "||"
 
 
 def timestamp(moment: dt.datetime, style: str = "f") -> str:

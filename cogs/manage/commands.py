@@ -10,13 +10,14 @@ from discord.ext import commands
 from bot.catalog import Catalog, RaceData
 from bot.errors import BadInputError, NotFoundError
 from bot.names import name_key
-from bot.racefiles import parse_results
+from bot.racefiles import cell_problem, parse_results
 from bot.store import ResultsRefusedError, Store
 from bot.store.models import Quote, Race, RaceSummary, RecapVersion
 from bot.tree import NotAllowedError, reply_private
+from bot.ui.embeds.coverage import data_status_embed
 from bot.ui.limits import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, CHOICES_MAX, clip, fit, new_embed
 from bot.ui.options import NewSeriesOption, RaceOption
-from bot.ui.text import timestamp
+from bot.ui.text import plain, timestamp
 from cogs.manage.publishing import RecapPublisher, missing_permissions, moderator_missing_permissions
 from cogs.manage.views import QuoteModal, RecapModal, RecapPreview
 
@@ -53,6 +54,17 @@ def _quote_choice_name(quote: Quote) -> str:
     if len(quote.text.split()) > 6:
         words += "…"
     return clip(f'#{quote.id} {quote.speaker}: "{words}" · {quote.race_label}', CHOICE_NAME_MAX)
+
+
+def _check_typed(nothing_done: str, **options: str | None) -> None:
+    """Refuse option text holding control or invisible direction characters, as an upload's cells are refused.
+
+    What a moderator types here is stored and shown to fans: a right-to-left override would turn the text after it
+    backwards, and a control character is nothing anyone meant to type (bot.racefiles.cell_problem is the rule).
+    """
+    for name, value in options.items():
+        if value is not None and (problem := cell_problem(f"The {name} option", value)):
+            raise BadInputError(f"{problem}. {nothing_done}")
 
 
 def _https_url(text: str) -> str:
@@ -234,7 +246,9 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         chosen = data.race
         version = await self.store.recap_version(_guild(interaction).id, chosen.id)
         if version is None:
-            raise NotFoundError(f"There is no recap of {chosen.label} yet; write one with `/manage recap write`.")
+            raise NotFoundError(
+                f"There is no recap of {plain(chosen.label)} yet; write one with `/manage recap write`."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.publisher.publish(interaction, data, version, channel, thread=thread, ping=ping)
         await reply_private(interaction, report)
@@ -248,7 +262,9 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         chosen = data.race
         versions = await self.store.recap_versions(guild.id, chosen.id)
         if not versions:
-            raise NotFoundError(f"There is no recap of {chosen.label} yet; write one with `/manage recap write`.")
+            raise NotFoundError(
+                f"There is no recap of {plain(chosen.label)} yet; write one with `/manage recap write`."
+            )
         post = await self.store.recap_post(guild.id, chosen.id)
         lines = []
         for v in versions[:20]:
@@ -260,9 +276,9 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             if v.reverted_from:
                 marks.append(f"copy of v{v.reverted_from}")
             suffix = f" · {', '.join(marks)}" if marks else ""
-            headline = discord.utils.escape_markdown(v.headline[:80])
+            headline = plain(v.headline[:80])
             lines.append(f"**v{v.version}** {headline} · <@{v.author_id}> · {timestamp(v.created_at, 'R')}{suffix}")
-        embed = new_embed(f"Recap versions: {chosen.label}", "\n".join(lines))
+        embed = new_embed(f"Recap versions: {plain(chosen.label)}", "\n".join(lines))
         if len(versions) > 20:
             embed.set_footer(text=f"Showing the newest 20 of {len(versions)} versions")
         await reply_private(interaction, embed=fit(embed))
@@ -278,7 +294,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         chosen = data.race
         old = await self.store.recap_version(guild.id, chosen.id, version)
         if old is None:
-            raise NotFoundError(f"{chosen.label} has no recap version {version}; see `/manage recap history`.")
+            raise NotFoundError(f"{plain(chosen.label)} has no recap version {version}; see `/manage recap history`.")
         new = await self.store.add_recap_version(
             guild.id,
             chosen.id,
@@ -310,7 +326,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         speaker = await self.store.remove_guild_quote(_guild(interaction).id, quote_id, interaction.user.id)
         if speaker is None:
             raise NotFoundError(f"This server added no quote #{quote_id}; only quotes added here can be removed.")
-        await reply_private(interaction, f"Removed quote #{quote_id} by {discord.utils.escape_markdown(speaker)}.")
+        await reply_private(interaction, f"Removed quote #{quote_id} by {plain(speaker)}.")
 
     @quote_remove.autocomplete("quote_id")
     async def quote_remove_autocomplete(
@@ -346,9 +362,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             source_url=url,
             author_id=interaction.user.id,
         )
-        await reply_private(
-            interaction, f"Added quote #{quote_id} by {discord.utils.escape_markdown(speaker)} to {race.label}."
-        )
+        await reply_private(interaction, f"Added quote #{quote_id} by {plain(speaker)} to {plain(race.label)}.")
 
     # --- /manage results ----------------------------------------------------------------------------------
 
@@ -374,6 +388,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         date: str,
     ) -> None:
         """Upload a race's results as a CSV; they stay provisional until marked official."""
+        _check_typed("Nothing was imported.", name=name, track=track, date=date)
         if file.size > MAX_UPLOAD_BYTES:
             raise BadInputError(f"{file.filename} is {file.size:,} bytes; the limit is 1 MB. Nothing was imported.")
         try:
@@ -420,9 +435,10 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         except ResultsRefusedError as error:
             raise BadInputError(f"{error} Nothing was imported.") from error
         verb = "Replaced the results of" if outcome.replaced else "Imported"
+        race_name = plain(name.strip())
         await reply_private(
             interaction,
-            f"{verb} {season} {name} ({outcome.entries} entries). They are **provisional** until you run "
+            f"{verb} {season} {race_name} ({outcome.entries} entries). They are **provisional** until you run "
             "`/manage results official`.",
         )
 
@@ -437,7 +453,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         except ResultsRefusedError as error:
             raise BadInputError(str(error)) from error
         said = "are now official" if changed else "were official already"
-        await reply_private(interaction, f"The results of {chosen.label} {said}.")
+        await reply_private(interaction, f"The results of {plain(chosen.label)} {said}.")
 
     @results.command(name="correct")
     @app_commands.describe(
@@ -459,6 +475,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         points: app_commands.Range[int, 0, 500] | None = None,
     ) -> None:
         """Record a correction, such as a penalty or disqualification, with its reason."""
+        _check_typed("Nothing was changed.", reason=reason, status=status)
         data = await self._race(interaction, race)
         chosen = data.race
         try:
@@ -476,7 +493,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             raise BadInputError(f"{error} Nothing was changed.") from error
         await reply_private(
             interaction,
-            f"Recorded for {chosen.label}: {correction.summary} ({correction.reason}). "
+            f"Recorded for {plain(chosen.label)}: {plain(correction.summary)} ({plain(correction.reason)}). "
             "Fans see it in /results and /recap.",
         )
 
@@ -489,7 +506,17 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         if not entries:
             raise NotFoundError("No moderator actions are recorded in this server yet.")
         lines = [
-            f"{timestamp(e.created_at, 'R')} <@{e.user_id}> · {e.action}: {discord.utils.escape_markdown(e.detail)}"
+            f"{timestamp(e.created_at, 'R')} {f'<@{e.user_id}>' if e.user_id is not None else 'Pit Board'} · "
+            f"{e.action}: {plain(e.detail)}"
             for e in entries
         ]
         await reply_private(interaction, embed=fit(new_embed("Moderator actions", "\n".join(lines))))
+
+    # --- /manage data -------------------------------------------------------------------------------------
+
+    @app_commands.command(name="data")
+    async def data(self, interaction: discord.Interaction) -> None:
+        """Show where the race data comes from, how current it is, the refreshes and the last error."""
+        status = await self.catalog.data_status(_guild(interaction).id)
+        # No series is followed yet (FOLLOW_SERIES is still to come), so nothing is refreshed automatically.
+        await reply_private(interaction, embed=data_status_embed(status))

@@ -7,14 +7,14 @@ from bot.facts.key_results import key_results
 from bot.store.models import Entry, RecapVersion
 from bot.ui.embeds.races import corrections_field
 from bot.ui.limits import fit
-from bot.ui.text import hide
+from bot.ui.text import hide, plain
 
 RECAP_COLOUR = discord.Colour(0xE8A317)
 
 
 def _car_driver(entry: Entry) -> str:
-    team = f" · {entry.team}" if entry.team else ""
-    return f"#{entry.car_number} {entry.driver}{team}"
+    team = f" · {plain(entry.team)}" if entry.team else ""
+    return f"#{entry.car_number} {plain(entry.driver)}{team}"
 
 
 def key_result_fields(data: RaceData, *, spoiler: bool) -> list[tuple[str, str]]:
@@ -27,17 +27,17 @@ def key_result_fields(data: RaceData, *, spoiler: bool) -> list[tuple[str, str]]
             fields.append((label, _car_driver(entry)))
     if key.front_row is not None:
         front = key.front_row.entry
-        time = f" ({race.pole_time_s} s)" if key.front_row.label == "Pole" and race.pole_time_s else ""
-        fields.append((key.front_row.label, f"#{front.car_number} {front.driver}{time}"))
+        time = f" ({plain(race.pole_time_s)} s)" if key.front_row.label == "Pole" and race.pole_time_s else ""
+        fields.append((key.front_row.label, f"#{front.car_number} {plain(front.driver)}{time}"))
     if key.stage_winners:
         lines = [
-            f"Stage {s.stage}: {s.entry.driver}" if s.entry else f"Stage {s.stage}: unresolved"
+            f"Stage {s.stage}: {plain(s.entry.driver)}" if s.entry else f"Stage {s.stage}: unresolved"
             for s in key.stage_winners
         ]
         fields.append(("Stage winners", "\n".join(lines)))
     if key.leaders:
         top = key.leaders[0]
-        fields.append(("Most laps led", f"{top.driver} ({top.laps_led})"))
+        fields.append(("Most laps led", f"{plain(top.driver)} ({top.laps_led})"))
     if spoiler:
         fields = [(name, hide(value)) for name, value in fields]
     return fields
@@ -46,6 +46,7 @@ def key_result_fields(data: RaceData, *, spoiler: bool) -> list[tuple[str, str]]
 def recap_post_embed(data: RaceData, version: RecapVersion, *, spoiler: bool) -> discord.Embed:
     """Build the recap message exactly as the recap channel shows it, within Discord's limits."""
     race = data.race
+    # The headline and body are the moderator's markdown, kept as written; the author line shows no markdown.
     embed = discord.Embed(
         title=version.headline,
         description=version.body,

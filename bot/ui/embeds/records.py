@@ -8,15 +8,16 @@ import discord
 
 from bot.store.career import HeadToHead, TrackHistory, TrackWin
 from bot.store.models import RaceSummary
+from bot.ui.embeds.coverage import footer_text
 from bot.ui.limits import PAGE_SIZE, LazyPages, fit, new_embed
-from bot.ui.text import NOT_RECORDED, plural, race_title, timestamp
+from bot.ui.text import NOT_RECORDED, plain, plural, race_title, timestamp
 
 FOOTER = "Counted from the races stored in Pit Board"
 
 
 def filters_text(*parts: str | None) -> str:
-    """Return ' (NASCAR Cup Series, Daytona International Speedway)', or '' without filters."""
-    shown = [part for part in parts if part]
+    """Return ' (NASCAR Cup Series, Daytona International Speedway)', or '' without filters; names escaped."""
+    shown = [plain(part) for part in parts if part]
     return f" ({', '.join(shown)})" if shown else ""
 
 
@@ -34,11 +35,12 @@ def held_back(count: int, *, reveal: bool = False) -> str:
 
 
 def held_back_embed(
-    title: str, lead: str, races: Sequence[RaceSummary], until: dt.datetime | None, what: str
+    title: str, lead: str, races: Sequence[RaceSummary], until: dt.datetime | None, what: str, fresh: str = ""
 ) -> discord.Embed:
     """Return a card saying the answer would come only from races held back for spoilers, and how to see it.
 
-    lead comes before the races' names ('The only stored race here is'); what names what Reveal shows.
+    lead comes before the races' names ('The only stored race here is'); what names what Reveal shows. The title
+    and lead are reply text: names in them are escaped by the caller. fresh says how current the data is.
     """
     named = ", ".join(f"the {race_title(race)}" for race in races[:3])
     if len(races) > 3:
@@ -49,25 +51,28 @@ def held_back_embed(
         f"Press **Reveal** to see {what} privately; nobody else will see it."
     )
     embed = new_embed(title, description)
-    embed.set_footer(text=FOOTER)
+    embed.set_footer(text=footer_text(FOOTER, fresh))
     return fit(embed)
 
 
 def holders(names: Sequence[str], shown: int = 4) -> str:
-    """Return up to `shown` record holders, then how many more share it."""
-    text = ", ".join(names[:shown])
+    """Return up to `shown` record holders (escaped), then how many more share it."""
+    text = ", ".join(plain(name) for name in names[:shown])
     return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def winner_line(win: TrackWin, *, with_series: bool) -> str:
     """Return '**2025** Baptist Health 200 · #07 Kyle Larson' (with the series when several raced there)."""
-    series = f"{win.series_short} · " if with_series else ""
-    winner = f"#{win.car} {win.driver}" if win.driver else "winner not recorded"
-    return f"**{win.season}** {series}{win.race_name} · {winner}"
+    series = f"{plain(win.series_short)} · " if with_series else ""
+    winner = f"#{win.car} {plain(win.driver)}" if win.driver else "winner not recorded"
+    return f"**{win.season}** {series}{plain(win.race_name)} · {winner}"
 
 
-def track_pages(track: str, history: TrackHistory, filters: str, note: str = "") -> LazyPages:
-    """Return a track's winners, newest first, ten a page, with who won most and the records on every page."""
+def track_pages(track: str, history: TrackHistory, filters: str, note: str = "", fresh: str = "") -> LazyPages:
+    """Return a track's winners, newest first, ten a page, with who won most and the records on every page.
+
+    fresh says how current the data is (footer text).
+    """
     with_series = len({win.series_short for win in history.wins}) > 1
     wins = history.wins[::-1]
     most, leaders = history.most_wins()
@@ -76,12 +81,12 @@ def track_pages(track: str, history: TrackHistory, filters: str, note: str = "")
     def page(number: int) -> discord.Embed:
         shown = wins[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
         lines = [winner_line(win, with_series=with_series) for win in shown]
-        embed = new_embed(f"{track} · winners", heading + "\n\n" + "\n".join(lines))
+        embed = new_embed(f"{plain(track)} · winners", heading + "\n\n" + "\n".join(lines))
         if most:
             embed.add_field(name="Most wins", value=f"{plural(most, 'win')} · {holders(leaders)}")
         for record in history.records:
-            embed.add_field(name=record.label, value=f"{record.value} · {holders(record.holders)}")
-        embed.set_footer(text=FOOTER)
+            embed.add_field(name=record.label, value=f"{plain(record.value)} · {holders(record.holders)}")
+        embed.set_footer(text=footer_text(FOOTER, fresh))
         return embed
 
     return LazyPages(math.ceil(len(wins) / PAGE_SIZE), page)
@@ -93,6 +98,7 @@ def compare_embed(a: str, b: str, h2h: HeadToHead, filters: str, note: str = "")
     if h2h.first_season == h2h.last_season:
         span = f" ({h2h.first_season})"
     description = f"In the {plural(h2h.races, 'race')} both started{filters}{span}.{note}"
+    a, b = plain(a), plain(b)
     embed = new_embed(f"{a} vs {b}", description)
     embed.add_field(name="Finished ahead", value=f"{a} {h2h.a_ahead} · {b} {h2h.b_ahead}", inline=False)
     embed.add_field(name="Wins", value=f"{a} {h2h.a_wins} · {b} {h2h.b_wins}", inline=False)
