@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.series import BY_CODE
+from bot.store.coverage import refresh_key
 from bot.store.meta import MetaValues
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,8 @@ class NascarDataDownloader:
             meta_key(series, "url"): url,
             meta_key(series, "etag"): fetched.etag or "",
             meta_key(series, "last_modified"): fetched.last_modified or "",
-            meta_key(series, "imported_at"): dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            # The key the freshness footers read: stored with the import, so it names the data fans see.
+            refresh_key(series, "refreshed_at"): dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         log.info("Downloaded %s (%d bytes)", url, fetched.size)
         return target
