@@ -136,7 +136,13 @@ async def run_data(settings: Settings, args: argparse.Namespace) -> int:
     store = await open_ready_store(settings)
     try:
         return await data_commands.run(
-            store, args, data_dir=settings.data_dir, out=sys.stdout, err=sys.stderr, data_url=settings.nascar_data_url
+            store,
+            args,
+            data_dir=settings.data_dir,
+            out=sys.stdout,
+            err=sys.stderr,
+            data_url=settings.nascar_data_url,
+            follow_series=settings.follow_series,
         )
     finally:
         await store.close()

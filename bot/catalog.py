@@ -10,7 +10,8 @@ import asyncio
 import enum
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence, Sized
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence, Sized
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -150,6 +151,7 @@ class Catalog:
         self._settings: dict[int, GuildSettings] = {}
         self._published: OrderedDict[tuple[int, int], PublishedRecap | None] = OrderedDict()
         self._guild_writes = 0  # counts server writes, so a read that raced one is not kept
+        self._steady = 0  # merges in progress elsewhere (see steady)
         store.subscribe(self._store_changed)
 
     # --- what the store says changed ---------------------------------------------------------------------------
@@ -183,6 +185,21 @@ class Catalog:
             self._read_rows -= rows
             self._forget_cards(answer)
 
+    @asynccontextmanager
+    async def steady(self) -> AsyncIterator[None]:
+        """Keep the races as they are while another process merges a file a season at a time, then move at once.
+
+        Inside, the fingerprint is not read, so fans keep the index and the answers they had, rather than one
+        season of a refresh after another. Leaving it reads the fingerprint again: the next read moves to
+        everything the merge committed, in one step. The bot's own writes still show at once (they notify).
+        """
+        self._steady += 1
+        try:
+            yield
+        finally:
+            self._steady -= 1
+            self._checked_at = self._clock() - self.RECHECK_SECONDS  # the next read checks
+
     async def _check(self) -> None:
         """Read the store's fingerprint after a write through the bot's connection, else at most every few seconds.
 
@@ -191,7 +208,8 @@ class Catalog:
         """
         now = self._clock()
         written = self._store.rows_written()
-        if self._version is None or written != self._written or now - self._checked_at >= self.RECHECK_SECONDS:
+        due = now - self._checked_at >= self.RECHECK_SECONDS and not self._steady
+        if self._version is None or written != self._written or due:
             version = await self._store.catalog_version()
             if version != self._version:
                 self.invalidate()

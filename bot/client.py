@@ -13,6 +13,7 @@ from bot.catalog import Catalog
 from bot.charts.service import ChartService
 from bot.config import Settings
 from bot.facts.spoilers import SpoilerPolicy
+from bot.follow.follower import ChildRefresh, Follower
 from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
 from bot.ui.charts import ChartReplies
@@ -60,6 +61,14 @@ class PitBoard(commands.AutoShardedBot):
         self.catalog = Catalog(store)
         self.spoilers = SpoilerPolicy(self.catalog.guild_settings)
         self.charts = ChartReplies(ChartService(store, self.catalog), self.catalog, self.spoilers)
+        # Keeping the followed series current (FOLLOW_SERIES); off when it names none.
+        self.follower = Follower(
+            store,
+            self.catalog,
+            series=settings.follow_series,
+            refresh=ChildRefresh(database_path=settings.database_path, data_url=settings.nascar_data_url),
+            after=self._after_refresh,
+        )
         # Replies keep nothing per message; this turns their buttons off when they expire.
         self.button_timers = ButtonTimers(self)
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
@@ -75,6 +84,11 @@ class PitBoard(commands.AutoShardedBot):
         await self.sync_commands()
         # Build the search index while the gateway connects, so the first fan's command does not wait for it.
         self._warming = asyncio.create_task(self._warm_catalog(), name="pitboard-warm-catalog")
+        self.follower.start()
+
+    async def _after_refresh(self) -> None:
+        """Once the followed series are refreshed: the new races reach the servers that want them."""
+        await self.wait_until_ready()
 
     async def _warm_catalog(self) -> None:
         try:
@@ -96,6 +110,7 @@ class PitBoard(commands.AutoShardedBot):
         if self._warming is not None:
             self._warming.cancel()
         self.button_timers.close()
+        await self.follower.close()
         await self.charts.service.close()
         await super().close()
 

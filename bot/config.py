@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.series import BY_CODE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_NASCAR_DATA_URL = "https://nascar.kylegrealis.com"  # where nascaR.data publishes {series}_series.csv
@@ -62,6 +64,7 @@ class Settings:
     data_dir: Path = field(default=PROJECT_ROOT / "data")
     extra_extensions: tuple[str, ...] = ()  # loaded after the bot's own; benchmarks only
     nascar_data_url: str = DEFAULT_NASCAR_DATA_URL  # the host `import nascar-data` downloads series files from
+    follow_series: tuple[str, ...] = ()  # series codes the running bot keeps current from nascaR.data; () is off
 
 
 def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
@@ -113,6 +116,19 @@ def _module_names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return names
 
 
+def _series_codes(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    codes: list[str] = []
+    for part in env.get(name, "").split(","):
+        code = part.strip().lower()
+        if not code:
+            continue
+        if code not in BY_CODE:
+            raise ConfigError(name, f"'{part.strip()}' is not a series; use {', '.join(BY_CODE)}, separated by commas.")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
 def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
     """Build Settings from environment values, or raise ConfigError naming the bad variable."""
     token = env.get("DISCORD_TOKEN", "").strip()
@@ -150,4 +166,5 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         extra_extensions=_module_names(env, "EXTRA_EXTENSIONS"),
         nascar_data_url=_optional_url(env, "NASCAR_DATA_URL", ("https", "http")) or DEFAULT_NASCAR_DATA_URL,
+        follow_series=_series_codes(env, "FOLLOW_SERIES"),
     )

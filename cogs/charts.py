@@ -9,8 +9,10 @@ from discord.ext import commands
 from bot.catalog import Catalog
 from bot.charts.data import ChartKind
 from bot.errors import BadInputError
+from bot.store.coverage import Holding
 from bot.store.models import RaceSummary
 from bot.ui.charts import ChartReplies
+from bot.ui.embeds.coverage import picked_line
 from bot.ui.options import RACE_OPTION, RaceOption
 
 if TYPE_CHECKING:
@@ -30,6 +32,15 @@ def parse_kind(value: str | None) -> ChartKind | None:
         raise BadInputError(f"There is no '{value}' chart; pick one of {allowed}.") from None
 
 
+def drawn_from(kind: ChartKind | None) -> tuple[Holding, str]:
+    """Return what a chart's race must hold to be drawn, and the words a reply names that by.
+
+    Stage points are drawn from stage results, which the latest race of a whole history often lacks; every other
+    chart (the most telling one included) from the results.
+    """
+    return ("stages", "stage results") if kind is ChartKind.STAGE_POINTS else ("results", "results")
+
+
 class Charts(commands.Cog):
     """Race charts drawn as pictures."""
 
@@ -47,9 +58,14 @@ class Charts(commands.Cog):
         kind: str | None = None,
     ) -> None:
         """Draw a race as a picture: laps led, start to finish, points, or points after each race."""
-        # Given no race, the latest with results: a race with none has nothing to draw.
-        chosen = race or (await self.catalog.default_race(interaction.guild_id, "results")).race
-        await self.charts.send(interaction, chosen.id, parse_kind(kind))
+        chart_kind = parse_kind(kind)
+        if race is not None:
+            await self.charts.send(interaction, race.id, chart_kind)
+            return
+        # Given no race, the latest with what the chart is drawn from; the reply says why when that is not the latest.
+        what, shown = drawn_from(chart_kind)
+        pick = await self.catalog.default_race(interaction.guild_id, what)
+        await self.charts.send(interaction, pick.race.id, chart_kind, note=picked_line(pick, shown))
 
 
 async def setup(bot: "PitBoard") -> None:

@@ -1,4 +1,4 @@
-"""The data command line: `import nascar-data [FILE]`, `import race DIR`, `export race RACE DIR`, `drivers merge A B`.
+"""The data command line: `import nascar-data`, `import race`, `export race`, `drivers merge`, `refresh`.
 
 Exit status: 0 done (an unchanged download too); 1 done, but some rows were rejected or could not be merged (the
 others were stored), or the request was refused (no such race or driver, a folder that is not empty, a --replace
@@ -8,10 +8,11 @@ an argument no command could use: a file where a folder belongs, an id beyond an
 
 import argparse
 import csv
+import functools
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +20,7 @@ from tqdm import tqdm
 
 from bot.config import DEFAULT_NASCAR_DATA_URL
 from bot.errors import UserFacingError
+from bot.follow.refresh import RefreshError, refresh_series
 from bot.importers.download import DownloadError, NascarDataDownloader, file_name
 from bot.importers.nascar_data import (
     HistoryFile,
@@ -35,7 +37,7 @@ from bot.store.imports import SOURCE_CREDIT, ImportReport, MergeRefusedError
 SHOWN_PROBLEMS = 20  # rejected rows and disagreements printed before pointing at --report
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger id names nothing and cannot even be looked up
 _RACE_KEY = re.compile(r"^(?P<series>[a-z]+)/(?P<season>\d{4})/(?P<round>\d{1,3})$")
-COMMANDS = ("import", "export", "drivers")
+COMMANDS = ("import", "export", "drivers", "refresh")
 
 
 class ArgumentError(Exception):
@@ -73,6 +75,16 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
     race = exporting.add_parser("race", help="one race as a race folder that `import race` loads back")
     race.add_argument("race", help="its id, SERIES/SEASON/ROUND such as truck/2025/4, or its name")
     race.add_argument("folder", type=Path, help="a new or empty folder")
+    refresh = commands.add_parser(
+        "refresh",
+        help="bring followed series up to date from nascaR.data now, as the running bot does each Monday",
+    )
+    refresh.add_argument(
+        "--series",
+        nargs="+",
+        choices=tuple(BY_CODE),
+        help="the series to refresh (default: those FOLLOW_SERIES names)",
+    )
     drivers = commands.add_parser("drivers", help="fix driver identities").add_subparsers(dest="action", required=True)
     merge = drivers.add_parser("merge", help="make driver B the same person as driver A (A's name is kept)")
     merge.add_argument("keep", metavar="A", help="a driver's name, alias or #id")
@@ -87,10 +99,13 @@ async def run(
     out: TextIO,
     err: TextIO,
     data_url: str = DEFAULT_NASCAR_DATA_URL,
+    follow_series: Sequence[str] = (),
 ) -> int:
     """Run one data command and return the exit status; data_url is the host of nascaR.data's series files."""
     try:
         match (args.command, getattr(args, "kind", None) or getattr(args, "action", None)):
+            case ("refresh", _):
+                return await refresh_histories(store, args.series or follow_series, data_url=data_url, out=out, err=err)
             case ("import", "nascar-data"):
                 replace = replace_keys(args.replace, args.series)
                 if args.file is None:
@@ -204,6 +219,40 @@ async def download_history(
         _say(out, f"Downloaded {downloader.url(series)}")
         return await import_history(store, path, series, out=out, err=err, report=report, dry_run=dry_run,
                                     replace=replace, meta=downloader.validators(series))  # fmt: skip
+
+
+def _download_bar(err: TextIO, series: str, total: int | None) -> AbstractContextManager[Callable[[int], None]]:
+    return _bar(err, total=total, what=f"Downloading {series}", unit="B")
+
+
+async def refresh_histories(store: Store, series: Sequence[str], *, data_url: str, out: TextIO, err: TextIO) -> int:
+    """Refresh each series from the data host, as the running bot does; 2 when any stored nothing new by failing."""
+    if not series:
+        raise ArgumentError("No series to refresh: name them with --series truck nxs cup, or set FOLLOW_SERIES.")
+    status = 0
+    for code in dict.fromkeys(series):
+        with tempfile.TemporaryDirectory(prefix="pitboard-") as folder:
+            try:
+                done = await refresh_series(
+                    store,
+                    code,
+                    data_url=data_url,
+                    folder=Path(folder),
+                    download_progress=functools.partial(_download_bar, err, code),
+                )
+            except RefreshError as error:
+                _say(err, f"{code}: nothing was stored: {error}")
+                status = 2
+                continue
+        if done.history is None or done.report is None:
+            _say(out, f"{code}: {file_name(code)} has not changed since the last refresh; nothing to merge.")
+            continue
+        _say(out, f"{code}: downloaded {done.url} and merged it a season at a time")
+        for line in summary(done.history, done.report):
+            _say(out, line)
+        if done.history.rejected or done.report.clashes or done.report.unmatched:
+            status = max(status, 1)
+    return status
 
 
 async def import_history(

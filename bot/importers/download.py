@@ -121,12 +121,16 @@ class NascarDataDownloader:
         if fetched is None:
             log.info("%s is unchanged since it was last imported", url)
             return None
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._validators[series] = {
             meta_key(series, "url"): url,
             meta_key(series, "etag"): fetched.etag or "",
             meta_key(series, "last_modified"): fetched.last_modified or "",
-            # The key the freshness footers read: stored with the import, so it names the data fans see.
-            refresh_key(series, "refreshed_at"): dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            # The keys the freshness footers and the refresh schedule read: stored with the import, so they name
+            # the data fans see.
+            refresh_key(series, "refreshed_at"): now,
+            refresh_key(series, "changed_at"): now,
+            refresh_key(series, "last_error"): "",
         }
         log.info("Downloaded %s (%d bytes)", url, fetched.size)
         return target

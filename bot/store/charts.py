@@ -23,16 +23,19 @@ class ChartReads(StoreBase):
     async def season_races(self, race_id: int, *, guild_id: int | None = None) -> list[SeasonRace]:
         """Return the races of race_id's series and season up to and including it, in race order.
 
+        The round is a race's place among the season's points races; dates can't order them, since a race imported
+        from nascaR.data knows only its season (stored as 1 January).
+
         Only races a server can see count: shared ones, plus its own uploads when guild_id is given.
         """
         query = f"""
             SELECT {SUMMARY_COLUMNS}, r.data_version
             {SUMMARY_FROM}
             JOIN races this ON this.id = :race AND this.season_id = r.season_id
-            WHERE (r.race_date < this.race_date OR (r.race_date = this.race_date AND r.round <= this.round))
+            WHERE r.round <= this.round
               AND (r.owner_guild_id IS NULL OR r.owner_guild_id = :guild OR r.id = this.id)
               AND (NOT {REPLACED_UPLOAD} OR r.id = this.id)
-            ORDER BY r.race_date, r.round
+            ORDER BY r.round, r.race_date
         """
         races = await self._fetchall(query, {"race": race_id, "guild": guild_id})
         if not races:

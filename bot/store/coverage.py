@@ -20,13 +20,25 @@ from bot.store.imports import SOURCE_CREDIT, SOURCE_KEY
 REFRESHED_AT_KEY = "nascar_data:{series}:refreshed_at"
 # Why the last refresh failed, in one line; absent or empty when the last refresh succeeded.
 LAST_ERROR_KEY = "nascar_data:{series}:last_error"
+RefreshFact = Literal["refreshed_at", "last_error", "changed_at", "next_at"]
+# When a refresh last found the file changed and merged it (ISO-8601 UTC): this week's data is in once it is later
+# than Monday's 10:00 UTC publication.
+CHANGED_AT_KEY = "nascar_data:{series}:changed_at"
+# When the running bot will next refresh the series (ISO-8601 UTC); absent when no running bot follows it.
+NEXT_AT_KEY = "nascar_data:{series}:next_at"
+_KEYS: dict[RefreshFact, str] = {
+    "refreshed_at": REFRESHED_AT_KEY,
+    "last_error": LAST_ERROR_KEY,
+    "changed_at": CHANGED_AT_KEY,
+    "next_at": NEXT_AT_KEY,
+}
 
 Holding = Literal["results", "stages", "quotes"]
 
 
-def refresh_key(series: str, what: Literal["refreshed_at", "last_error"]) -> str:
+def refresh_key(series: str, what: RefreshFact) -> str:
     """Return the meta key under which a series' refresh facts are remembered: 'nascar_data:truck:refreshed_at'."""
-    return (REFRESHED_AT_KEY if what == "refreshed_at" else LAST_ERROR_KEY).format(series=series)
+    return _KEYS[what].format(series=series)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,8 @@ class RefreshStatus:
 
     refreshed_at: dt.datetime | None  # None: never refreshed (or not remembered)
     last_error: str | None
+    changed_at: dt.datetime | None = None  # when a changed file was last merged
+    next_at: dt.datetime | None = None  # when the running bot refreshes it next (None: no bot follows it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +189,7 @@ class CoverageReads(StoreBase):
 
     async def refresh_status(self, series: Sequence[str]) -> dict[str, RefreshStatus]:
         """Return what the nascaR.data refresh remembers of these series (by code), for those it remembers any."""
-        keys = [refresh_key(code, what) for code in series for what in ("refreshed_at", "last_error")]
+        keys = [refresh_key(code, what) for code in series for what in _KEYS]
         if not keys:
             return {}
         marks = ", ".join("?" for _ in keys)
@@ -185,9 +199,11 @@ class CoverageReads(StoreBase):
             code: RefreshStatus(
                 refreshed_at=_moment(meta.get(refresh_key(code, "refreshed_at"))),
                 last_error=meta.get(refresh_key(code, "last_error")) or None,
+                changed_at=_moment(meta.get(refresh_key(code, "changed_at"))),
+                next_at=_moment(meta.get(refresh_key(code, "next_at"))),
             )
             for code in series
-            if refresh_key(code, "refreshed_at") in meta or refresh_key(code, "last_error") in meta
+            if any(refresh_key(code, what) in meta for what in _KEYS)
         }
 
     async def freshness(self) -> list[SeriesFreshness]:

@@ -103,6 +103,9 @@ class ImportReport:
     shortfalls: tuple[Shortfall, ...] = ()
     changes: tuple[Disagreement, ...] = ()  # each stored nascaR.data value the file corrected
     refused: tuple[str, ...] = ()  # --replace requests not carried out, and why
+    # Which drivers: a file merged a season at a time counts a driver once, not once per season (see _combined).
+    updated_driver_ids: frozenset[int] = field(default=frozenset(), repr=False)
+    added_driver_ids: frozenset[int] = field(default=frozenset(), repr=False)
 
     @property
     def wrote(self) -> bool:
@@ -192,6 +195,52 @@ def _same_number(a: str, b: str) -> bool:
     return a != b and a.isdigit() and b.isdigit() and int(a) == int(b)
 
 
+def first_import_key(series: str) -> str:
+    """Return the meta key holding 'SEASON:ROUND' of the newest race a series' first import brought: 'truck'."""
+    return f"nascar_data:{series}:first_import_through"
+
+
+async def _set_meta(conn: aiosqlite.Connection, values: Mapping[str, str]) -> None:
+    query = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    await conn.executemany(query, list(values.items()))
+
+
+async def _remember_first_import(conn: aiosqlite.Connection, series: str) -> None:
+    """Store the newest shared race of the series under first_import_key, unless an earlier import did."""
+    query = """
+        INSERT INTO meta (key, value)
+        SELECT :key, sn.year || ':' || r.round
+        FROM races r JOIN seasons sn ON sn.id = r.season_id JOIN series se ON se.id = sn.series_id
+        WHERE se.short_name = :series AND r.owner_guild_id IS NULL
+        ORDER BY sn.year DESC, r.round DESC LIMIT 1
+        ON CONFLICT (key) DO NOTHING
+    """
+    await conn.execute(query, {"key": first_import_key(series), "series": series})
+
+
+def _combined(reports: Sequence[ImportReport]) -> ImportReport:
+    """Return one report for the seasons of one file, each merged on its own."""
+    counts = (
+        "races_added", "races_updated", "races_unchanged", "races_kept", "entries_added", "entries_removed",
+        "drivers_added", "tracks_added", "entries_updated", "entries_kept", "races_replaced",
+    )  # fmt: skip
+    lists = (
+        "disagreements", "car_repairs", "notes", "unmatched", "clashes", "shortfalls", "changes", "refused",
+    )  # fmt: skip
+    first = reports[0]
+    added = frozenset().union(*(r.added_driver_ids for r in reports))
+    # A driver a first season added is no "updated" driver when a later season adds results to them.
+    updated = frozenset().union(*(r.updated_driver_ids for r in reports))
+    return replace(
+        first,
+        **{name: sum(getattr(r, name) for r in reports) for name in counts},
+        **{name: tuple(item for r in reports for item in getattr(r, name)) for name in lists},
+        drivers_updated=len(updated - added),
+        updated_driver_ids=updated - added,
+        added_driver_ids=added,
+    )
+
+
 class HistoryImport(RaceLoading):
     """Bulk imports of series histories, race-folder loads, driver merges and the reads behind race-folder export."""
 
@@ -221,11 +270,8 @@ class HistoryImport(RaceLoading):
                 write = _HistoryWrite(conn, history, progress, frozenset(replace_races))
                 report = await write.run(series)
                 if meta:
-                    query = """
-                        INSERT INTO meta (key, value) VALUES (?, ?)
-                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                    """
-                    await conn.executemany(query, list(meta.items()))
+                    await _set_meta(conn, meta)
+                await _remember_first_import(conn, series[1])
                 if not commit:
                     raise _DryRun(report)
         except _DryRun as dry:
@@ -238,6 +284,53 @@ class HistoryImport(RaceLoading):
             report.races_added,
             report.races_updated,
             report.races_replaced,
+            report.entries_added,
+            report.entries_updated,
+        )
+        return report
+
+    async def import_history_by_season(
+        self,
+        history: HistoryFile,
+        *,
+        series: tuple[str, str],
+        progress: Callable[[int], None] | None = None,
+        meta: Mapping[str, str] | None = None,
+    ) -> ImportReport:
+        """Merge an export a season at a time, each season its own transaction; return what all of them did.
+
+        For the refresh that runs beside the bot: one transaction over a whole Cup history would hold SQLite's write
+        lock for many seconds, and a moderator's save, which waits at most WRITE_WAIT for it, would fail as busy.
+        A season is a fraction of a second. Each season is a complete merge of its races, so a refresh that stops
+        halfway leaves whole seasons merged, and the next one (meta, the download's validators, is stored with the
+        last season only, so the file is fetched again) merges the rest. The first import of a series also
+        remembers the newest race it brought (first_import_key), so announcements leave that whole history out.
+        """
+        seasons: dict[int, list[HistoryRace]] = {}
+        for race in history.races:
+            seasons.setdefault(race.season, []).append(race)
+        pieces = [replace(history, races=tuple(races)) for _, races in sorted(seasons.items())] or [history]
+        reports = []
+        for number, piece in enumerate(pieces, start=1):
+            last = number == len(pieces)
+            async with self._transaction() as conn:
+                write = _HistoryWrite(conn, piece, progress)
+                reports.append(await write.run(series))
+                if last:
+                    if meta:
+                        await _set_meta(conn, meta)
+                    await _remember_first_import(conn, series[1])
+            if not last:
+                await asyncio.sleep(0)  # between seasons, whatever waits for the connection goes first
+        report = _combined(reports)
+        if report.wrote:
+            self._changed("races")
+        log.info(
+            "Merged %s a season at a time (%d seasons): %d races added, %d updated, %d entries added, %d updated",
+            history.source,
+            len(pieces),
+            report.races_added,
+            report.races_updated,
             report.entries_added,
             report.entries_updated,
         )
@@ -529,6 +622,8 @@ class _HistoryWrite:
             entries_removed=removed,
             drivers_added=drivers_added,
             drivers_updated=len(touched & drivers_before),
+            updated_driver_ids=frozenset(touched & drivers_before),
+            added_driver_ids=frozenset(touched - drivers_before),
             tracks_added=tracks_added,
             disagreements=tuple(self.disagreements),
             car_repairs=tuple(self.repairs),

@@ -1,5 +1,7 @@
 """Small key-value facts about the bot itself, such as the last synced command set."""
 
+from collections.abc import Mapping
+
 from bot.store.database import StoreBase
 
 
@@ -16,3 +18,9 @@ class MetaValues(StoreBase):
         async with self._transaction() as conn:
             query = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
             await conn.execute(query, (key, value))
+
+    async def set_meta_values(self, values: Mapping[str, str]) -> None:
+        """Store each value under its key in one transaction, replacing what was there."""
+        async with self._transaction() as conn:
+            query = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            await conn.executemany(query, list(values.items()))

@@ -330,3 +330,17 @@ async def test_the_worker_process_draws_what_the_event_loop_would(store: Store):
     finally:
         await service.close()
     assert chart.png == drawn(job.spec)  # same fonts, same bytes, in another process
+
+
+async def test_season_races_follow_the_rounds_when_imported_races_know_only_their_season(store: Store):
+    import io
+
+    from bot.importers.nascar_data import parse_history
+    from tests.history_data import history_csv
+
+    history = parse_history(io.StringIO(history_csv().text), series="truck", source="truck.csv")
+    await store.import_history(history, series=("NASCAR Craftsman Truck Series", "truck"))
+    martinsville = next(r for r in await store.race_summaries() if (r.season, r.round) == (2025, 5))
+    rounds = [s.race.round for s in await store.season_races(martinsville.id)]
+    # Homestead (round 4, curated, dated 21 March) counts before Martinsville (round 5, dated only by its season).
+    assert rounds == [1, 2, 3, 4, 5]

@@ -1,5 +1,6 @@
 """/chart and the Chart button: called directly, then end to end with the real bot against a fake Discord."""
 
+import concurrent.futures
 import datetime as dt
 import statistics
 import subprocess
@@ -8,10 +9,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import MagicMock
 
 import discord
 import pytest
 
+from bot.catalog import Catalog
 from bot.charts.data import ChartKind
 from bot.charts.service import ChartService
 from bot.config import PROJECT_ROOT
@@ -23,7 +26,7 @@ from cogs.charts import Charts
 from tests.chart_fakes import GUILD_ID, PNG_SIGNATURE, CountingDraw, png_size, race_id_of
 from tests.e2e.conftest import TOKEN, QuickBot, settings_for
 from tests.fakediscord.server import FakeDiscord
-from tests.fan_fakes import invoke, make_interaction
+from tests.fan_fakes import invoke, lines, make_interaction
 
 
 def test_importing_the_charts_cog_does_not_import_matplotlib():
@@ -112,6 +115,93 @@ async def test_spoiler_safe_servers_get_the_chart_hidden_until_tapped(store: Sto
     other = make_interaction(guild_id=GUILD_ID + 1)
     await invoke(cog.chart, other, race=None, kind="start-finish")
     assert other.response.send_message.await_args.kwargs["embed"].image.url.startswith("attachment://")
+
+
+# --- /chart given no race, with a whole history ------------------------------------------------------------------
+
+# In the generated history the latest race, the 2025 Martinsville race, has results but no stage results: only the
+# curated Homestead race before it has them.
+LATEST = "2025 Long John Silver's 200"
+
+
+def history_charts(store: Store, threads: concurrent.futures.Executor, spoilers: SpoilerPolicy | None = None) -> Charts:
+    """Return the Charts cog over a store already holding the history (its catalog is made after the import)."""
+    catalog = Catalog(store)
+    service = ChartService(store, catalog, executor=threads, draw=CountingDraw())
+    return Charts(ChartReplies(service, catalog, spoilers or SpoilerPolicy(catalog.guild_settings)), catalog)
+
+
+async def delete_latest_results(store: Store) -> None:
+    """Delete the latest race's entries, as for a race whose results are not in yet."""
+    race_id = next(
+        r.id for r in await store.race_summaries() if r.name == "Long John Silver's 200" and r.season == 2025
+    )
+    await store.connection.execute("DELETE FROM entries WHERE race_id = ?", (race_id,))
+
+
+def answer(interaction: MagicMock) -> dict[str, Any]:
+    """Return what a /chart sent: at once when the chart was drawn already, else as a follow-up."""
+    sent = interaction.followup.send.await_args or interaction.response.send_message.await_args
+    return sent.kwargs
+
+
+async def test_bare_chart_says_which_race_it_picked_and_why(history_store: Store, threads: concurrent.futures.Executor):
+    await delete_latest_results(history_store)
+    cog = history_charts(history_store, threads)
+    note = f"Latest race with results: 2025 Baptist Health 200 (the {LATEST} has none stored)"
+    asked = make_interaction()
+    await invoke(cog.chart, asked)
+    kwargs = asked.followup.send.await_args.kwargs
+    embed = kwargs["embed"]
+    assert embed.title.endswith("· 2025 Baptist Health 200")
+    assert lines(embed)[0] == note
+    assert note not in (kwargs["file"].description or "")  # the picture's own description says what it shows
+    # Asked again, the chart comes at once from the cache, and still says why.
+    again = make_interaction()
+    await invoke(cog.chart, again)
+    again.response.defer.assert_not_awaited()
+    assert lines(again.response.send_message.await_args.kwargs["embed"])[0] == note
+
+
+async def test_chart_of_a_race_asked_for_or_of_the_latest_race_says_nothing_about_picking(
+    history_store: Store, threads: concurrent.futures.Executor
+):
+    cog = history_charts(history_store, threads)
+    for typed in ({}, {"race": "Homestead 2025"}, {"kind": "laps-led"}):
+        asked = make_interaction()
+        await invoke(cog.chart, asked, **typed)
+        assert "Latest race" not in (answer(asked)["embed"].description or ""), typed
+
+
+async def test_bare_stage_points_chart_draws_the_latest_race_with_stage_results(
+    history_store: Store, threads: concurrent.futures.Executor
+):
+    cog = history_charts(history_store, threads)
+    asked = make_interaction()
+    await invoke(cog.chart, asked, kind="stage-points")
+    embed = asked.followup.send.await_args.kwargs["embed"]
+    assert embed.title == "Points · 2025 Baptist Health 200"
+    assert lines(embed)[0] == f"Latest race with stage results: 2025 Baptist Health 200 (the {LATEST} has none stored)"
+    # The latest race asked for by name still says it has none.
+    with pytest.raises(NotFoundError, match=f"No stage results are stored for the {LATEST}"):
+        await invoke(cog.chart, make_interaction(), race="Martinsville 2025", kind="stage-points")
+
+
+async def test_a_spoiler_safe_bare_chart_still_says_which_race_it_picked(
+    history_store: Store, threads: concurrent.futures.Executor
+):
+    await delete_latest_results(history_store)
+    await history_store.update_guild_settings(GUILD_ID, 1, setting="spoiler_hours", value=24, detail="on")
+    race_night = dt.datetime(2025, 3, 22, 2, tzinfo=dt.UTC)  # the Homestead race is on
+    spoilers = SpoilerPolicy(history_store.guild_settings, clock=lambda: race_night)
+    cog = history_charts(history_store, threads, spoilers)
+    asked = make_interaction(guild_id=GUILD_ID)
+    await invoke(cog.chart, asked)
+    kwargs = asked.followup.send.await_args.kwargs
+    assert "embed" not in kwargs and kwargs["file"].spoiler
+    first, second = kwargs["content"].splitlines()[:2]
+    assert first == f"Latest race with results: 2025 Baptist Health 200 (the {LATEST} has none stored)"
+    assert "spoiler-safe mode: tap to reveal" in second
 
 
 # --- end to end: real bot, fake Discord ---------------------------------------------------------------------------
