@@ -129,7 +129,7 @@ class Follower:
         refresh: RefreshRunner,
         after: Callable[[], Awaitable[object]] | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
-        start_delay: float = START_DELAY,
+        start_delay: float | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -137,7 +137,7 @@ class Follower:
         self.refresh = refresh
         self.after = after  # run after each round of refreshes (announcing new races), and once at start
         self.clock = clock
-        self.start_delay = start_delay
+        self.start_delay = start_delay  # None: START_DELAY as it is when following starts (tests shorten it)
         self._failures: dict[str, tuple[int, dt.datetime]] = {}  # series -> failures in a row, the last one's time
         self._warned = False
         self._next: dict[str, dt.datetime] = {}
@@ -171,7 +171,7 @@ class Follower:
         return self._next.get(series)
 
     async def _follow(self) -> None:
-        await asyncio.sleep(self.start_delay)
+        await asyncio.sleep(START_DELAY if self.start_delay is None else self.start_delay)
         while True:
             try:
                 wake = await self.refresh_due()
