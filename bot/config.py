@@ -15,6 +15,7 @@ from bot.series import BY_CODE
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_NASCAR_DATA_URL = "https://nascar.kylegrealis.com"  # where nascaR.data publishes {series}_series.csv
+DEFAULT_NASCAR_FEED_URL = "https://cf.nascar.com"  # NASCAR's public, unofficial JSON feeds
 _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$", re.ASCII)
 
 
@@ -65,6 +66,8 @@ class Settings:
     extra_extensions: tuple[str, ...] = ()  # loaded after the bot's own; benchmarks only
     nascar_data_url: str = DEFAULT_NASCAR_DATA_URL  # the host `import nascar-data` downloads series files from
     follow_series: tuple[str, ...] = ()  # series codes the running bot keeps current from nascaR.data; () is off
+    race_feed: bool = False  # read NASCAR's public but unofficial JSON feeds (RACE_FEED=on): the owner's choice
+    nascar_feed_url: str = DEFAULT_NASCAR_FEED_URL
 
 
 def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
@@ -129,6 +132,15 @@ def _series_codes(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "off"):
+        return False
+    if raw == "on":
+        return True
+    raise ConfigError(name, f"'{env[name].strip()}' is neither on nor off.")
+
+
 def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
     """Build Settings from environment values, or raise ConfigError naming the bad variable."""
     token = env.get("DISCORD_TOKEN", "").strip()
@@ -167,4 +179,6 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         extra_extensions=_module_names(env, "EXTRA_EXTENSIONS"),
         nascar_data_url=_optional_url(env, "NASCAR_DATA_URL", ("https", "http")) or DEFAULT_NASCAR_DATA_URL,
         follow_series=_series_codes(env, "FOLLOW_SERIES"),
+        race_feed=_switch(env, "RACE_FEED"),
+        nascar_feed_url=_optional_url(env, "NASCAR_FEED_URL", ("https", "http")) or DEFAULT_NASCAR_FEED_URL,
     )

@@ -158,3 +158,14 @@ def test_extra_extensions_are_module_names_loaded_after_the_bots_own():
             load_settings({"DISCORD_TOKEN": TOKEN, "EXTRA_EXTENSIONS": bad})
         assert caught.value.variable == "EXTRA_EXTENSIONS"
         assert "not a module name" in str(caught.value)
+
+
+def test_race_feed_is_off_unless_the_owner_turns_it_on():
+    from bot.config import DEFAULT_NASCAR_FEED_URL
+
+    assert load_settings({}, require_token=False).race_feed is False
+    on = load_settings({"RACE_FEED": " ON ", "NASCAR_FEED_URL": "http://127.0.0.1:8080/"}, require_token=False)
+    assert on.race_feed is True and on.nascar_feed_url == "http://127.0.0.1:8080"
+    assert load_settings({"RACE_FEED": "off"}, require_token=False).nascar_feed_url == DEFAULT_NASCAR_FEED_URL
+    with pytest.raises(ConfigError, match="RACE_FEED: 'yes' is neither on nor off"):
+        load_settings({"RACE_FEED": "yes"}, require_token=False)
