@@ -20,7 +20,7 @@ from typing import Any
 from bench.workload import Load, Row
 from bot.config import PROJECT_ROOT
 from tests.fakediscord.interactions import Who
-from tests.fakediscord.models import FakeUser, RecordedRequest
+from tests.fakediscord.models import OWNER, FakeUser, RecordedRequest
 from tests.fakediscord.server import FakeDiscord
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwOTk5.bench.token-for-benchmarks-only"  # noqa: S105 - the fake accepts any
@@ -108,7 +108,9 @@ class TimedDiscord(FakeDiscord):
         self.messages = {mid: message for mid, message in self.messages.items() if mid in live}
 
     def member(self, row: Row) -> FakeUser | None:
-        """Return who sends a row's next interaction: the fake's one fan, or the next of the row's members."""
+        """Return who sends a row's next interaction: the fake's one fan, the next of its members, or the owner."""
+        if row.moderator:
+            return OWNER
         if row.members <= 1:
             return None
         turn = next(self._turns.setdefault(row.label, itertools.count())) % row.members
@@ -124,12 +126,15 @@ class TimedDiscord(FakeDiscord):
             interaction = await self.send_slash(row.command, options, **who)
         _, future = self.pending[interaction.token]
         try:
-            return await asyncio.wait_for(future, timeout)
+            answer = await asyncio.wait_for(future, timeout)
         except TimeoutError:
             entry = self.pending.pop(interaction.token, None)
             answer = entry[0] if entry else Answer(0.0)
             answer.error = f"no answer within {timeout:.0f}s"
             return answer
+        if row.moderator and answer.error is not None and answer.error.startswith("Done:"):
+            answer.error = None  # a moderator's save is confirmed privately; anything else it says is a failure
+        return answer
 
 
 @dataclass(slots=True)
@@ -190,6 +195,27 @@ def process_cpu(pid: int) -> float:
     return total
 
 
+@dataclass(frozen=True, slots=True)
+class TreeCpu:
+    """CPU seconds of the bot and its live workers, of the child processes it has waited for, and of the benchmark."""
+
+    bot: float
+    reaped: float  # children that have exited (a refresh's `python -m bot refresh`)
+    bench: float
+
+    def __sub__(self, other: "TreeCpu") -> "TreeCpu":
+        return TreeCpu(self.bot - other.bot, self.reaped - other.reaped, self.bench - other.bench)
+
+
+def tree_cpu(pid: int) -> TreeCpu:
+    """Return the CPU seconds used so far by a process and its children, living and exited, and by this one (Linux)."""
+    reaped = 0.0
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        reaped = (int(fields[13]) + int(fields[14])) / _TICK  # cutime, cstime: children waited for
+    return TreeCpu(process_cpu(pid), reaped, time.process_time())
+
+
 def _cpu_now(fake: "TimedDiscord") -> tuple[float, float]:
     return (process_cpu(fake.bot_pid) if fake.bot_pid else 0.0), time.process_time()
 
@@ -247,6 +273,30 @@ async def run_in_turn(fake: TimedDiscord, rows: list[Row], n: int, *, min_second
                 sample.latencies.append(answer.answered - answer.sent)
     fake.forget()
     return samples
+
+
+async def run_until(
+    fake: TimedDiscord, rows: list[Row], until: "asyncio.Future[Any]", *, start: int = 0
+) -> tuple[list[Sample], int]:
+    """Send the rows one at a time, in turn, round after round until `until` is done; return them and the rounds.
+
+    Every round is whole, so each row is measured the same number of times over the same stretch. Option values
+    go on from round `start`, so a row measured again does not start over at its first value.
+    """
+    samples = [Sample([], 0.0) for _ in rows]
+    rounds = 0
+    while not until.done():
+        for row, sample in zip(rows, samples, strict=True):
+            began = time.perf_counter()
+            answer = await fake.ask(row, row.variants[(start + rounds) % len(row.variants)])
+            sample.elapsed += time.perf_counter() - began
+            if answer.error is not None:
+                sample.errors.append(answer.error)
+            elif answer.answered:
+                sample.latencies.append(answer.answered - answer.sent)
+        rounds += 1
+    fake.forget()
+    return samples, rounds
 
 
 class Background:

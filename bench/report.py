@@ -6,7 +6,7 @@ import os
 import platform
 import sqlite3
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,8 @@ from bench.measure import Sample
 from bot.config import PROJECT_ROOT
 
 if TYPE_CHECKING:
-    from bench.run import Budget, LoadResult, Phase, RowResult
+    from bench.run import Budget, LoadResult, Phase, RefreshPart, RefreshPhase, RefreshRun, RowResult
+    from bench.workload import Row
 
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
@@ -31,6 +32,7 @@ AUTOCOMPLETE_P99_MS = 20.0
 IMPORT_ROWS_PER_S = 50_000
 COLD_START_S = 1.5
 RSS_MB = 150
+REFRESH_P99 = 1.5  # a fan command's p99 during a Cup refresh, over its own p99 idle (issue 15)
 
 
 def machine() -> str:
@@ -308,7 +310,7 @@ def _worst_under_load(result: "LoadResult", quiet: "LoadResult") -> tuple[float,
     return max(scored or [(math.nan, "no rows")])
 
 
-def targets(phases: list["Phase"]) -> list[str]:
+def targets(phases: list["Phase"], refresh: "RefreshPhase | None" = None) -> list[str]:
     """Return the targets table: each target, the measured value and whether it was met."""
     lines = ["| target | measured | met |", "|---|---|---|"]
 
@@ -360,10 +362,192 @@ def targets(phases: list["Phase"]) -> list[str]:
             f"('Ready as' {cold.ready_logged:.2f} s)",
             cold.first_answer <= COLD_START_S,
         )
+    if refresh is not None:
+        _refresh_targets(refresh, add)
     return lines
 
 
-def render(phases: list["Phase"], *, started: dt.datetime, finished: dt.datetime, budget: "Budget") -> str:
+# --- during a refresh ----------------------------------------------------------------------------------------
+
+
+def _during(part: "RefreshPart") -> list[tuple["Row", Sample]]:
+    """Return each row's samples over every refresh of a part, pooled."""
+    if not part.runs:
+        return []
+    pooled = [(row, Sample([], 0.0)) for row, _ in part.runs[0].rows]
+    for run in part.runs:
+        pooled = [(row, sample.merged(more)) for (row, sample), (_, more) in zip(pooled, run.rows, strict=True)]
+    return pooled
+
+
+def _is_floor(row: "Row") -> bool:
+    return row.label.startswith("floor:")
+
+
+def _max_ms(sample: Sample) -> float:
+    return max(sample.latencies) * 1000 if sample.latencies else math.nan
+
+
+def _refresh_scores(part: "RefreshPart", idle: dict[str, Sample]) -> list[tuple[float, str]]:
+    """Return (p99 during / p99 idle, label) of each fan command of a part (not the floors, nor a moderator's save)."""
+    scored = []
+    for row, sample in _during(part):
+        before = idle.get(row.label)
+        if before is not None and not _is_floor(row) and not row.moderator:
+            scored.append((sample.percentile(99) / before.percentile(99), row.label))
+    return scored
+
+
+def refresh_line(part: "RefreshPart", run: "RefreshRun") -> str:
+    """Return the terminal lines for one refresh: how long it took, and each row's p99 against idle."""
+    idle = _idle(part)
+    lines = [
+        f"-- {part.label}: the bot's refresh took {run.seconds:.2f} s (the child {run.child_seconds:.2f} s), "
+        f"{run.rounds} rounds meanwhile; {'; '.join(run.merged) or 'nothing merged'}"
+    ]
+    for row, sample in run.rows:
+        before = idle.get(row.label)
+        ratio = sample.percentile(99) / before.percentile(99) if before else math.nan
+        lines.append(
+            f"   {row.label:<44} N={sample.n:<4} p50 {_ms(sample.percentile(50)):>6} ms  "
+            f"p99 {_ms(sample.percentile(99)):>6} ms ({_ratio(ratio)} idle)  max {_ms(_max_ms(sample))} ms"
+            + (f"  ERRORS {len(sample.errors)}: {sample.errors[0]}" if sample.errors else "")
+        )
+    return "\n".join(lines)
+
+
+def _refresh_table(part: "RefreshPart", idle: dict[str, Sample]) -> list[str]:
+    lines = [
+        f"| what | N idle | p50 ms idle | p99 ms idle | N during | p50 ms during | p99 ms during | max ms during "
+        f"| p99 {X} idle | ≤ {REFRESH_P99}{X} | p99 {X} floor beside it |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|:-:|--:|",
+    ]
+    during = _during(part)
+    floors = {row.autocomplete: sample for row, sample in during if _is_floor(row)}
+    for row, sample in during:
+        before = idle.get(row.label)
+        p99 = sample.percentile(99) / before.percentile(99) if before else math.nan
+        floor = floors.get(row.autocomplete)
+        beside = sample.percentile(99) / floor.percentile(99) if floor else math.nan
+        label = f"**{row.label}**" if _is_floor(row) else row.label
+        errors = f" ({len(sample.errors)} errors)" if sample.errors else ""
+        met = "n/a" if math.isnan(p99) else ("yes" if p99 <= REFRESH_P99 else "**no**")
+        idle_cells = (
+            f"{before.n} | {_ms(before.percentile(50))} | {_ms(before.percentile(99))}" if before else "n/a | n/a | n/a"
+        )
+        lines.append(
+            f"| {label}{errors} | {idle_cells} | {sample.n} | {_ms(sample.percentile(50))} "
+            f"| {_ms(sample.percentile(99))} | {_ms(_max_ms(sample))} | {_ratio(p99)} | {met} | {_ratio(beside)} |"
+        )
+    return lines
+
+
+def _idle(part: "RefreshPart") -> dict[str, Sample]:
+    """Return each row's idle figures for a part: its own, and for a part with saves its baseline's fan commands."""
+    rows = [*(part.baseline.idle if part.baseline else []), *part.idle]
+    return {row.label: sample for row, sample in rows}
+
+
+def _cpu_share(run: "RefreshRun") -> str:
+    cpu, seconds = run.cpu, run.seconds
+    return (
+        f"CPU meanwhile, in cores: refresh child {cpu.reaped / seconds:.2f}, bot {cpu.bot / seconds:.2f}, "
+        f"benchmark and fake Discord {cpu.bench / seconds:.2f} (of {os.cpu_count()})"
+    )
+
+
+def _refresh_runs(part: "RefreshPart") -> str:
+    runs = []
+    for run in part.runs:
+        after = max(((sample.percentile(100), row.label) for row, sample in run.after), default=(math.nan, ""))
+        runs.append(
+            f"took **{run.seconds:.2f} s** in the bot (`python -m bot refresh` in its child process "
+            f"{run.child_seconds:.2f} s: {'; '.join(run.merged) or 'nothing merged'}); {run.rounds} rounds of the "
+            f"rows meanwhile; {_cpu_share(run)}; the slowest command of the round right after it "
+            f"{_ms(after[0])} ms ({after[1]})"
+        )
+    return "; another ".join(runs) or "not run"
+
+
+def _moderator(part: "RefreshPart") -> str:
+    save = next((sample for row, sample in _during(part) if row.moderator), None)
+    quiet = part.idle[0][1] if part.idle else None
+    if save is None or quiet is None:
+        return ""
+    busy = [error for error in save.errors if "busy" in error.lower()]
+    said = f': "{save.errors[0]}"' if save.errors else ""
+    return (
+        f"{MODERATOR_LABEL}: {save.n} saved during the refresh, **{len(save.errors)} failed** ({len(busy)} as "
+        f"busy){said}; round trip of those saved p50 {_ms(save.percentile(50))} ms, p99 "
+        f"{_ms(save.percentile(99))} ms, **longest {_ms(_max_ms(save))} ms** (idle, {quiet.n} saves alone: p50 "
+        f"{_ms(quiet.percentile(50))} ms, longest {_ms(_max_ms(quiet))} ms). The fan commands of the same rounds "
+        "against their idle figures above:"
+    )
+
+
+def _refresh(phase: "RefreshPhase") -> list[str]:
+    imported = ", ".join(f"{run.series} {run.rows:,} rows" for run in phase.imports)
+    lines = [
+        "### During a Cup refresh",
+        "",
+        f"A database holding the shipped race and the synthetic histories of the other series ({imported}, imported "
+        "first), and a data host on 127.0.0.1 serving the synthetic Cup history as `cup_series.csv` "
+        f"({phase.cup_rows:,} rows, {phase.file_bytes / MB:.1f} MB whole). The bot, started with "
+        "`EXTRA_EXTENSIONS=bench.floor,bench.refresher` and `NASCAR_DATA_URL` pointing at that host, refreshes Cup "
+        "when asked (`/bench-refresh`) through its own path: `Follower.refresh_due`, i.e. `python -m bot refresh "
+        "--series cup` in a child process (`ChildRefresh`) inside `catalog.steady()`, then what follows a refresh. "
+        "Every row of the tables above and both floors are measured one at a time, in turn: first idle, then round "
+        "after round until the refresh has answered, so N during is however many rounds it lasted. The target "
+        f"(issue 15): each fan command's p99 during a refresh ≤ {REFRESH_P99}{X} its own p99 idle.",
+        "",
+    ]
+    for part in phase.parts:
+        seen = f" ({part.shape.results:,} results stored; fans see those until it is done)" if not part.saves else ""
+        lines.append(f"- *{part.label}*{seen}: {part.about}; {_refresh_runs(part)}.")
+    lines.append("")
+    for part in phase.parts:
+        lines += [f"#### {part.label[:1].upper()}{part.label[1:]}", ""]
+        if part.saves:
+            lines += [_moderator(part), ""]
+        lines += [*_refresh_table(part, _idle(part)), ""]
+    if phase.problems:
+        lines += ["Errors the bot logged:", "", "```", *phase.problems[:20], "```", ""]
+    return lines
+
+
+MODERATOR_LABEL = "Moderator saves (`/manage settings ping-role` by the server's owner: its settings and audit log)"
+
+
+def _refresh_targets(phase: "RefreshPhase", add: "Callable[[str, str, bool], None]") -> None:
+    for part in phase.parts:
+        scored = _refresh_scores(part, _idle(part))
+        if not scored:
+            continue
+        worst, label = max(scored)
+        missed = sum(1 for ratio, _ in scored if ratio > REFRESH_P99)
+        add(
+            f"During a Cup refresh ({part.label}): p99 of every fan command ≤ {REFRESH_P99}{X} its p99 idle",
+            f"worst {worst:.2f}{X} ({label}); {missed} of {len(scored)} over",
+            worst <= REFRESH_P99,
+        )
+    for part in phase.parts:
+        save = next((sample for row, sample in _during(part) if row.moderator), None)
+        if save is not None:
+            add(
+                f"A moderator's save during a refresh ({part.label}) never fails as busy",
+                f"{save.n + len(save.errors)} saves, {len(save.errors)} failed, longest {_ms(_max_ms(save))} ms",
+                not save.errors,
+            )
+
+
+def render(
+    phases: list["Phase"],
+    *,
+    started: dt.datetime,
+    finished: dt.datetime,
+    budget: "Budget",
+    refresh: "RefreshPhase | None" = None,
+) -> str:
     """Return the whole report as Markdown."""
     minutes = (finished - started).total_seconds() / 60
     lines = [
@@ -377,9 +561,10 @@ def render(phases: list["Phase"], *, started: dt.datetime, finished: dt.datetime
         "round trips per row first.",
         "",
         *[line for phase in phases for line in _phase(phase)],
+        *(_refresh(refresh) if refresh is not None else []),
         "### Targets",
         "",
-        *targets(phases),
+        *targets(phases, refresh),
     ]
     return "\n".join(lines) + "\n"
 

@@ -6,15 +6,21 @@ floor (/noop from bench.floor, answered by the same process at the same moment):
 64 in flight. Then a few fan commands are measured again, quiet and while other members keep the bot busy
 (drawing charts that miss its cache, typing 6,000-character options). The scale phase first generates a
 synthetic nascaR.data history and imports it through the real importer (`python -m bot import nascar-data`).
+The refresh phase then measures the fan commands idle and while the bot refreshes the Cup history from a local
+data host through its own path (bench.refresher): first the whole history into a database without it, then Mondays
+that each append one race.
 """
 
 import argparse
 import asyncio
 import datetime as dt
+import re
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,15 +30,21 @@ from bench.measure import (
     BotProcess,
     Sample,
     TimedDiscord,
+    TreeCpu,
     bot_environment,
     run_alternating,
     run_in_turn,
     run_row,
+    run_until,
+    tree_cpu,
     vm_hwm,
 )
+from bench.refresher import DONE
 from bench.workload import (
     FLOOR,
     FLOOR_AUTOCOMPLETE,
+    MODERATOR_WRITE,
+    REFRESH,
     DataShape,
     Load,
     Row,
@@ -42,9 +54,18 @@ from bench.workload import (
     shape_of,
 )
 from bot.config import PROJECT_ROOT
+from tests.data_host import DataHost, data_host
 
+MB = 1024 * 1024
 LEVELS = (16, 64)  # in flight, besides one at a time
 UNDER_LOAD = "under load"  # --only text that selects the measurements under other members' load
+DURING_REFRESH = "during a cup refresh"  # --only text that measures every row in the refresh phase
+MONDAYS = 2  # Monday refreshes after the first import: fans alone, then fans and a moderator saving
+REFRESH_TIMEOUT = 600.0  # seconds the bot may take for one refresh before the benchmark gives up
+_DONE_LINE = re.compile(
+    re.escape(DONE) + r": series=\S+ ok=(?P<ok>\w+) child=(?P<child>[\d.]+) whole=(?P<whole>[\d.]+)"
+)
+_MERGED_LINE = re.compile(r"refresh cup: (?P<text>(Races|Entries): .*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,10 +232,9 @@ async def process_seconds(*args: str) -> float:
     return statistics.median(times)
 
 
-async def import_history(database: Path, folder: Path, results: int) -> list[ImportRun]:
-    """Generate the synthetic history and import each series file through the bot's own command line."""
+async def import_files(database: Path, files: dict[str, tuple[Path, int]]) -> list[ImportRun]:
+    """Import each series file through the bot's own command line."""
     runs = []
-    files = synthetic.generate(folder, results=results)
     startup = await process_seconds("--help")
     for series, (path, rows) in files.items():
         env = bot_environment(database)
@@ -237,11 +257,49 @@ async def import_history(database: Path, folder: Path, results: int) -> list[Imp
         output, _ = await process.communicate()
         seconds = time.perf_counter() - began
         text = output.decode(errors="replace")
-        if process.returncode != 0:
+        if process.returncode not in (0, 1):  # 1: imported, with something reported (a race left unmatched)
             raise RuntimeError(f"importing {path.name} failed ({process.returncode}):\n{text}")
         runs.append(ImportRun(series, rows, seconds, text, startup))
         print(f"imported {series}: {rows:,} rows in {seconds:.2f}s ({rows / seconds:,.0f} rows/s)", flush=True)  # noqa: T201
     return runs
+
+
+@dataclass(slots=True)
+class RefreshRun:
+    """One refresh through the bot's own path, with the rows measured one at a time, in turn, until it was done."""
+
+    seconds: float  # /bench-refresh asked to answered: the follower's whole refresh, as the bot runs it
+    child_seconds: float  # `python -m bot refresh` alone (spawn to exit), as the bot timed it
+    ok: bool
+    merged: list[str]  # the child's own report: races and entries added, updated
+    rounds: int  # rounds of the rows while it ran
+    rows: list[tuple[Row, Sample]]
+    after: list[tuple[Row, Sample]]  # one round right after it: the first reads move to the merged data
+    cpu: TreeCpu  # CPU seconds meanwhile: the bot, its refresh child, the benchmark
+
+
+@dataclass(slots=True)
+class RefreshPart:
+    """Rows measured idle, then during one or more refreshes of the same kind."""
+
+    label: str
+    about: str
+    shape: DataShape  # what fans see meanwhile (the catalog holds still during a refresh)
+    idle: list[tuple[Row, Sample]] = field(default_factory=list)
+    runs: list[RefreshRun] = field(default_factory=list)
+    saves: bool = False  # a moderator saves once per round during the refresh; idle is the save alone
+    baseline: "RefreshPart | None" = None  # with saves: the part whose idle figures stand for the fan commands'
+
+
+@dataclass(slots=True)
+class RefreshPhase:
+    """Fan commands and a moderator's save while the bot refreshes a Cup-size history from the local data host."""
+
+    cup_rows: int
+    file_bytes: int
+    imports: list[ImportRun]  # the other series, imported first
+    parts: list[RefreshPart]  # first import, first import with saves, Monday, Monday with saves
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +365,156 @@ async def run_phase(
     )
 
 
+async def refresh_once(fake: TimedDiscord, bot: BotProcess, rows: list[Row], *, start: int) -> RefreshRun:
+    """Ask the bot to refresh the Cup history and measure the rows one at a time, in turn, until it answers."""
+    mark = len(bot.log)
+    cpu = tree_cpu(bot.pid)
+    refresh = asyncio.ensure_future(fake.ask(REFRESH, REFRESH.variants[0], timeout=REFRESH_TIMEOUT))
+    samples, rounds = await run_until(fake, rows, refresh, start=start)
+    answer = refresh.result()
+    spent = tree_cpu(bot.pid) - cpu
+    if answer.error is not None:
+        raise RuntimeError(f"the refresh did not answer: {answer.error}\n" + "".join(bot.log[-30:]))
+    after = await run_in_turn(fake, rows, 1)
+    done = None
+    for _ in range(200):  # the bot logs the outcome just before it answers; its log is read as it comes
+        done = next((m for line in bot.log[mark:] if (m := _DONE_LINE.search(line))), None)
+        if done is not None:
+            break
+        await asyncio.sleep(0.01)
+    merged = [m["text"].strip() for line in bot.log[mark:] if (m := _MERGED_LINE.search(line))]
+    return RefreshRun(
+        seconds=answer.answered - answer.sent,
+        child_seconds=float(done["child"]) if done else float("nan"),
+        ok=done is not None and done["ok"] == "True",
+        merged=merged,
+        rounds=rounds,
+        rows=list(zip(rows, samples, strict=True)),
+        after=list(zip(rows, after, strict=True)),
+        cpu=spent,
+    )
+
+
+async def measure_refreshes(
+    fake: TimedDiscord,
+    bot: BotProcess,
+    host: DataHost,
+    part: RefreshPart,
+    rows: list[Row],
+    versions: list[str],
+    budget: Budget,
+) -> RefreshPart:
+    """Measure idle, then publish each version of the Cup file in turn and measure the rows while the bot merges it.
+
+    With part.saves, a moderator's save joins every round during the refreshes, and idle is the save alone (the
+    fan commands' idle figures are those of the part without saves).
+    """
+    idle = [MODERATOR_WRITE] if part.saves else rows
+    during = [*rows, MODERATOR_WRITE] if part.saves else rows
+    await run_in_turn(fake, idle, budget.warmup)  # also moves the catalog to whatever the last refresh merged
+    part.idle = list(zip(idle, await run_in_turn(fake, idle, budget.n), strict=True))
+    for version in versions:
+        host.publish("cup_series.csv", version)
+        run = await refresh_once(fake, bot, during, start=budget.n)
+        part.runs.append(run)
+        print(report.refresh_line(part, run), flush=True)  # noqa: T201 - progress on the terminal
+        if not run.ok:
+            raise RuntimeError("the refresh failed:\n" + "".join(bot.log[-30:]))
+    return part
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy a closed database (and any WAL left beside it) to target, replacing what was there."""
+    for suffix in ("", "-wal", "-shm"):
+        (target.parent / f"{target.name}{suffix}").unlink(missing_ok=True)
+        if (source.parent / f"{source.name}{suffix}").exists():
+            shutil.copyfile(source.parent / f"{source.name}{suffix}", target.parent / f"{target.name}{suffix}")
+
+
+async def _with_bot(
+    fake: TimedDiscord, database: Path, host: DataHost, work: Callable[[BotProcess], Awaitable[None]]
+) -> list[str]:
+    """Start the bot on a database, able to refresh from the host; run work with it, stop it; return its problems."""
+    extra = {"EXTRA_EXTENSIONS": "bench.floor,bench.refresher", "NASCAR_DATA_URL": host.url}
+    bot = BotProcess(fake, database, extra_env=extra)
+    await bot.start()
+    fake.bot_pid = bot.pid
+    try:
+        await run_row(fake, FLOOR, 200, 1)  # warm the connection pools and both processes
+        await work(bot)
+    finally:
+        fake.bot_pid = None
+        code = await bot.stop()
+    return bot.problems() + ([f"the bot exited with status {code}"] if code else [])
+
+
+async def run_refresh_phase(
+    fake: TimedDiscord, folder: Path, files: dict[str, tuple[Path, int]], options: Options
+) -> RefreshPhase:
+    """Fan commands idle and while the bot refreshes the Cup history from a data host on 127.0.0.1.
+
+    The database holds the shipped race and the other two series. The host first serves the Cup file without its
+    last MONDAYS races: the bot merges the whole history (the worst case, a first import). Then each Monday's file
+    appends one race, as nascaR.data's does: the first Monday with fans only, the next with a moderator saving too.
+    Last, a second bot on a copy of the database made before any refresh merges the whole history again while a
+    moderator saves.
+    """
+    print("\n== During a Cup refresh ==", flush=True)  # noqa: T201
+    budget = options.budget
+    database, copy = folder / "refresh.db", folder / "refresh-saves.db"
+    for suffix in ("", "-wal", "-shm"):
+        (folder / f"{database.name}{suffix}").unlink(missing_ok=True)
+    imports = await import_files(database, {code: files[code] for code in ("nxs", "truck")})
+    _copy_database(database, copy)
+    cup_path, cup_rows = files["cup"]
+    versions = synthetic.weekly_versions(cup_path.read_text(encoding="utf-8"), MONDAYS)
+    everything = options.only is None or options.only.lower() in DURING_REFRESH
+    rows = [row for row in build_rows(database) if everything or (options.only or "") in row.label]
+    foreground = [FLOOR, FLOOR_AUTOCOMPLETE, *rows]
+    first = RefreshPart(
+        "first import",
+        f"the whole synthetic Cup history but its last {MONDAYS} races ({len(versions[0]) / MB:.1f} MB) into a "
+        "database holding the shipped race and the Xfinity and Truck histories, none of Cup",
+        shape_of(database),
+    )
+    saved_first = RefreshPart(
+        "first import, with moderator saves",
+        f"the same first import on a second bot and a copy of the database, with {MODERATOR_WRITE.label} by the "
+        "server's owner once per round of the fan commands",
+        first.shape,
+        saves=True,
+        baseline=first,
+    )
+    with data_host() as host:
+
+        async def fans_then_mondays(bot: BotProcess) -> None:
+            await measure_refreshes(fake, bot, host, first, foreground, versions[:1], budget)
+            shape = shape_of(database)
+            monday.shape = saved_monday.shape = shape
+            await measure_refreshes(fake, bot, host, monday, foreground, versions[1:2], budget)
+            await measure_refreshes(fake, bot, host, saved_monday, foreground, versions[2:], budget)
+
+        async def saves_in_first(bot: BotProcess) -> None:
+            await measure_refreshes(fake, bot, host, saved_first, foreground, versions[:1], budget)
+
+        monday = RefreshPart(
+            "Monday",
+            "the Cup file with one more race appended, as a Monday's: every season read and compared, one written",
+            first.shape,
+        )
+        saved_monday = RefreshPart(
+            "Monday, with moderator saves",
+            f"the next Monday's file (one more race), with {MODERATOR_WRITE.label} once per round",
+            first.shape,
+            saves=True,
+            baseline=monday,
+        )
+        problems = await _with_bot(fake, database, host, fans_then_mondays)
+        problems += await _with_bot(fake, copy, host, saves_in_first)
+    parts = [first, saved_first, monday, saved_monday]
+    return RefreshPhase(cup_rows, len(versions[-1].encode()), imports, parts, problems)
+
+
 async def main_async(args: argparse.Namespace) -> int:
     """Run both phases and write the report."""
     budget = Budget(n=args.n, seconds=args.seconds) if not args.quick else Budget(n=60, seconds=0.5, minimum=20)
@@ -315,6 +523,7 @@ async def main_async(args: argparse.Namespace) -> int:
         args.profile.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     phases: list[Phase] = []
+    refresh: RefreshPhase | None = None
     fake = TimedDiscord()
     await fake.start()
     try:
@@ -327,20 +536,25 @@ async def main_async(args: argparse.Namespace) -> int:
                 phases.append(await run_phase("Shipped data", fake, shipped, options))
             if args.results:
                 database = folder / "history.db"
+                files: dict[str, tuple[Path, int]] = {}
                 imports = []
                 if not (args.workdir and database.exists()):
-                    imports = await import_history(database, folder / "history", args.results)
+                    files = synthetic.generate(folder / "history", results=args.results)
+                    imports = await import_files(database, files)
                 name = f"{shape_of(database).results:,} results"
                 phases.append(await run_phase(name, fake, database, options, imports=imports))
+                if args.refresh:
+                    files = files or synthetic.generate(folder / "history", results=args.results)
+                    refresh = await run_refresh_phase(fake, folder, files, options)
     finally:
         await fake.stop()
     finished = dt.datetime.now(dt.UTC)
-    text = report.render(phases, started=started, finished=finished, budget=budget)
+    text = report.render(phases, started=started, finished=finished, budget=budget, refresh=refresh)
     print("\n" + text)  # noqa: T201
     if args.write:
         report.write(args.out, text)
         print(f"Written to {args.out}")  # noqa: T201
-    return 1 if any(phase.problems for phase in phases) else 0
+    return 1 if any(phase.problems for phase in phases) or (refresh and refresh.problems) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,4 +572,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, metavar="DIR", help="run the bot under cProfile, one file per phase")
     parser.add_argument("--workdir", type=Path, help="keep the databases here; an imported history is reused")
     parser.add_argument("--scale-only", action="store_true", help="skip the shipped-data phase")
+    parser.add_argument(
+        "--no-refresh",
+        dest="refresh",
+        action="store_false",
+        help="skip the phase measured during a Cup refresh (it needs --results)",
+    )
     return asyncio.run(main_async(parser.parse_args(argv)))

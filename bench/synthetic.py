@@ -326,6 +326,25 @@ def generate(folder: Path, *, results: int = 200_000, seed: int = 2025) -> dict[
     return written
 
 
+def weekly_versions(text: str, weeks: int) -> list[str]:
+    """Return a series file as published on successive Mondays: without its last `weeks` races, then one more each.
+
+    The first is the file before the last races were run, the last is the whole file; each differs from the one
+    before by one race appended, as nascaR.data's Monday job appends the weekend's race. Rows are in race order.
+    """
+    header, *rows = text.splitlines(keepends=True)
+    races: list[tuple[str, str]] = []  # (season, round) in file order
+    starts: list[int] = []  # the row each race starts at
+    for number, line in enumerate(rows):
+        season, round_ = line.split(",", 2)[:2]
+        if not races or races[-1] != (season, round_):
+            races.append((season, round_))
+            starts.append(number)
+    weeks = min(weeks, len(races) - 1)
+    cuts = [starts[len(races) - left] for left in range(weeks, 0, -1)] + [len(rows)]
+    return [header + "".join(rows[:cut]) for cut in cuts]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the files into a folder: python -m bench.synthetic FOLDER [--results N]."""
     parser = argparse.ArgumentParser(prog="python -m bench.synthetic", description=(__doc__ or "").splitlines()[0])

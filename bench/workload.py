@@ -30,6 +30,7 @@ class Row:
     variants: tuple[Mapping[str, Any], ...]
     focused: str | None = None  # the option being typed, for an autocomplete
     members: int = 1  # distinct members the interactions come from, in turn
+    moderator: bool = False  # sent by the server's owner; its private "Done: …" reply is the answer, not an error
 
     @property
     def autocomplete(self) -> bool:
@@ -39,6 +40,9 @@ class Row:
 
 FLOOR = Row("floor: /noop", "noop", ({},))
 FLOOR_AUTOCOMPLETE = Row("floor: /noop autocomplete", "noop", ({"text": "o"},), focused="text")
+# A moderator's save: clearing the ping role writes guild_settings and the audit log through the bot's store.
+MODERATOR_WRITE = Row("moderator save: /manage settings ping-role", "manage settings ping-role", ({},), moderator=True)
+REFRESH = Row("refresh", "bench-refresh", ({"series": "cup"},))  # bench.refresher: the bot's own refresh, now
 
 
 @dataclass(frozen=True, slots=True)

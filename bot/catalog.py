@@ -7,6 +7,7 @@ read at most every few seconds.
 """
 
 import asyncio
+import datetime as dt
 import enum
 import time
 from collections import OrderedDict
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.errors import NoLongerStoredError, NotFoundError
+from bot.facts.recap import RecapFacts
 from bot.search import CarTable, SearchIndex, Track, resolve_race
 from bot.store import Store, StoreChange
 from bot.store.career import HeadToHead, TrackHistory, WinnerHistory
 from bot.store.coverage import Coverage, DataStatus, Holding, NewestRace, RefreshStatus, SeriesFreshness
+from bot.store.feed_records import RaceFlow
 from bot.store.models import (
     Correction,
     Driver,
@@ -35,6 +38,7 @@ from bot.store.models import (
     StageResult,
 )
 from bot.store.races import unpack_cars
+from bot.store.schedule import ScheduledRace, Standings
 
 T = TypeVar("T")
 
@@ -49,6 +53,11 @@ class RaceData:
     moments: tuple[KeyMoment, ...]
     notes: tuple[RaceNote, ...]
     corrections: tuple[Correction, ...] = ()
+    flow: RaceFlow | None = None  # what NASCAR's feed adds: the results version, cautions, lead changes
+
+    def recap_facts(self) -> RecapFacts:
+        """Return what a recap of this race may say: every recap (a fan's, a draft) is written from this."""
+        return RecapFacts(self.race, self.entries, self.stages, self.moments, self.notes, self.flow)
 
 
 async def _filtered(results: Sequence[DriverResult], exclude: frozenset[int]) -> list[DriverResult]:
@@ -208,8 +217,10 @@ class Catalog:
         """
         now = self._clock()
         written = self._store.rows_written()
-        due = now - self._checked_at >= self.RECHECK_SECONDS and not self._steady
-        if self._version is None or written != self._written or due:
+        # Held steady, only a change of races through this store (which notifies, and clears the version) moves
+        # the catalog: a moderator's settings save bumps rows_written too, and must not pull in half a merge.
+        due = not self._steady and (written != self._written or now - self._checked_at >= self.RECHECK_SECONDS)
+        if self._version is None or due:
             version = await self._store.catalog_version()
             if version != self._version:
                 self.invalidate()
@@ -277,6 +288,7 @@ class Catalog:
             moments=tuple(await self._store.key_moments(race_id)),
             notes=tuple(await self._store.race_notes(race_id)),
             corrections=tuple(await self._store.corrections(race_id)),
+            flow=await self._store.race_flow(race_id),
         )
         if generation == self._generation:  # not invalidated while it was read
             self._races[race_id] = data
@@ -480,6 +492,30 @@ class Catalog:
             raise NotFoundError("The stored races changed while counting; please try again.")
 
         return await self.remember(("career", driver_id, guild_id, series_id, track_id, season, as_of), load)
+
+    # --- NASCAR's schedule and standings (RACE_FEED) -----------------------------------------------------------
+    # Read afresh each time: the feed poller writes them, the fingerprint does not cover them, and each is one
+    # indexed query that fans ask for far less often than race facts.
+
+    async def schedule(self, series: str | None, season: int) -> list[ScheduledRace]:
+        """Return a season's scheduled races in start order, of one series (by code) or every series."""
+        return await self._store.scheduled_races(series, season)
+
+    async def next_scheduled(self, series: str | None, after: dt.datetime) -> ScheduledRace | None:
+        """Return the first scheduled race starting at or after `after` whose results are not in yet."""
+        return await self._store.next_scheduled(series, after)
+
+    async def schedule_seasons(self, series: str | None = None) -> list[int]:
+        """Return the seasons with a stored schedule, newest first."""
+        return await self._store.schedule_seasons(series)
+
+    async def standings(self, series: str, season: int, *, before_round: int | None = None) -> Standings | None:
+        """Return a season's latest official standings, or the latest after fewer than before_round races."""
+        return await self._store.standings(series, season, before_round=before_round)
+
+    async def standings_seasons(self, series: str | None = None) -> list[tuple[str, int]]:
+        """Return (series code, season) of the stored standings, newest season first."""
+        return await self._store.standings_seasons(series)
 
     # --- what a server wrote ----------------------------------------------------------------------------------
 

@@ -5,15 +5,20 @@ import gc
 import hashlib
 import json
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot.announce import Announcer
 from bot.catalog import Catalog
 from bot.charts.service import ChartService
 from bot.config import Settings
 from bot.facts.spoilers import SpoilerPolicy
+from bot.feeds.client import FeedClient
+from bot.feeds.poller import FeedPoller
 from bot.follow.follower import ChildRefresh, Follower
+from bot.importers.nascar_feed import read_weekend_feed
 from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
 from bot.ui.charts import ChartReplies
@@ -29,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.manage",
     "cogs.charts",
     "cogs.records",
+    "cogs.schedule",
 )
 COMMAND_HASH_KEY = "global_command_hash"
 
@@ -61,6 +67,8 @@ class PitBoard(commands.AutoShardedBot):
         self.catalog = Catalog(store)
         self.spoilers = SpoilerPolicy(self.catalog.guild_settings)
         self.charts = ChartReplies(ChartService(store, self.catalog), self.catalog, self.spoilers)
+        # New races reach the servers that want them: the card, the draft recap and the moderators' notice.
+        self.announcer = Announcer(self, store, self.catalog, self.spoilers, settings.follow_series)
         # Keeping the followed series current (FOLLOW_SERIES); off when it names none.
         self.follower = Follower(
             store,
@@ -68,6 +76,17 @@ class PitBoard(commands.AutoShardedBot):
             series=settings.follow_series,
             refresh=ChildRefresh(database_path=settings.database_path, data_url=settings.nascar_data_url),
             after=self._after_refresh,
+        )
+        # NASCAR's own feeds, when the owner turned them on (RACE_FEED=on): the schedule, race nights, standings.
+        self.feed_poller = (
+            FeedPoller(
+                store,
+                FeedClient(store, settings.nascar_feed_url),
+                series=settings.follow_series,
+                import_weekend=self._import_weekend,
+            )
+            if settings.race_feed
+            else None
         )
         # Replies keep nothing per message; this turns their buttons off when they expire.
         self.button_timers = ButtonTimers(self)
@@ -85,10 +104,21 @@ class PitBoard(commands.AutoShardedBot):
         # Build the search index while the gateway connects, so the first fan's command does not wait for it.
         self._warming = asyncio.create_task(self._warm_catalog(), name="pitboard-warm-catalog")
         self.follower.start()
+        if self.feed_poller is not None:
+            self.feed_poller.start()
 
     async def _after_refresh(self) -> None:
         """Once the followed series are refreshed: the new races reach the servers that want them."""
         await self.wait_until_ready()
+        await self.announcer.announce_new_races()
+
+    async def _import_weekend(self, data: dict[str, Any]) -> None:
+        """Store a race weekend the feed poller fetched, then tell the servers that want new races."""
+        race = read_weekend_feed(data, source="NASCAR's weekend feed")
+        scheduled = await self.store.scheduled_race(race.feed_race_id)
+        await self.store.import_feed_race(race, round_=scheduled.round if scheduled else None)
+        if self.is_ready():
+            await self.announcer.announce_new_races()
 
     async def _warm_catalog(self) -> None:
         try:
@@ -111,6 +141,8 @@ class PitBoard(commands.AutoShardedBot):
             self._warming.cancel()
         self.button_timers.close()
         await self.follower.close()
+        if self.feed_poller is not None:
+            await self.feed_poller.close()
         await self.charts.service.close()
         await super().close()
 

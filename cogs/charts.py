@@ -8,12 +8,16 @@ from discord.ext import commands
 
 from bot.catalog import Catalog
 from bot.charts.data import ChartKind
-from bot.errors import BadInputError
+from bot.charts.service import standings_job
+from bot.errors import BadInputError, NotFoundError
+from bot.facts.schedule import shown_standings
 from bot.store.coverage import Holding
 from bot.store.models import RaceSummary
 from bot.ui.charts import ChartReplies
 from bot.ui.embeds.coverage import picked_line
+from bot.ui.embeds.schedule import series_name, standings_label
 from bot.ui.options import RACE_OPTION, RaceOption
+from bot.ui.text import timestamp
 
 if TYPE_CHECKING:
     from bot.client import PitBoard
@@ -57,8 +61,11 @@ class Charts(commands.Cog):
         race: app_commands.Transform[RaceSummary, RaceOption] | None = None,
         kind: str | None = None,
     ) -> None:
-        """Draw a race as a picture: laps led, start to finish, points, or points after each race."""
+        """Draw a race as a picture: laps led, start to finish, points, points after each race, or standings."""
         chart_kind = parse_kind(kind)
+        if chart_kind is ChartKind.STANDINGS:
+            await self.standings_chart(interaction, race)
+            return
         if race is not None:
             await self.charts.send(interaction, race.id, chart_kind)
             return
@@ -66,6 +73,36 @@ class Charts(commands.Cog):
         what, shown = drawn_from(chart_kind)
         pick = await self.catalog.default_race(interaction.guild_id, what)
         await self.charts.send(interaction, pick.race.id, chart_kind, note=picked_line(pick, shown))
+
+    async def standings_chart(self, interaction: discord.Interaction, race: RaceSummary | None) -> None:
+        """Draw NASCAR's official standings: of the race's series and season, else the newest stored."""
+        if race is not None:
+            series, season = race.series_short, race.season
+        else:
+            stored = await self.catalog.standings_seasons()
+            if not stored:
+                raise NotFoundError(
+                    "No official standings are stored. They come from NASCAR's feed, which the bot's owner turns on "
+                    "with RACE_FEED=on; `/chart kind:season-points` adds up the stored races' points instead."
+                )
+            series, season = stored[0]
+        shown = await shown_standings(self.catalog, self.charts.spoilers, interaction.guild_id, series, season)
+        name = series_name(series)
+        if shown.standings is None and shown.hidden_until is not None:
+            raise NotFoundError(
+                f"The {season} {name} standings after race {shown.hidden_round} are hidden in this server until "
+                f"{timestamp(shown.hidden_until, 'R')} (spoiler-safe mode)."
+            )
+        if shown.standings is None:
+            raise NotFoundError(f"No official {season} {name} standings are stored (they come from NASCAR's feed).")
+        note = ""
+        if shown.hidden_until is not None:
+            note = (
+                f"The standings after race {shown.hidden_round} are hidden until {timestamp(shown.hidden_until, 'R')} "
+                "(spoiler-safe mode); these are from before it."
+            )
+        job = standings_job(shown.standings, standings_label(shown.standings), name)
+        await self.charts.send_job(interaction, job, note=note)
 
 
 async def setup(bot: "PitBoard") -> None:

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Fans' commands first, in the order a newcomer would try them.
-FAN_ORDER = ("recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "help")
+FAN_ORDER = (
+    "recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "next", "schedule",
+    "standings", "help",
+)  # fmt: skip
 
 
 class Help(commands.Cog):

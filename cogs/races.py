@@ -11,12 +11,13 @@ from discord.ext import commands
 from bot.catalog import Card, Catalog, RaceData
 from bot.errors import NotFoundError
 from bot.facts.milestones import milestones
-from bot.facts.recap import RecapFacts, write_recap
+from bot.facts.recap import write_recap
 from bot.facts.spoilers import SpoilerPolicy
 from bot.search import resolve_series
 from bot.store.coverage import Holding
 from bot.store.models import RaceSummary, Series
 from bot.tree import reply_private
+from bot.ui.announcements import CARD_BUTTONS
 from bot.ui.charts import ChartReplies
 from bot.ui.embeds import quotes as quote_replies
 from bot.ui.embeds import races as embeds
@@ -152,6 +153,7 @@ class Races(commands.Cog):
             self.reveal_button,
             self.results_pager,
             self.races_pager,
+            *CARD_BUTTONS,  # on the cards bot.announce posts; they find this cog by name (bot.ui.announcements)
         )
 
     # --- replies, shared by the commands and the buttons -------------------------------------------------------
@@ -243,6 +245,17 @@ class Races(commands.Cog):
         hidden = frozenset({data.race.id}) if held else frozenset[int]()
         return quote_replies.quotes_reply(quotes, owner_id=owner_id, rng=self.rng, hidden=hidden)
 
+    async def card_results(self, interaction: discord.Interaction, race_id: int) -> None:
+        """Show a race's finishing order privately, unhidden: 'Results' on a "results are in" card."""
+        data = await self.button_race(interaction, race_id)
+        reply = self.results_reply(data, top=None, owner_id=interaction.user.id)
+        await reply_private(interaction, embed=reply.embed, view=reply.view)
+
+    async def card_recap(self, interaction: discord.Interaction, race_id: int) -> None:
+        """Show a race's recap privately, unhidden: 'Recap' on a "results are in" card."""
+        data = await self.button_race(interaction, race_id)
+        await reply_private(interaction, embed=await self.full_recap_embed(data, interaction.guild_id))
+
     def recap_view(self, race_id: int, *, spoiler: bool) -> StatelessView:
         """Return the buttons under a recap: results, stages, quotes and chart, and Reveal in spoiler-safe mode."""
         buttons = [
@@ -329,8 +342,7 @@ class Races(commands.Cog):
 
 def written_recap(data: RaceData) -> str:
     """Return the recap written from a race's stored facts (a pure function of them), names escaped."""
-    facts = RecapFacts(race=data.race, entries=data.entries, stages=data.stages, moments=data.moments, notes=data.notes)
-    return write_recap(facts, shown=plain)
+    return write_recap(data.recap_facts(), shown=plain)
 
 
 async def setup(bot: "PitBoard") -> None:

@@ -112,10 +112,35 @@ async def test_migration_keeps_yes_and_no_and_makes_the_old_null_not_recorded(tm
 
 
 def as_before_0006(path: Path) -> None:
-    """Turn a current database back into what version 5 stored: 1, 0, and NULL for disputed and unknown alike."""
+    """Turn a current database back into what version 5 stored: 1, 0, and NULL for disputed and unknown alike.
+
+    What 0008, 0009 and 0010 added goes too, so they can be applied again (0007 rebuilds races, dropping
+    arrived_at and its trigger).
+    """
     with sqlite3.connect(path) as conn:
         conn.executescript(
             """
+            DROP TABLE standing_rows;
+            DROP TABLE standings;
+            DROP TABLE schedule_races;
+            DROP TABLE feed_cache;
+            DROP TABLE result_versions;
+            DROP TABLE lead_changes;
+            DROP TABLE caution_segments;
+            DROP TABLE nascar_drivers;
+            DROP INDEX races_by_feed_id;
+            ALTER TABLE entries DROP COLUMN times_led;
+            ALTER TABLE entries DROP COLUMN playoff_points;
+            ALTER TABLE entries DROP COLUMN disqualified;
+            ALTER TABLE races DROP COLUMN feed_race_id;
+            ALTER TABLE races DROP COLUMN start_utc;
+            ALTER TABLE guild_settings DROP COLUMN announce;
+            ALTER TABLE guild_settings DROP COLUMN announce_since;
+            ALTER TABLE guild_settings DROP COLUMN mod_channel_id;
+            DROP TABLE guild_series;
+            DROP TABLE announce_watermarks;
+            DROP TABLE announcements;
+            DROP TABLE post_stops;
             ALTER TABLE entries ADD COLUMN points_eligible INTEGER CHECK (points_eligible IN (0, 1));
             UPDATE entries SET points_eligible = CASE eligibility WHEN 'yes' THEN 1 WHEN 'no' THEN 0 END;
             ALTER TABLE entries DROP COLUMN eligibility;

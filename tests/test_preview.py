@@ -52,7 +52,7 @@ async def test_parse(bot: PitBoard, line: str, expected: tuple):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("/standings", "No fan command /standings"),
+        ("/podium", "No fan command /podium"),
         ("/results colour:red", "/results has no option 'colour'"),
         ("/results top:five", "top: 'five' is not a whole number"),
         ("/results top:0", "top: must be between 1 and 100"),

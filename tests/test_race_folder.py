@@ -50,6 +50,7 @@ async def snapshot(store: Store, race_id: int) -> dict[str, Any]:
     race_facts = dataclasses.asdict(race)
     race_facts["pole_entry_id"] = cars.get(race.pole_entry_id or 0)
     del race_facts["id"]
+    del race_facts["arrived_at"]  # when this store got the race, not a fact of the race
     quotes = [dataclasses.replace(q, id=0) for q in await store.race_quotes(race_id)]
     keys = sorted({link[3] for link in links})
     drivers = {entry.driver for entry in entries}

@@ -16,6 +16,7 @@ class ChartKind(enum.StrEnum):
     START_FINISH = "start-finish"
     STAGE_POINTS = "stage-points"
     SEASON_POINTS = "season-points"
+    STANDINGS = "standings"  # NASCAR's official standings (RACE_FEED); not a one-race chart
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ _LABELS = {
     ChartKind.START_FINISH: "Start to finish",
     ChartKind.STAGE_POINTS: "Stage and finish points",
     ChartKind.SEASON_POINTS: "Season points",
+    ChartKind.STANDINGS: "Official standings",
 }
 
 
@@ -281,6 +283,36 @@ def season_points_data(races: Sequence[tuple[int, str, Sequence[Entry]]], *, top
         rounds=tuple(round_ for round_, _, _ in races),
         lines=tuple(SeasonLine(driver_names[d], tuple(history[d])) for d in ranked[:top]),
     )
+
+
+# --- NASCAR's official standings -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StandingsBar:
+    """One driver's place and points in the official standings."""
+
+    position: int
+    driver: str
+    car: str | None
+    points: int
+    gap_leader: int
+    wins: int | None
+    playoff_points: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StandingsChart:
+    """The top of the official standings, leader first."""
+
+    bars: tuple[StandingsBar, ...]
+    drivers: int  # in the whole standings
+
+
+def standings_chart_data(rows: Sequence[StandingsBar], *, top: int = 16) -> StandingsChart:
+    """Return the first `top` drivers of the standings, leader first."""
+    ordered = sorted(rows, key=lambda row: row.position)
+    return StandingsChart(tuple(ordered[:top]), len(ordered))
 
 
 # --- which chart tells the race best -------------------------------------------------------------------------

@@ -13,7 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.charts.data import ChartKind, LapsLedRow, Move, SeasonPoints, StagePoints, StartFinish, names, surname
+from bot.charts.data import (
+    ChartKind,
+    LapsLedRow,
+    Move,
+    SeasonPoints,
+    StagePoints,
+    StandingsChart,
+    StartFinish,
+    names,
+    surname,
+)
 
 if TYPE_CHECKING:
     from matplotlib.backends.backend_agg import RendererAgg
@@ -75,7 +85,7 @@ class Spec:
     title: str
     subtitle: str
     caption: str
-    data: tuple[LapsLedRow, ...] | StartFinish | StagePoints | SeasonPoints
+    data: tuple[LapsLedRow, ...] | StartFinish | StagePoints | SeasonPoints | StandingsChart
     laps: int | None = None  # the race's laps, for the leader's 'of N laps'
 
 
@@ -367,11 +377,38 @@ def _season_points(figure: "Figure", spec: Spec) -> None:
     ax.grid(axis="y", color=GRID, zorder=0)
 
 
+# --- the official standings ----------------------------------------------------------------------------------
+
+
+def _standings(figure: "Figure", spec: Spec) -> None:
+    data = spec.data
+    assert isinstance(data, StandingsChart)  # the service pairs STANDINGS with standings_chart_data
+    ax = figure.add_axes((0.25, 0.12, 0.62, 0.68))
+    bars = data.bars
+    positions = list(range(len(bars)))
+    colours = [ORANGE if bar.position == 1 else BLUE for bar in bars]
+    ax.barh(positions, [bar.points for bar in bars], color=colours, height=0.66, zorder=2)
+    labels = [f"{bar.position}. " + (f"#{bar.car} " if bar.car else "") + _short(bar.driver, 18) for bar in bars]
+    ax.set_yticks(positions, labels, fontsize=14 if len(bars) <= 10 else 12)
+    ax.set_ylim(max(len(bars), 4) - 0.5, -0.5)
+    most = max((bar.points for bar in bars), default=1) or 1
+    ax.set_xlim(0, most * 1.35)
+    ax.set_xticks([])
+    ax.tick_params(axis="y", length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    for y, bar in enumerate(bars):
+        gap = "leader" if bar.position == 1 else f"\u2212{bar.gap_leader}"
+        wins = f" \u00b7 {bar.wins} win{'s' if bar.wins != 1 else ''}" if bar.wins else ""
+        ax.text(bar.points + most * 0.015, y, f"{bar.points} ({gap}){wins}", va="center", fontsize=13)
+
+
 _DRAWERS: dict[ChartKind, Callable[["Figure", Spec], None]] = {
     ChartKind.LAPS_LED: _laps_led,
     ChartKind.START_FINISH: _start_finish,
     ChartKind.STAGE_POINTS: _stage_points,
     ChartKind.SEASON_POINTS: _season_points,
+    ChartKind.STANDINGS: _standings,
 }
 
 __all__ = ["HEIGHT", "WIDTH", "Spec", "draw"]

@@ -23,6 +23,7 @@ from bot.charts.data import (
     LapsLedRow,
     SeasonPoints,
     StagePoints,
+    StandingsBar,
     StartFinish,
     best_kind,
     caption,
@@ -30,12 +31,14 @@ from bot.charts.data import (
     names,
     season_points_data,
     stage_points_data,
+    standings_chart_data,
     start_finish_data,
     surname,
 )
 from bot.errors import NotFoundError
 from bot.store import Store
 from bot.store.models import Race, SourceLink
+from bot.store.schedule import Standings
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +156,38 @@ def season_points_description(race: Race, data: SeasonPoints) -> str:
         f"Line chart of points after each of the {len(data.races)} stored races of the {race.season} "
         f"{race.series} ({rounds}), top {len(data.lines)} after round {data.rounds[-1]}: {listed}."
     )
+
+
+def standings_description(standings: Standings, label: str, series: str) -> str:
+    """Return 'Bar chart of the 2025 … official standings, after race 12: Corey Heim 120, …'."""
+    listed = ", ".join(f"{row.position}. {row.driver_name} {row.points}" for row in standings.rows[:10])
+    more = f" and {len(standings.rows) - 10} more" if len(standings.rows) > 10 else ""
+    return _clip(f"Bar chart of the {standings.season} {series} points standings, {label}: {listed}{more}.")
+
+
+def standings_job(standings: Standings, label: str, series: str) -> ChartJob:
+    """Return the chart of NASCAR's official standings (label: 'official, after race 12 (…)') ready to draw."""
+    bars = [
+        StandingsBar(r.position, r.driver_name, r.car_number, r.points, r.gap_leader, r.wins, r.playoff_points)
+        for r in standings.rows
+    ]
+    data = standings_chart_data(bars)
+    if not data.bars:
+        raise NotFoundError(f"NASCAR's {standings.season} {series} standings list no driver yet.")
+    spec = render.Spec(
+        ChartKind.STANDINGS,
+        f"Points standings · {standings.season} {series}",
+        f"{label[0].upper()}{label[1:]} · top {len(data.bars)} of {data.drivers} drivers",
+        "Source: NASCAR (drivers-points.json), the official standings.",
+        data,
+    )
+    key: ChartKey = (
+        0,
+        ChartKind.STANDINGS,
+        (standings.series, standings.season, standings.after_round, standings.fetched_at),
+    )
+    filename = f"standings-{standings.season}-{standings.series}-after-{standings.after_round}.png"
+    return ChartJob(key, spec, filename, standings_description(standings, label, series), 0)
 
 
 # --- the service ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.facts.statuses import Ending, ending, reason, retired
+from bot.store.feed_records import RaceFlow
 from bot.store.models import Entry, KeyMoment, Race, RaceNote, StageResult
 from bot.wording import ordinal
 
@@ -46,6 +47,7 @@ class RecapFacts:
     stages: tuple[StageResult, ...]
     moments: tuple[KeyMoment, ...]
     notes: tuple[RaceNote, ...] = ()
+    flow: RaceFlow | None = None  # NASCAR's feed: cautions and lead changes lap by lap, when stored
 
 
 def number_word(n: int) -> str:
@@ -326,10 +328,37 @@ class _Writer:
             sentences.append(f"In all, {number_word(race.leaders)} drivers took a turn in the lead{changes}.")
         elif race.lead_changes:
             sentences.append(f"The lead changed hands {_count(race.lead_changes, 'time')}.")
-        if race.cautions is not None:
+        flow = self.facts.flow
+        if flow is not None:
+            sentences.append(self._last_lead_change(flow))
+        cautions = race.cautions
+        if cautions is None and flow is not None and flow.cautions:
+            cautions = len(flow.cautions)
+        if cautions is not None:
             laps = f" for {_count(race.caution_laps, 'lap')}" if race.caution_laps is not None else ""
-            sentences.append(f"The race saw {_count(race.cautions, 'caution')}{laps}.")
-        return " ".join(sentences)
+            sentences.append(f"The race saw {_count(cautions, 'caution')}{laps}.")
+        if flow is not None:
+            sentences.append(self._longest_caution(flow))
+        return " ".join(s for s in sentences if s)
+
+    def _last_lead_change(self, flow: RaceFlow) -> str:
+        """Return who took the lead for the last time and on which lap, from the lead changes lap by lap."""
+        # The first spell (lap 0 to 0) is the pole sitter leading the field to the green: no change of lead.
+        changes = [c for c in flow.lead_changes if c.start_lap]
+        if not changes:
+            return ""
+        last = changes[-1]
+        who = self.shown(last.driver) if last.driver else f"the #{self.shown(last.car)}"
+        return f"{who} took the lead for the last time on lap {last.start_lap}."
+
+    def _longest_caution(self, flow: RaceFlow) -> str:
+        """Return the longest caution period with its reason, from the caution segments."""
+        timed = [c for c in flow.cautions if c.start_lap is not None and c.end_lap is not None]
+        if len(timed) < 2:
+            return ""
+        longest = max(timed, key=lambda c: (c.end_lap or 0) - (c.start_lap or 0))
+        reason = f", for {self.shown(longest.reason.lower())}," if longest.reason else ""
+        return f"The longest caution{reason} ran from lap {longest.start_lap} to lap {longest.end_lap}."
 
     def _top_five(self) -> str:
         """Return who else made the top five, when the results reach 5th."""

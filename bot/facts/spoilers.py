@@ -1,6 +1,8 @@
 """Spoiler-safe mode: from a race's start until some hours after its end, public replies hide its result.
 
 A race's start is an instant worked out from its date and local start time in the track's time zone (bot.tracks).
+A race whose source gives no date (nascaR.data gives only the season) has its window open when it arrived in the
+store: its result is news from then on.
 """
 
 import datetime as dt
@@ -62,6 +64,11 @@ class TimedRace(Protocol):
         """Return how long the race ran as the source wrote it ('2:05:31'), if recorded."""
         ...
 
+    @property
+    def arrived_at(self) -> dt.datetime | None:
+        """Return when the race arrived in the store, if that is known and news."""
+        ...
+
 
 class StoredRace(TimedRace, Protocol):
     """A timed race with its id."""
@@ -117,10 +124,24 @@ def race_length(text: str | None) -> dt.timedelta | None:
     return length if dt.timedelta(0) < length < dt.timedelta(days=1) else None
 
 
+def arrival(race: TimedRace) -> dt.datetime | None:
+    """Return when a race with no known date arrived, if its window opens then; None for a dated race.
+
+    The store reports no arrival for the races a series' first whole-history import brought (bot.store.rows.ARRIVAL):
+    those are history, not news.
+    """
+    return None if race.date_precision == "day" else race.arrived_at
+
+
 def spoiler_window(race: TimedRace, spoiler_hours: int) -> tuple[dt.datetime, dt.datetime] | None:
-    """Return when a race's result is hidden (its start, and its end plus the hours), or None with the mode off."""
+    """Return when a race's result is hidden (its start, and its end plus the hours), or None with the mode off.
+
+    A race with no known date is hidden from its arrival for the hours: it had finished by then.
+    """
     if spoiler_hours <= 0:
         return None
+    if (arrived := arrival(race)) is not None:
+        return arrived, arrived + dt.timedelta(hours=spoiler_hours)
     start = race_start(race)
     if start is None:
         return None
@@ -136,7 +157,9 @@ def spoiler_until(race: TimedRace, spoiler_hours: int) -> dt.datetime | None:
 
 def spoiler_active(race: TimedRace, spoiler_hours: int, now: dt.datetime) -> bool:
     """Return whether replies about this race must hide its result right now."""
-    if spoiler_hours <= 0 or abs(race.date - now.date()) > _REACH + dt.timedelta(hours=spoiler_hours):
+    if spoiler_hours <= 0:
+        return False
+    if race.date_precision == "day" and abs(race.date - now.date()) > _REACH + dt.timedelta(hours=spoiler_hours):
         return False  # far from today: no window to work out (this runs over every stored race)
     window = spoiler_window(race, spoiler_hours)
     return window is not None and window[0] <= now < window[1]

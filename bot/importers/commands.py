@@ -22,16 +22,19 @@ from bot.config import DEFAULT_NASCAR_DATA_URL
 from bot.errors import UserFacingError
 from bot.follow.refresh import RefreshError, refresh_series
 from bot.importers.download import DownloadError, NascarDataDownloader, file_name
+from bot.importers.feed_command import import_feed
 from bot.importers.nascar_data import (
     HistoryFile,
     HistoryFileError,
     count_rows,
     read_history,
 )
+from bot.importers.nascar_feed import FeedFileError
 from bot.importers.race_folder import ExportRefusedError, export_race, import_race_folder
 from bot.racefiles import RaceFileError
 from bot.series import BY_CODE
 from bot.store import Store
+from bot.store.feeds import FeedMatchError
 from bot.store.imports import SOURCE_CREDIT, ImportReport, MergeRefusedError
 
 SHOWN_PROBLEMS = 20  # rejected rows and disagreements printed before pointing at --report
@@ -69,6 +72,12 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
     )
     history.add_argument("--report", type=Path, metavar="FILE", help="write every rejected row and disagreement here")
     history.add_argument("--dry-run", action="store_true", help="check and compare everything, but store nothing")
+    feed = importing.add_parser("nascar-feed", help="one race weekend from NASCAR's weekend-feed.json: a file or a URL")
+    feed.add_argument("source", help="a weekend-feed.json file, or its http(s) URL")
+    feed.add_argument(
+        "--round", type=int, dest="round_", metavar="N", help="the race's place among its season's points races"
+    )
+    feed.add_argument("--series", choices=tuple(BY_CODE), help="which series, only when the file has no series_id")
     folder = importing.add_parser("race", help="one race folder (race.json, results.csv, stages.csv, quotes.json)")
     folder.add_argument("folder", type=Path)
     exporting = commands.add_parser("export", help="write stored data out").add_subparsers(dest="kind", required=True)
@@ -129,6 +138,8 @@ async def run(
                     dry_run=args.dry_run,
                     replace=replace,
                 )
+            case ("import", "nascar-feed"):
+                return await import_feed(store, args.source, round_=args.round_, series=args.series, out=out)
             case ("import", "race"):
                 race_id = await import_race_folder(store, args.folder, data_dir)
                 _say(out, f"Loaded race #{race_id}." if race_id else "That race is already stored; nothing changed.")
@@ -143,7 +154,7 @@ async def run(
                 _say(out, f"Wrote {', '.join(p.name for p in written)} to {args.folder}")
             case ("drivers", "merge"):
                 return await merge_drivers(store, args.keep, args.merge, out=out, err=err)
-    except (HistoryFileError, RaceFileError, DownloadError) as error:
+    except (HistoryFileError, RaceFileError, DownloadError, FeedFileError, FeedMatchError) as error:
         _say(err, f"Nothing was stored: {error}")
         return 2
     except ArgumentError as error:

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from bot.store.announcements import Announcements
 from bot.store.career import CareerReads
 from bot.store.charts import ChartReads
 from bot.store.coverage import CoverageReads
@@ -15,10 +16,12 @@ from bot.store.database import (
     connect,
     migrate,
 )
+from bot.store.feeds import FeedImport
 from bot.store.imports import HistoryImport
 from bot.store.meta import MetaValues
 from bot.store.moderation import Moderation, ResultsRefusedError
 from bot.store.races import RaceReads
+from bot.store.schedule import ScheduleStore
 from bot.store.upkeep import Upkeep
 
 __all__ = [
@@ -34,7 +37,19 @@ __all__ = [
 ]
 
 
-class Store(RaceReads, ChartReads, CareerReads, CoverageReads, Moderation, HistoryImport, MetaValues, Upkeep):
+class Store(
+    RaceReads,
+    ChartReads,
+    CareerReads,
+    CoverageReads,
+    Moderation,
+    Announcements,
+    HistoryImport,
+    FeedImport,
+    ScheduleStore,
+    MetaValues,
+    Upkeep,
+):
     """Typed access to Pit Board's SQLite database."""
 
 

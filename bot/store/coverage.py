@@ -93,6 +93,7 @@ class SeriesFreshness:
     credit: str | None
     refreshed_at: dt.datetime | None
     last_error: str | None
+    next_at: dt.datetime | None = None  # when the running bot refreshes it next (None: not followed, or not yet)
 
     @classmethod
     def of(cls, newest: NewestRace, status: RefreshStatus | None) -> "SeriesFreshness":
@@ -106,6 +107,7 @@ class SeriesFreshness:
             credit=newest.credit,
             refreshed_at=status.refreshed_at if status else None,
             last_error=status.last_error if status else None,
+            next_at=status.next_at if status else None,
         )
 
 

@@ -32,6 +32,10 @@ SOURCE_DESCRIPTION = (
 )
 SQLITE_MAX_INTEGER = 2**63 - 1
 _CHUNK = 10_000  # entries per executemany, so the progress bar moves and no giant parameter list is built
+# Seconds a merge a season at a time leaves SQLite's write lock free between seasons. Another process's writer (the
+# bot, saving a moderator's change) retries every WRITE_ATTEMPT_MS for at most WRITE_WAIT: without a gap longer
+# than its retry it rarely lands between two seasons, and gives up as busy. Also lets this process's own waiters in.
+SEASON_GAP = 0.12
 
 T = TypeVar("T")
 
@@ -321,7 +325,7 @@ class HistoryImport(RaceLoading):
                         await _set_meta(conn, meta)
                     await _remember_first_import(conn, series[1])
             if not last:
-                await asyncio.sleep(0)  # between seasons, whatever waits for the connection goes first
+                await asyncio.sleep(SEASON_GAP)
         report = _combined(reports)
         if report.wrote:
             self._changed("races")

@@ -36,6 +36,8 @@ class RaceSummary:
     # When the race ran, as the source wrote it (None: not recorded), for spoiler-safe windows.
     start_time_local: str | None = None  # '8:00 PM ET (Friday)', local to the track unless it names a clock
     race_duration: str | None = None
+    # When the race arrived in the store, for a race whose source gives no date (None: unknown, or history).
+    arrived_at: dt.datetime | None = None
 
     @property
     def label(self) -> str:
@@ -94,6 +96,8 @@ class Race:
     data_version: int
     source_count: int
     date_precision: str = "day"  # 'season': the source gives only the year; date is 1 January then
+    # When the race arrived in the store, for a race whose source gives no date (None: unknown, or history).
+    arrived_at: dt.datetime | None = None
 
     @property
     def label(self) -> str:
@@ -226,6 +230,9 @@ class GuildSettings:
     mod_role_id: int | None
     ping_role_id: int | None
     spoiler_hours: int
+    announce: bool = False  # post a card when a race of a followed series arrives
+    announce_since: dt.datetime | None = None  # when announcements were last turned on
+    mod_channel_id: int | None = None  # the moderators' private channel, for Pit Board's notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,3 +306,41 @@ class ImportOutcome:
     race_id: int
     replaced: bool
     entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueAnnouncement:
+    """A shared race a server with announcements on has not been told about yet."""
+
+    guild_id: int
+    race_id: int
+    series: str  # the series code: 'truck', 'nxs', 'cup'
+    season: int
+    round: int
+    recap_channel_id: int
+    mod_channel_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """One automated post about a race in a server: what was claimed, and whether it went out."""
+
+    guild_id: int
+    race_id: int
+    kind: str  # 'results'
+    status: Literal["pending", "sent", "failed"]
+    channel_id: int | None
+    message_id: int | None
+    recap_version: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostStop:
+    """A kind of automated post stopped in a server because it failed, until a moderator fixes its cause."""
+
+    guild_id: int
+    kind: str  # 'results' or 'mod-notice'
+    channel_id: int | None
+    reason: str
+    stopped_at: dt.datetime

@@ -63,8 +63,16 @@ class Moderation(RaceLoading):
         row = await self._fetchone(query, (guild_id,))
         if row is None:
             return GuildSettings(guild_id, None, None, None, 0)
+        since = row["announce_since"]
         return GuildSettings(
-            guild_id, row["recap_channel_id"], row["mod_role_id"], row["ping_role_id"], row["spoiler_hours"]
+            guild_id,
+            row["recap_channel_id"],
+            row["mod_role_id"],
+            row["ping_role_id"],
+            row["spoiler_hours"],
+            announce=bool(row["announce"]),
+            announce_since=dt.datetime.fromisoformat(since) if since else None,
+            mod_channel_id=row["mod_channel_id"],
         )
 
     async def update_guild_settings(
@@ -80,6 +88,9 @@ class Moderation(RaceLoading):
                 ON CONFLICT (guild_id) DO UPDATE SET {setting} = excluded.{setting}, updated_at = excluded.updated_at
             """  # noqa: S608 - the column name is checked against a fixed set above
             await conn.execute(query, (guild_id, value if value is not None else None, _now()))
+            if setting == "recap_channel_id":
+                # Choosing the recap channel again is how moderators say they fixed the cards that failed there.
+                await conn.execute("DELETE FROM post_stops WHERE guild_id = ? AND kind = 'results'", (guild_id,))
             await audit(conn, guild_id, user_id, "settings", detail)
         self._changed("guild", guild_id)
         return await self.guild_settings(guild_id)

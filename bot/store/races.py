@@ -20,7 +20,16 @@ from bot.store.models import (
     Stage,
     StageResult,
 )
-from bot.store.rows import ENTRY_COLUMNS, ENTRY_FROM, SUMMARY_COLUMNS, SUMMARY_FROM, entry_of, summary_of
+from bot.store.rows import (
+    ARRIVAL,
+    ENTRY_COLUMNS,
+    ENTRY_FROM,
+    SUMMARY_COLUMNS,
+    SUMMARY_FROM,
+    arrival,
+    entry_of,
+    summary_of,
+)
 
 # A server's upload of a round whose shared race Pit Board now holds (needs the alias r for races). That server's fans
 # see the shared race instead, so the upload is left out of every list, default and count fans see; it stays
@@ -92,7 +101,7 @@ class RaceReads(StoreBase):
         query = f"""
             SELECT r.*, se.name AS series, se.short_name AS series_short, sn.year AS season, sn.rounds,
                    t.name AS track, t.location, t.length_miles,
-                   fd.name AS fastest_lap_driver,
+                   fd.name AS fastest_lap_driver, {ARRIVAL} AS arrival,
                    (SELECT count(DISTINCT source_id) FROM fact_sources fs
                      WHERE (fs.subject = 'races' AND fs.subject_id = r.id)
                         OR (fs.subject = 'entries' AND fs.subject_id IN (SELECT id FROM entries WHERE race_id = r.id))
@@ -147,6 +156,7 @@ class RaceReads(StoreBase):
             data_version=row["data_version"],
             source_count=row["source_count"],
             date_precision=row["date_precision"],
+            arrived_at=arrival(row["arrival"]),
         )
 
     async def entries(self, race_id: int) -> list[Entry]:

@@ -8,14 +8,27 @@ import aiosqlite
 
 from bot.store.models import Entry, RaceSummary
 
+# When a race arrived, as spoiler-safe mode reads it (needs the aliases r, sn and se): only for a race with no known
+# date (a dated race's window opens at its start), and not for the races the first import of a series' whole
+# history brought (at or before the round bot.store.imports.first_import_key records). Those are history, whenever
+# the file was read, and no window opens on them.
+ARRIVAL = """
+    CASE WHEN r.date_precision = 'day' THEN NULL
+         WHEN r.owner_guild_id IS NULL AND EXISTS (
+        SELECT 1 FROM meta fi WHERE fi.key = 'nascar_data:' || se.short_name || ':first_import_through'
+          AND (sn.year, r.round) <= (CAST(substr(fi.value, 1, instr(fi.value, ':') - 1) AS INTEGER),
+                                     CAST(substr(fi.value, instr(fi.value, ':') + 1) AS INTEGER)))
+    THEN NULL ELSE r.arrived_at END
+"""
 # Columns of RaceSummary, shared by every query that lists races.
-SUMMARY_COLUMNS = """
+SUMMARY_COLUMNS = f"""
     r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
     t.name AS track, r.race_date, r.date_precision, r.results_status, r.start_time_local, r.race_duration,
+    {ARRIVAL} AS arrival,
     (SELECT d.name FROM entries e JOIN drivers d ON d.id = e.driver_id
       WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner,
     (SELECT e.car_number FROM entries e WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner_car
-"""
+"""  # noqa: S608 - fixed fragments, no values
 SUMMARY_FROM = """
     FROM races r
     JOIN seasons sn ON sn.id = r.season_id
@@ -63,7 +76,13 @@ def summary_of(row: aiosqlite.Row) -> RaceSummary:
         date_precision=shared_text(row["date_precision"]),
         start_time_local=shared_text(row["start_time_local"]),
         race_duration=row["race_duration"],
+        arrived_at=arrival(row["arrival"]),
     )
+
+
+def arrival(text: str | None) -> dt.datetime | None:
+    """Return when a race arrived, from the ARRIVAL column (ISO-8601 UTC), or None."""
+    return dt.datetime.fromisoformat(text) if text else None
 
 
 def entry_of(row: aiosqlite.Row) -> Entry:

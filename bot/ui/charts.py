@@ -8,7 +8,7 @@ import discord
 
 from bot.catalog import Catalog
 from bot.charts.data import ChartKind
-from bot.charts.service import Chart, ChartService
+from bot.charts.service import Chart, ChartJob, ChartService
 from bot.facts.spoilers import SpoilerPolicy
 from bot.tree import NO_MENTIONS
 from bot.ui.cooldowns import chart_limit
@@ -103,6 +103,16 @@ class ChartReplies:
         await interaction.response.defer(thinking=True)
         message = chart_message(await self.service.draw(job), spoiler=spoiler, note=note)
         await interaction.followup.send(**message.send_kwargs())
+
+    async def send_job(self, interaction: discord.Interaction, job: ChartJob, *, note: str = "") -> None:
+        """Answer publicly with a chart not of one race (the official standings), already cleared for spoilers."""
+        self.limit.use(interaction.user.id)
+        chart = self.service.cached(job)
+        if chart is not None:
+            await interaction.response.send_message(**chart_message(chart, note=note).send_kwargs())
+            return
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send(**chart_message(await self.service.draw(job), note=note).send_kwargs())
 
 
 class ChartButton(RaceButton, action="chart"):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import urllib.parse
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -11,9 +12,11 @@ from bot.catalog import Catalog, RaceData
 from bot.errors import BadInputError, NotFoundError
 from bot.names import name_key
 from bot.racefiles import cell_problem, parse_results
+from bot.series import BY_CODE, FAMILIES
 from bot.store import ResultsRefusedError, Store
 from bot.store.models import Quote, Race, RaceSummary, RecapVersion
 from bot.tree import NotAllowedError, reply_private
+from bot.ui.announcements import DRAFT_BUTTONS, DraftAction, DraftButton, DraftRef
 from bot.ui.embeds.coverage import data_status_embed
 from bot.ui.limits import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, CHOICES_MAX, clip, fit, new_embed
 from bot.ui.options import NewSeriesOption, RaceOption
@@ -30,6 +33,12 @@ REFUSAL = (
 )
 
 RaceChoice = app_commands.Transform[RaceSummary, RaceOption]
+ALL_SERIES = "all"
+SERIES_CHOICES = [
+    app_commands.Choice(name="Every series Pit Board follows", value=ALL_SERIES),
+    *(app_commands.Choice(name=family.name, value=family.code) for family in FAMILIES),
+]
+STOPPED = {"results": "Results cards", "mod-notice": "Notices in the moderators' channel"}
 
 
 def _guild(interaction: discord.Interaction) -> discord.Guild:
@@ -46,6 +55,16 @@ def _require_manage_server(interaction: discord.Interaction, what: str) -> None:
     """Refuse anyone without Manage Server: the moderator role must not be able to hand out or widen itself."""
     if not interaction.permissions.manage_guild:
         raise NotAllowedError(f"Only members with Manage Server can change {what}. Nothing was changed.")
+
+
+def _is_pit_board(interaction: discord.Interaction, user_id: int) -> bool:
+    """Return whether user_id is Pit Board's own (the author of the drafts it saves when it announces a race)."""
+    me = interaction.client.user
+    return me is not None and me.id == user_id
+
+
+def _series_names(codes: tuple[str, ...]) -> str:
+    return ", ".join(BY_CODE[code].name if code in BY_CODE else code for code in codes) or "none"
 
 
 def _quote_choice_name(quote: Quote) -> str:
@@ -86,10 +105,18 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     quote = app_commands.Group(name="quote", description="Add or remove this server's quotes")
     results = app_commands.Group(name="results", description="Upload, confirm and correct race results")
 
-    def __init__(self, store: Store, catalog: Catalog, publisher: RecapPublisher) -> None:
+    def __init__(
+        self, store: Store, catalog: Catalog, publisher: RecapPublisher, *, follow_series: tuple[str, ...] = ()
+    ) -> None:
         self.store = store  # what moderators write goes here; race data is read through the catalog
         self.catalog = catalog
         self.publisher = publisher
+        self.follow_series = follow_series  # the series the bot keeps current (FOLLOW_SERIES), announced from
+
+    @property
+    def dynamic_items(self) -> tuple[type[DraftButton], ...]:
+        """Return the buttons discord.py must know for the draft notices bot.announce posts (they find this cog)."""
+        return DRAFT_BUTTONS
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Refuse anyone who is not a moderator here, whatever Discord's menu showed them."""
@@ -158,7 +185,25 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         embed.add_field(name="Ping role", value=shown(current.ping_role_id, "<@&{}>"))
         hours = current.spoiler_hours
         embed.add_field(name="Spoiler-safe mode", value=f"{hours} hours after each race" if hours else "off")
+        embed.add_field(name="Moderators' channel", value=shown(current.mod_channel_id, "<#{}>"))
+        since = f" (since {timestamp(current.announce_since, 'D')})" if current.announce_since else ""
+        embed.add_field(name="Announcements", value=f"on{since}" if current.announce else "off")
+        embed.add_field(name="Series announced", value=await self._series_text(_guild(interaction).id), inline=False)
+        for stop in await self.store.post_stops(_guild(interaction).id):
+            embed.add_field(
+                name=f"Stopped: {STOPPED.get(stop.kind, stop.kind)}", value=plain(stop.reason), inline=False
+            )
         await reply_private(interaction, embed=fit(embed))
+
+    async def _series_text(self, guild_id: int) -> str:
+        """Return which series this server's announcements cover, saying which of them the bot does not follow."""
+        chosen = await self.store.followed_series(guild_id)
+        if not chosen:
+            return f"every series Pit Board follows ({_series_names(self.follow_series)})"
+        text = _series_names(chosen)
+        if unfollowed := tuple(code for code in chosen if code not in self.follow_series):
+            text += f"; Pit Board does not follow {_series_names(unfollowed)} right now, so none of it is announced"
+        return text
 
     async def _set(self, interaction: discord.Interaction, setting: str, value: int | None, said: str) -> None:
         guild = _guild(interaction)
@@ -214,6 +259,134 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             f"spoiler-safe mode set to {hours} hours after each race ends" if hours else "spoiler-safe mode turned off"
         )
         await self._set(interaction, "spoiler_hours", hours, said)
+
+    @settings.command(name="announce")
+    @app_commands.describe(state="on: post a card in the recap channel when a new race arrives; off: stop")
+    async def settings_announce(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        """Post a results card when a new race of a followed series arrives."""
+        guild = _guild(interaction)
+        current = await self.catalog.guild_settings(guild.id)
+        if state == "off":
+            await self.store.set_announce(guild.id, interaction.user.id, on=False)
+            await reply_private(interaction, "Done: announcements turned off.")
+            return
+        if current.recap_channel_id is None:
+            raise BadInputError(
+                "The cards go to the recap channel: choose one with `/manage settings recap-channel` first. "
+                "Nothing was changed."
+            )
+        await self.store.set_announce(guild.id, interaction.user.id, on=True)
+        drafts = (
+            f"a draft recap is saved and <#{current.mod_channel_id}> is told"
+            if current.mod_channel_id
+            else "a draft recap is saved in `/manage recap history` (choose `/manage settings mod-channel` to be told)"
+        )
+        again = " (they were on already: anything stopped resumes)" if current.announce else ""
+        text = (
+            f"Done: announcements turned on{again}. When a race newer than those stored now arrives in "
+            f"{await self._series_text(guild.id)}, a results card goes to <#{current.recap_channel_id}> and {drafts}."
+        )
+        if not self.follow_series:
+            text += " Pit Board follows no series right now (its owner sets FOLLOW_SERIES), so nothing arrives yet."
+        await reply_private(interaction, text)
+
+    @settings.command(name="series")
+    @app_commands.describe(
+        series="A series, or every series Pit Board follows (the default)",
+        follow="Announce its new races (default) or stop announcing them",
+    )
+    @app_commands.choices(series=SERIES_CHOICES)
+    async def settings_series(self, interaction: discord.Interaction, series: str, follow: bool = True) -> None:
+        """Choose the series whose new races this server announces."""
+        guild = _guild(interaction)
+        chosen = await self.store.followed_series(guild.id)
+        if series == ALL_SERIES:
+            if not follow:
+                raise BadInputError("To announce nothing, use `/manage settings announce off`. Nothing was changed.")
+            await self.store.set_followed_series(
+                guild.id, interaction.user.id, (), detail="announced series: every series Pit Board follows"
+            )
+        elif series not in BY_CODE:
+            raise BadInputError(f"Pick a series from the list: {', '.join(BY_CODE)}. Nothing was changed.")
+        else:
+            # Never having chosen means every series the bot follows: a change starts from that set.
+            current = chosen or self.follow_series
+            if follow:
+                wanted = tuple(code for code in BY_CODE if code in current or code == series)
+            else:
+                wanted = tuple(code for code in BY_CODE if code in current and code != series)
+            if not wanted:
+                raise BadInputError(
+                    "That would announce no series; use `/manage settings announce off` for that. Nothing was changed."
+                )
+            detail = f"announced series: {', '.join(wanted)}"
+            await self.store.set_followed_series(guild.id, interaction.user.id, wanted, detail=detail)
+        await reply_private(interaction, f"Done: this server announces {await self._series_text(guild.id)}.")
+
+    @settings.command(name="mod-channel")
+    @app_commands.describe(channel="A channel only moderators can read, for Pit Board's notices; empty clears it")
+    async def settings_mod_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        """Choose the moderators' private channel, where Pit Board's notices and drafts go."""
+        guild = _guild(interaction)
+        if channel is None:
+            await self.store.set_mod_channel(guild.id, interaction.user.id, None, detail="moderators' channel cleared")
+            await reply_private(interaction, "Done: moderators' channel cleared; drafts are still saved, unannounced.")
+            return
+        if channel.permissions_for(guild.default_role).view_channel:
+            raise BadInputError(
+                f"Everyone in this server can read {channel.mention}, and Pit Board's notices there are for "
+                "moderators only: choose a channel @everyone cannot see. Nothing was changed."
+            )
+        if missing := missing_permissions(channel, guild.me, thread=False):
+            raise BadInputError(
+                f"I can't use {channel.mention}: I need {', '.join(missing)} there. Nothing was changed."
+            )
+        if lacking := moderator_missing_permissions(channel, _moderator(interaction)):
+            raise NotAllowedError(
+                f"You can't choose {channel.mention}: you need {' and '.join(lacking)} there yourself. "
+                "Nothing was changed."
+            )
+        said = f"moderators' channel set to #{channel.name}"
+        await self.store.set_mod_channel(guild.id, interaction.user.id, channel.id, detail=said)
+        await reply_private(interaction, f"Done: {said}.")
+
+    # --- the buttons on Pit Board's draft notices (bot.ui.announcements.DraftButton) -------------------------
+
+    async def draft_pressed(self, interaction: discord.Interaction, action: DraftAction, draft: DraftRef) -> None:
+        """Review, publish or discard a draft Pit Board saved, for a moderator of the server it belongs to."""
+        await self.interaction_check(interaction)  # refuses anyone who is not a moderator here, now
+        guild = _guild(interaction)
+        if guild.id != draft.guild_id:
+            raise NotAllowedError("That draft belongs to another server.")
+        race = await self.catalog.visible_race(guild.id, draft.race_id)
+        version = await self.store.recap_version(guild.id, race.id, draft.version)
+        if version is None:
+            raise NotFoundError(f"{plain(race.label)} has no recap version {draft.version} any more.")
+        data = await self.catalog.race_data(race.id)
+        if action == "review":
+            embed = await self.publisher.post_embed(guild.id, data, version)
+            if version.discarded:
+                content = f"Version {version.version} was discarded. This is how it read:"
+                await reply_private(interaction, content, embed=embed)
+                return
+            content = f"Version {version.version}, drafted by Pit Board. This is exactly how it will be posted:"
+            await reply_private(
+                interaction, content, embed=embed, view=RecapPreview(self, data, version, interaction.user.id)
+            )
+        elif action == "publish":
+            if version.discarded:
+                raise BadInputError(f"Version {version.version} was discarded, so it can't be published.")
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await reply_private(interaction, await self.publish_from_preview(interaction, data, version))
+        else:
+            if not await self.discard_version(interaction, data.race, version):
+                raise BadInputError(f"Version {version.version} was published or discarded already.")
+            await reply_private(
+                interaction,
+                f"Discarded version {version.version}. It stays in `/manage recap history`, marked discarded.",
+            )
 
     # --- /manage recap ------------------------------------------------------------------------------------
 
@@ -277,7 +450,8 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
                 marks.append(f"copy of v{v.reverted_from}")
             suffix = f" · {', '.join(marks)}" if marks else ""
             headline = plain(v.headline[:80])
-            lines.append(f"**v{v.version}** {headline} · <@{v.author_id}> · {timestamp(v.created_at, 'R')}{suffix}")
+            author = "Pit Board" if _is_pit_board(interaction, v.author_id) else f"<@{v.author_id}>"
+            lines.append(f"**v{v.version}** {headline} · {author} · {timestamp(v.created_at, 'R')}{suffix}")
         embed = new_embed(f"Recap versions: {plain(chosen.label)}", "\n".join(lines))
         if len(versions) > 20:
             embed.set_footer(text=f"Showing the newest 20 of {len(versions)} versions")
@@ -518,5 +692,4 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     async def data(self, interaction: discord.Interaction) -> None:
         """Show where the race data comes from, how current it is, the refreshes and the last error."""
         status = await self.catalog.data_status(_guild(interaction).id)
-        # No series is followed yet (FOLLOW_SERIES is still to come), so nothing is refreshed automatically.
-        await reply_private(interaction, embed=data_status_embed(status))
+        await reply_private(interaction, embed=data_status_embed(status, followed=self.follow_series))

@@ -191,7 +191,7 @@ def changed_spec(spec: render.Spec) -> render.Spec:
     return dataclasses.replace(spec, data=changed)
 
 
-@pytest.mark.parametrize("kind", list(ChartKind))
+@pytest.mark.parametrize("kind", [kind for kind in ChartKind if kind is not ChartKind.STANDINGS])  # a race's
 async def test_each_chart_is_a_small_deterministic_png_that_changes_with_the_data(
     store: Store, service: ChartService, kind: ChartKind
 ):

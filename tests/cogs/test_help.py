@@ -25,7 +25,10 @@ async def bot(store: Store, tmp_path: Path) -> AsyncIterator[PitBoard]:
         yield bot
 
 
-FAN_COMMANDS = ["recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "help"]
+FAN_COMMANDS = [
+    "recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "next", "schedule",
+    "standings", "help",
+]  # fmt: skip
 
 
 async def test_every_fan_command_is_registered_with_a_description(bot: PitBoard):

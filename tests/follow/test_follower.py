@@ -125,6 +125,10 @@ async def test_the_catalog_holds_still_while_a_refresh_merges_and_then_moves_at_
             history = read_history(path, series="truck")
             await other.import_history_by_season(history, series=("NASCAR Craftsman Truck Series", "truck"))
             assert len((await catalog.index()).races) == before  # fans still see what they saw
+            # A moderator's save through the bot's own connection does not pull in a half-done merge either.
+            await store.update_guild_settings(1, 2, setting="spoiler_hours", value=2, detail="spoiler hours 2")
+            assert (await catalog.guild_settings(1)).spoiler_hours == 2
+            assert len((await catalog.index()).races) == before
         assert len((await catalog.index()).races) == before + 8
     finally:
         await other.close()

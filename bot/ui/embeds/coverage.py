@@ -1,7 +1,7 @@
 """What replies say about the store itself: which race a command picked when given none, and how current data is."""
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import discord
 
@@ -82,14 +82,13 @@ def _origins(counts: SeriesCounts) -> str:
     return " · ".join(parts)
 
 
-def data_status_embed(status: DataStatus, *, next_refresh: Mapping[str, dt.datetime] | None = None) -> discord.Embed:
+def data_status_embed(status: DataStatus, *, followed: Sequence[str] = ()) -> discord.Embed:
     """Return what /manage data shows: per series its races and entries by source, freshness and refreshes.
 
-    next_refresh holds when each followed series (by short name) is refreshed next; empty or None, automatic
+    followed names the series (by short name) the running bot keeps current (FOLLOW_SERIES); empty, automatic
     refresh is off and every series says 'not followed'.
     """
-    following = next_refresh or {}
-    automatic = f"on for {', '.join(sorted(following))}" if following else "off"
+    automatic = f"on for {', '.join(followed)}" if followed else "off"
     description = (
         f"Shared race data, by where each race's entries came from ({plural(status.sources, 'source')} stored; "
         f"every fact names its own). Automatic refresh: {automatic}."
@@ -108,8 +107,13 @@ def data_status_embed(status: DataStatus, *, next_refresh: Mapping[str, dt.datet
             lines.append(
                 f"**Last refresh** {timestamp(last)} ({timestamp(last, 'R')})" if last else "**Last refresh** never"
             )
-        when = following.get(counts.series_short)
-        lines.append(f"**Next refresh** {timestamp(when)}" if when else "**Next refresh** not followed")
+        when = fresh.next_at if fresh is not None else None
+        if counts.series_short not in followed:
+            lines.append("**Next refresh** not followed")
+        elif when is not None:
+            lines.append(f"**Next refresh** {timestamp(when)} ({timestamp(when, 'R')})")
+        else:
+            lines.append("**Next refresh** soon after the bot starts")
         error = fresh.last_error if fresh is not None else None
         lines.append(f"**Last error** {clip(plain(error), 300)}" if error else "**Last error** none")
         embed.add_field(name=plain(counts.series), value="\n".join(lines), inline=False)

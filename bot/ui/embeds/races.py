@@ -8,6 +8,7 @@ import discord
 
 from bot.catalog import RaceData
 from bot.facts.key_results import key_results
+from bot.store.feed_records import FEED_CREDIT, ResultVersion
 from bot.store.models import Correction, Entry, Race, RaceSummary, StageResult
 from bot.ui.limits import FIELD_VALUE_MAX, PAGE_SIZE, LazyPages, clip, fit, new_embed
 from bot.ui.text import (
@@ -61,6 +62,27 @@ def corrections_field(corrections: Sequence[Correction], *, spoiler: bool) -> st
     return "\n".join(lines)  # at most 5 lines of at most 204 characters: within a field's 1024
 
 
+VERSION_CHANGES_SHOWN = 5  # changes of a results version listed before "and N more"
+
+
+def credited(data: RaceData, footer: str) -> str:
+    """Return a footer naming NASCAR as the source when the race's results came from its feed."""
+    return f"{footer} · data: {FEED_CREDIT}" if data.flow is not None and data.flow.from_feed else footer
+
+
+def version_text(version: ResultVersion) -> str:
+    """Return 'Version 2 (provisional): #11 Corey Heim disqualified; …' and why, as the source says, escaped."""
+    head = f"Version {version.version} ({version.status})"
+    if not version.changes:
+        return head + (": no change to the finishing order" if version.version > 1 else "")
+    shown = "; ".join(plain(change) for change in version.changes[:VERSION_CHANGES_SHOWN])
+    more = len(version.changes) - VERSION_CHANGES_SHOWN
+    text = f"{head}: {shown}" + (f"; and {plural(more, 'more change')}" if more > 0 else "")
+    if version.reasons:
+        text += "\nWhy: " + "; ".join(plain(reason) for reason in version.reasons[:VERSION_CHANGES_SHOWN])
+    return clip(text, FIELD_VALUE_MAX - 4)  # room for the spoiler bars around it
+
+
 def _noted(note: str, text: str) -> str:
     """Return text with note (why a command given no race picked this one) as its first line, if there is one."""
     return f"{note}\n{text}" if note else text
@@ -87,7 +109,10 @@ def results_pages(data: RaceData, top: int | None = None, *, spoiler: bool = Fal
             embed.add_field(
                 name="Corrections", value=corrections_field(data.corrections, spoiler=spoiler), inline=False
             )
-        embed.set_footer(text=status_line(race))
+        if data.flow is not None and data.flow.version is not None:
+            text = version_text(data.flow.version)
+            embed.add_field(name="Results version", value=hide(text) if spoiler else text, inline=False)
+        embed.set_footer(text=credited(data, status_line(race)))
         return fit(embed)
 
     return LazyPages(math.ceil(len(entries) / PAGE_SIZE), page)
@@ -120,7 +145,7 @@ def stages_embed(data: RaceData, *, spoiler: bool = False, note: str = "") -> di
         embed.add_field(name=name, value="\n".join(lines), inline=False)
     last = max(laps) if laps else None
     note = f"Stage {last} ends at the checkered flag: see /results. · " if last and last not in by_stage else ""
-    embed.set_footer(text=note + status_line(race))
+    embed.set_footer(text=credited(data, note + status_line(race)))
     return fit(embed)
 
 
@@ -174,7 +199,7 @@ def recap_embed(
     if data.corrections:
         embed.add_field(name="Corrections", value=corrections_text(data.corrections), inline=False)
 
-    footer = status_line(race)
+    footer = credited(data, status_line(race))
     if published_by is not None:
         footer = f"Recap published by this server's moderators · {footer}"
     embed.set_footer(text=footer)

@@ -1,0 +1,217 @@
+"""Announcing new races: a "results are in" card per server that wants it, a draft recap, a note to its moderators.
+
+Everything is worked out from the store on each pass, so a pass can run at any time (after each refresh, at
+start) and any number of times: a race is announced to a server once, whatever restarts.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from bot.catalog import Catalog, RaceData
+from bot.facts.recap import write_recap
+from bot.facts.spoilers import SpoilerPolicy
+from bot.store import Store
+from bot.store.announcements import MOD_NOTICE, RESULTS, first_import_key, parse_round
+from bot.store.imports import SOURCE_CREDIT
+from bot.store.models import DueAnnouncement, RecapVersion
+from bot.tree import NO_MENTIONS
+from bot.ui.announcements import DraftRef, card_view, draft_view
+from bot.ui.embeds.announcements import draft_notice, failure_report, results_card
+from bot.ui.limits import TITLE_MAX, clip
+from bot.ui.text import plain, race_title
+
+log = logging.getLogger(__name__)
+
+# A weekend brings one race per series. More than this many due at once for one server and series is a history
+# being loaded (an import without the first-import mark), which is passed over rather than posted card by card.
+MOST_AT_ONCE = 10
+DRAFT_BODY_MAX = 4000  # what the recap form holds, so a moderator can edit the draft
+FIX = {
+    RESULTS: "set the recap channel again with `/manage settings recap-channel`, or turn announcements on again",
+    MOD_NOTICE: "set the moderators' channel again with `/manage settings mod-channel`, or turn announcements on again",
+}
+WHAT = {RESULTS: "Results cards", MOD_NOTICE: "Notices to moderators"}
+
+
+class PostFailedError(Exception):
+    """A post could not be made, for a reason that will not pass by itself (a deleted channel, a lost permission)."""
+
+
+def draft_recap(data: RaceData) -> tuple[str, str]:
+    """Return the headline and body of the recap Pit Board drafts, written from the race's stored facts."""
+    facts = data.recap_facts()
+    winner = next((e for e in data.entries if e.finish == 1), None)
+    title = race_title(data.race)
+    headline = f"{plain(winner.driver)} wins the {title}" if winner else title
+    return clip(headline, TITLE_MAX), clip(write_recap(facts, shown=plain), DRAFT_BODY_MAX)
+
+
+class Announcer:
+    """Posts each new shared race once to every server that follows its series and turned announcements on."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Store,
+        catalog: Catalog,
+        spoilers: SpoilerPolicy,
+        follow_series: Sequence[str],
+    ) -> None:
+        self.client = client  # for its channels and its own user id
+        self.store = store
+        self.catalog = catalog
+        self.spoilers = spoilers
+        self.follow_series = tuple(follow_series)
+        self._running = asyncio.Lock()  # one pass at a time; the store's claims keep other processes out too
+
+    async def announce_new_races(self) -> int:
+        """Post every card due, save a draft recap and tell the moderators for each; return how many cards went out."""
+        if not self.follow_series or self.client.user is None:
+            return 0  # nothing followed; or not logged in yet, so no channel could be reached
+        async with self._running:
+            follow = {}
+            for series in self.follow_series:
+                value = await self.store.meta_value(first_import_key(series))
+                through = parse_round(value)
+                if value is not None and through is None:
+                    log.warning(
+                        "Not announcing %s races: %s is %r, not season:round", series, first_import_key(series), value
+                    )
+                    continue
+                follow[series] = through
+            due = await self.store.due_announcements(follow)
+            posted = 0
+            for batch in _batches(due):
+                if len(batch) > MOST_AT_ONCE:
+                    newest = batch[-1]
+                    await self.store.pass_over_history(
+                        newest.guild_id, newest.series, (newest.season, newest.round), len(batch)
+                    )
+                    continue
+                for item in batch:
+                    if await self._stopped(item.guild_id, RESULTS):
+                        break  # an earlier card in this pass failed here
+                    posted += await self._announce(item)
+            return posted
+
+    async def _stopped(self, guild_id: int, kind: str) -> bool:
+        return any(stop.kind == kind for stop in await self.store.post_stops(guild_id))
+
+    async def _announce(self, item: DueAnnouncement) -> int:
+        """Post one card, then save the draft and tell the moderators; return 1 if the card went out."""
+        # The claim is committed first. A crash after it leaves the row 'pending', and a pending row is never
+        # posted again: whether the card went out is unknown, and a card missing is better than a card twice.
+        if not await self.store.claim_announcement(item.guild_id, item.race_id, RESULTS, item.recap_channel_id):
+            return 0
+        data = await self.catalog.race_data(item.race_id)
+        hidden_until = await self.spoilers.until(item.guild_id, data.race)
+        origin = await self.store.race_origin(item.race_id)
+        credit = SOURCE_CREDIT if origin is not None and origin.kind == "nascar-data" else None
+        try:
+            channel = await self._channel(item.recap_channel_id)
+            message = await channel.send(
+                embed=results_card(data, hidden_until=hidden_until, credit=credit),
+                view=card_view(item.race_id),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except PostFailedError as error:
+            # Nothing was posted: the claim is dropped, so the card goes out once the moderators fix the channel.
+            await self.store.announcement_failed(item.guild_id, item.race_id, RESULTS, retry=True)
+            what = f"the results card of the {data.race.label}"
+            await self._report(item, RESULTS, item.recap_channel_id, f"{what} could not be posted: {error}")
+            return 0
+        except discord.HTTPException:
+            # Discord failed in a way that may have posted the card after all: never tried again.
+            log.warning("Could not post the card of race %s in server %s", item.race_id, item.guild_id, exc_info=True)
+            await self.store.announcement_failed(item.guild_id, item.race_id, RESULTS, retry=False)
+            return 0
+        headline, body = draft_recap(data)
+        assert self.client.user is not None  # checked at the start of the pass
+        version = await self.store.announcement_sent(
+            item.guild_id,
+            item.race_id,
+            RESULTS,
+            message.id,
+            headline=headline,
+            body=body,
+            author_id=self.client.user.id,
+        )
+        await self._notify(item, data, version)
+        return 1
+
+    async def _notify(self, item: DueAnnouncement, data: RaceData, version: RecapVersion) -> None:
+        """Tell the moderators about the draft in their channel, if they have one and notices there did not stop."""
+        settings = await self.catalog.guild_settings(item.guild_id)
+        if settings.mod_channel_id is None or await self._stopped(item.guild_id, MOD_NOTICE):
+            return
+        draft = DraftRef(item.guild_id, item.race_id, version.version)
+        try:
+            channel = await self._channel(settings.mod_channel_id)
+            await channel.send(
+                embed=draft_notice(data.race, version.version, settings.recap_channel_id),
+                view=draft_view(draft),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except PostFailedError as error:
+            reason = f"the notice of the draft recap of the {data.race.label} could not be posted: {error}"
+            await self._report(item, MOD_NOTICE, settings.mod_channel_id, reason)
+        except discord.HTTPException:
+            log.warning("Could not post the draft notice of race %s in server %s", item.race_id, item.guild_id)
+
+    async def _report(self, item: DueAnnouncement, kind: str, channel_id: int, failure: str) -> None:
+        """Stop this kind of post in the server and tell its moderators once: in the audit log, and their channel."""
+        reason = f"{failure[:1].upper()}{failure[1:]}. {WHAT[kind]} stop here until a moderator fixes it: {FIX[kind]}."
+        if not await self.store.stop_posts(item.guild_id, kind, channel_id, reason):
+            return
+        log.info("Stopped %s posts in server %s: %s", kind, item.guild_id, failure)
+        settings = await self.catalog.guild_settings(item.guild_id)
+        if kind == MOD_NOTICE or settings.mod_channel_id is None:
+            return  # the audit log has it; the moderators' channel is what failed, or there is none
+        try:
+            channel = await self._channel(settings.mod_channel_id)
+            await channel.send(embed=failure_report(plain(reason)), allowed_mentions=NO_MENTIONS)
+        except (PostFailedError, discord.HTTPException):
+            log.info("Could not report the stop to the moderators' channel of server %s", item.guild_id)
+
+    async def _channel(self, channel_id: int) -> "_Guarded":
+        """Return a channel to post in, or raise PostFailedError saying why there is none."""
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(channel_id)
+            except discord.NotFound:
+                raise PostFailedError(f"channel {channel_id} no longer exists") from None
+            except discord.Forbidden:
+                raise PostFailedError(f"Pit Board can no longer see channel {channel_id}") from None
+        if not isinstance(channel, discord.abc.Messageable):
+            raise PostFailedError(f"channel {channel_id} is not one Pit Board can post in")
+        return _Guarded(channel)
+
+
+class _Guarded:
+    """A channel whose send turns the failures that last (deleted, forbidden) into PostFailedError."""
+
+    def __init__(self, channel: discord.abc.Messageable) -> None:
+        self.channel = channel
+
+    async def send(self, **kwargs: object) -> discord.Message:
+        """Send, saying why in a PostFailedError when the channel is gone or Pit Board may not post there."""
+        try:
+            return await self.channel.send(**kwargs)  # type: ignore[call-overload]  # the arguments are send's own
+        except discord.NotFound:
+            raise PostFailedError("the channel no longer exists") from None
+        except discord.Forbidden:
+            raise PostFailedError(
+                "Pit Board is not allowed to post there (it needs View Channel, Send Messages and Embed Links)"
+            ) from None
+
+
+def _batches(due: Sequence[DueAnnouncement]) -> list[list[DueAnnouncement]]:
+    """Split what is due into one list per server and series, oldest race first (the store's order)."""
+    batches: dict[tuple[int, str], list[DueAnnouncement]] = {}
+    for item in due:
+        batches.setdefault((item.guild_id, item.series), []).append(item)
+    return list(batches.values())
