@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_http import serving
 
 
 @dataclass
@@ -123,24 +125,10 @@ def _handler(host: DataHost) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up on a late answer is what those tests are about, not a failure
-
-
 @contextmanager
 def data_host() -> Iterator[DataHost]:
     """Run a DataHost on 127.0.0.1 (a free port) for the duration of the block."""
     host = DataHost()
-    server = _QuietServer(("127.0.0.1", 0), _handler(host))
-    host.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(host)) as url:
+        host.url = url
         yield host
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -12,8 +12,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_http import serving
 
 
 @dataclass
@@ -101,24 +103,10 @@ def _handler(host: FeedHost) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up on a slow answer is what those tests are about
-
-
 @contextmanager
 def feed_host() -> Iterator[FeedHost]:
     """Run a FeedHost on 127.0.0.1 (a free port) for the duration of the block."""
     host = FeedHost()
-    server = _QuietServer(("127.0.0.1", 0), _handler(host))
-    host.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(host)) as url:
+        host.url = url
         yield host
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
