@@ -45,6 +45,7 @@ from bot.store.loading import (
     team_id_for,
     track_id_for,
 )
+from bot.store.rows import entry_facts
 from bot.tracks import track_zone
 from bot.wording import ordinal
 
@@ -536,17 +537,7 @@ class _FeedWrite:
 
     def _differences(self, entry: FeedEntry, held: aiosqlite.Row, into: list[Disagreement], source: str) -> None:
         """Add each value of a stored entry the feed gives differently."""
-        pairs = (
-            ("car", held["car_number"], entry.car),
-            ("finish", held["finish_pos"], entry.finish),
-            ("start", held["start_pos"], entry.start),
-            ("team", held["team"], entry.team),
-            ("make", held["make"], entry.make),
-            ("laps", held["laps_completed"], entry.laps),
-            ("status", held["status"], entry.status),
-            ("laps led", held["laps_led"], entry.laps_led),
-            ("points", held["points"], entry.points),
-        )
+        pairs = [("car", held["car_number"], entry.car), *entry_facts(held, entry)]
         for name, kept, given in pairs:
             same = fold(kept) == fold(given) if isinstance(kept, str) and isinstance(given, str) else kept == given
             if not same:

@@ -21,6 +21,7 @@ import aiosqlite
 from bot.names import fold, name_key
 from bot.store.loading import RaceLoading, add_alias, note_replaced_uploads, series_id_for
 from bot.store.records import HistoryEntry, HistoryFile, HistoryRace
+from bot.store.rows import entry_facts
 
 log = logging.getLogger(__name__)
 
@@ -829,16 +830,7 @@ class _HistoryWrite:
         for entry, held in matched.values():
             changed = [
                 (name, old, new)
-                for name, old, new in (
-                    ("finish", held["finish_pos"], entry.finish),
-                    ("start", held["start_pos"], entry.start),
-                    ("team", held["team"], entry.team),
-                    ("make", held["make"], entry.make),
-                    ("laps", held["laps_completed"], entry.laps),
-                    ("status", held["status"], entry.status),
-                    ("laps led", held["laps_led"], entry.laps_led),
-                    ("points", held["points"], entry.points),
-                )
+                for name, old, new in entry_facts(held, entry)
                 # NA in the file is not a deletion either: a value the store holds is only ever corrected.
                 if new is not None and new != old
             ]
@@ -896,17 +888,7 @@ class _HistoryWrite:
             target.append(
                 Disagreement(label, stored["driver"], "car", stored["car_number"], entry.car, entry.line, source)
             )
-        pairs: list[tuple[str, Any, Any]] = [
-            ("finish", stored["finish_pos"], entry.finish),
-            ("start", stored["start_pos"], entry.start),
-            ("team", stored["team"], entry.team),
-            ("make", stored["make"], entry.make),
-            ("laps", stored["laps_completed"], entry.laps),
-            ("status", stored["status"], entry.status),
-            ("laps led", stored["laps_led"], entry.laps_led),
-            ("points", stored["points"], entry.points),
-        ]
-        for name, kept, given in pairs:
+        for name, kept, given in entry_facts(stored, entry):
             same = fold(kept) == fold(given) if isinstance(kept, str) and isinstance(given, str) else None
             if not same and kept != given:
                 self.disagreements.append(

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import sys
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -125,3 +125,22 @@ def entry_of(row: aiosqlite.Row) -> Entry:
         points_eligible=shared_text(eligible),  # the column's CHECK admits only yes, no and disputed
         notes=notes,
     )
+
+
+# The facts of an entry an import compares and corrects: (the name reports use, the entries column it is read from
+# as a stored row gives it, the attribute of the imported record). Every source's record names them the same way.
+ENTRY_FACTS: tuple[tuple[str, str, str], ...] = (
+    ("finish", "finish_pos", "finish"),
+    ("start", "start_pos", "start"),
+    ("team", "team", "team"),
+    ("make", "make", "make"),
+    ("laps", "laps_completed", "laps"),
+    ("status", "status", "status"),
+    ("laps led", "laps_led", "laps_led"),
+    ("points", "points", "points"),
+)
+
+
+def entry_facts(stored: aiosqlite.Row, record: object) -> list[tuple[str, Any, Any]]:
+    """Return (name, stored value, the record's value) for each of ENTRY_FACTS."""
+    return [(name, stored[column], getattr(record, attribute)) for name, column, attribute in ENTRY_FACTS]
