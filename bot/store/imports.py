@@ -223,6 +223,25 @@ async def _remember_first_import(conn: aiosqlite.Connection, series: str) -> Non
     await conn.execute(query, {"key": first_import_key(series), "series": series})
 
 
+def _nothing_merged(unchanged: int) -> ImportReport:
+    """Return the report of races a merge found stored exactly as the file has them."""
+    return ImportReport(
+        races_added=0,
+        races_updated=0,
+        races_unchanged=unchanged,
+        races_kept=0,
+        entries_added=0,
+        entries_removed=0,
+        drivers_added=0,
+        drivers_updated=0,
+        tracks_added=0,
+        disagreements=(),
+        car_repairs=(),
+        notes=(),
+        committed=True,
+    )
+
+
 def _combined(reports: Sequence[ImportReport]) -> ImportReport:
     """Return one report for the seasons of one file, each merged on its own."""
     counts = (
@@ -314,13 +333,27 @@ class HistoryImport(RaceLoading):
         seasons: dict[int, list[HistoryRace]] = {}
         for race in history.races:
             seasons.setdefault(race.season, []).append(race)
-        pieces = [replace(history, races=tuple(races)) for _, races in sorted(seasons.items())] or [history]
-        reports = []
-        for number, piece in enumerate(pieces, start=1):
-            last = number == len(pieces)
+        # A season whose every race is stored exactly as this file has it (a Monday's file changes one season, if
+        # any) has nothing to merge: it is not written, and holds the lock for no one.
+        query = """
+            SELECT sn.year, r.round, r.import_digest
+            FROM races r JOIN seasons sn ON sn.id = r.season_id JOIN series se ON se.id = sn.series_id
+            WHERE se.short_name = ? AND r.owner_guild_id IS NULL AND r.import_digest IS NOT NULL
+        """
+        digests = {(r["year"], r["round"]): r["import_digest"] for r in await self._fetchall(query, (series[1],))}
+        pieces = []
+        unchanged = 0
+        for _, races in sorted(seasons.items()):
+            if all(digests.get((race.season, race.round)) == race.digest() for race in races):
+                unchanged += len(races)
+            else:
+                pieces.append(replace(history, races=tuple(races)))
+        reports = [_nothing_merged(unchanged)]
+        for number, piece in enumerate(pieces or [replace(history, races=())], start=1):
+            last = number == max(len(pieces), 1)
             async with self._transaction() as conn:
-                write = _HistoryWrite(conn, piece, progress)
-                reports.append(await write.run(series))
+                if piece.races:
+                    reports.append(await _HistoryWrite(conn, piece, progress).run(series))
                 if last:
                     if meta:
                         await _set_meta(conn, meta)
@@ -331,9 +364,11 @@ class HistoryImport(RaceLoading):
         if report.wrote:
             self._changed("races")
         log.info(
-            "Merged %s a season at a time (%d seasons): %d races added, %d updated, %d entries added, %d updated",
+            "Merged %s a season at a time (%d of %d seasons changed): %d races added, %d updated, %d entries added, "
+            "%d updated",
             history.source,
             len(pieces),
+            len(seasons),
             report.races_added,
             report.races_updated,
             report.entries_added,

@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +145,20 @@ async def test_a_moderators_save_waits_out_a_refresh_instead_of_failing_as_busy(
     assert not any(isinstance(r, StoreBusyError) for r in results), results
     assert saves == [str(n) for n in range(20)]
     assert len(await store.race_summaries()) == 19
+
+
+async def test_a_mondays_file_writes_only_the_season_that_changed(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    from tests.e2e.test_follow_announce import with_kansas
+
+    path = tmp_path / "truck_series.csv"
+    path.write_text(history_csv().text, encoding="utf-8")
+    series = ("NASCAR Craftsman Truck Series", "truck")
+    await store.import_history_by_season(read_history(path, series="truck"), series=series)
+    path.write_text(with_kansas(history_csv().text), encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="bot.store")
+    report = await store.import_history_by_season(read_history(path, series="truck"), series=series)
+    assert (report.races_added, report.races_unchanged, report.races_kept) == (1, 18, 1)
+    # 2023 and 2024 are stored exactly as the file has them: only 2025 was merged, the log says so to the owner.
+    assert any("(1 of 3 seasons changed)" in r.getMessage() for r in caplog.records)
