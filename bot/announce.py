@@ -16,7 +16,8 @@ from bot.facts.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.store.announcements import MOD_NOTICE, RESULTS, first_import_key, parse_round
 from bot.store.imports import SOURCE_CREDIT
-from bot.store.models import DueAnnouncement, RecapVersion
+from bot.store.models import Announcement, DueAnnouncement, RecapVersion
+from bot.store.raceday import PRE_RACE
 from bot.tree import NO_MENTIONS
 from bot.ui.announcements import DraftRef, card_view, draft_view
 from bot.ui.embeds.announcements import draft_notice, failure_report, results_card
@@ -30,14 +31,28 @@ log = logging.getLogger(__name__)
 MOST_AT_ONCE = 10
 DRAFT_BODY_MAX = 4000  # what the recap form holds, so a moderator can edit the draft
 FIX = {
-    RESULTS: "set the recap channel again with `/manage settings recap-channel`, or turn announcements on again",
+    RESULTS: (
+        "set the recap channel again with `/manage settings recap-channel` (or race-day posts' channel with "
+        "`/manage settings race-day`), or turn announcements on again"
+    ),
     MOD_NOTICE: "set the moderators' channel again with `/manage settings mod-channel`, or turn announcements on again",
+    PRE_RACE: "set race-day posts again with `/manage settings race-day`",
 }
-WHAT = {RESULTS: "Results cards", MOD_NOTICE: "Notices to moderators"}
+WHAT = {RESULTS: "Results cards", MOD_NOTICE: "Notices to moderators", PRE_RACE: "Pre-race cards"}
 
 
 class PostFailedError(Exception):
     """A post could not be made, for a reason that will not pass by itself (a deleted channel, a lost permission)."""
+
+
+def card_shows(data: RaceData) -> str:
+    """Return what a results card of the race shows: its results version and status ('v2 official').
+
+    A card is edited when this changes (a penalty makes a new version; inspection makes it official).
+    """
+    version = data.flow.version if data.flow is not None else None
+    status = version.status if version is not None else data.race.results_status
+    return f"v{version.version} {status}" if version is not None else status
 
 
 def draft_recap(data: RaceData) -> tuple[str, str]:
@@ -94,14 +109,14 @@ class Announcer:
                 for item in batch:
                     if await self._stopped(item.guild_id, RESULTS):
                         break  # an earlier card in this pass failed here
-                    posted += await self._announce(item)
+                    posted += await self.announce(item)
             return posted
 
     async def _stopped(self, guild_id: int, kind: str) -> bool:
         return any(stop.kind == kind for stop in await self.store.post_stops(guild_id))
 
-    async def _announce(self, item: DueAnnouncement) -> int:
-        """Post one card, then save the draft and tell the moderators; return 1 if the card went out."""
+    async def announce(self, item: DueAnnouncement) -> int:
+        """Post one card in item's channel, then save the draft and tell the moderators; return 1 if it went out."""
         # The claim is committed first. A crash after it leaves the row 'pending', and a pending row is never
         # posted again: whether the card went out is unknown, and a card missing is better than a card twice.
         if not await self.store.claim_announcement(item.guild_id, item.race_id, RESULTS, item.recap_channel_id):
@@ -111,9 +126,9 @@ class Announcer:
         origin = await self.store.race_origin(item.race_id)
         credit = SOURCE_CREDIT if origin is not None and origin.kind == "nascar-data" else None
         try:
-            channel = await self._channel(item.recap_channel_id)
+            channel = await self.channel(item.recap_channel_id)
             message = await channel.send(
-                embed=results_card(data, hidden_until=hidden_until, credit=credit),
+                embed=results_card(data, hidden_until=hidden_until, credit=credit or _feed_credit(data)),
                 view=card_view(item.race_id),
                 allowed_mentions=NO_MENTIONS,
             )
@@ -121,7 +136,9 @@ class Announcer:
             # Nothing was posted: the claim is dropped, so the card goes out once the moderators fix the channel.
             await self.store.announcement_failed(item.guild_id, item.race_id, RESULTS, retry=True)
             what = f"the results card of the {data.race.label}"
-            await self._report(item, RESULTS, item.recap_channel_id, f"{what} could not be posted: {error}")
+            await self.report_stop(
+                item.guild_id, RESULTS, item.recap_channel_id, f"{what} could not be posted: {error}"
+            )
             return 0
         except discord.HTTPException:
             # Discord failed in a way that may have posted the card after all: never tried again.
@@ -138,45 +155,96 @@ class Announcer:
             headline=headline,
             body=body,
             author_id=self.client.user.id,
+            shown=card_shows(data),
+            # A feed race's official draft is saved once (bot.raceday): a card posted official already holds it.
+            official=data.race.results_status == "official" and _feed_credit(data) is not None,
         )
         await self._notify(item, data, version)
         return 1
 
-    async def _notify(self, item: DueAnnouncement, data: RaceData, version: RecapVersion) -> None:
+    async def refresh_card(self, posted: Announcement) -> bool:
+        """Edit a posted results card when the results changed since (a new version, official); True if edited.
+
+        The same message is edited, never posted again: a card deleted meanwhile stays deleted.
+        """
+        if posted.status != "sent" or posted.message_id is None or posted.channel_id is None:
+            return False
+        data = await self.catalog.race_data(posted.race_id)
+        shows = card_shows(data)
+        if shows == posted.shown:
+            return False
+        hidden_until = await self.spoilers.until(posted.guild_id, data.race)
+        message = self.client.get_partial_messageable(posted.channel_id).get_partial_message(posted.message_id)
+        try:
+            await message.edit(
+                embed=results_card(data, hidden_until=hidden_until, credit=_feed_credit(data)),
+                view=card_view(posted.race_id),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except (discord.NotFound, discord.Forbidden):
+            # Deleted, or Pit Board may no longer post there: nothing to edit, and nothing is posted anew.
+            log.info("The results card of race %s in server %s is gone; not edited", posted.race_id, posted.guild_id)
+        except discord.HTTPException:
+            log.warning("Could not edit the results card of race %s in server %s", posted.race_id, posted.guild_id)
+            return False  # tried again on the next pass
+        await self.store.set_announcement_shown(posted.guild_id, posted.race_id, RESULTS, shows)
+        return True
+
+    async def official_draft(self, guild_id: int, race_id: int, *, mod_channel_id: int | None) -> bool:
+        """Save the recap written from a race's official results as a draft, once, and tell the moderators.
+
+        Return False when it was saved before (or the results card's draft already came from official results).
+        """
+        assert self.client.user is not None  # called only once the bot is logged in
+        data = await self.catalog.race_data(race_id)
+        headline, body = draft_recap(data)
+        version = await self.store.save_official_draft(
+            guild_id, race_id, headline=headline, body=body, author_id=self.client.user.id
+        )
+        if version is None:
+            return False
+        race = data.race
+        item = DueAnnouncement(guild_id, race_id, race.series_short, race.season, race.round, 0, mod_channel_id)
+        await self._notify(item, data, version, official=True)
+        return True
+
+    async def _notify(
+        self, item: DueAnnouncement, data: RaceData, version: RecapVersion, *, official: bool = False
+    ) -> None:
         """Tell the moderators about the draft in their channel, if they have one and notices there did not stop."""
         settings = await self.catalog.guild_settings(item.guild_id)
         if settings.mod_channel_id is None or await self._stopped(item.guild_id, MOD_NOTICE):
             return
         draft = DraftRef(item.guild_id, item.race_id, version.version)
         try:
-            channel = await self._channel(settings.mod_channel_id)
+            channel = await self.channel(settings.mod_channel_id)
             await channel.send(
-                embed=draft_notice(data.race, version.version, settings.recap_channel_id),
+                embed=draft_notice(data.race, version.version, settings.recap_channel_id, official=official),
                 view=draft_view(draft),
                 allowed_mentions=NO_MENTIONS,
             )
         except PostFailedError as error:
             reason = f"the notice of the draft recap of the {data.race.label} could not be posted: {error}"
-            await self._report(item, MOD_NOTICE, settings.mod_channel_id, reason)
+            await self.report_stop(item.guild_id, MOD_NOTICE, settings.mod_channel_id, reason)
         except discord.HTTPException:
             log.warning("Could not post the draft notice of race %s in server %s", item.race_id, item.guild_id)
 
-    async def _report(self, item: DueAnnouncement, kind: str, channel_id: int, failure: str) -> None:
+    async def report_stop(self, guild_id: int, kind: str, channel_id: int, failure: str) -> None:
         """Stop this kind of post in the server and tell its moderators once: in the audit log, and their channel."""
         reason = f"{failure[:1].upper()}{failure[1:]}. {WHAT[kind]} stop here until a moderator fixes it: {FIX[kind]}."
-        if not await self.store.stop_posts(item.guild_id, kind, channel_id, reason):
+        if not await self.store.stop_posts(guild_id, kind, channel_id, reason):
             return
-        log.info("Stopped %s posts in server %s: %s", kind, item.guild_id, failure)
-        settings = await self.catalog.guild_settings(item.guild_id)
+        log.info("Stopped %s posts in server %s: %s", kind, guild_id, failure)
+        settings = await self.catalog.guild_settings(guild_id)
         if kind == MOD_NOTICE or settings.mod_channel_id is None:
             return  # the audit log has it; the moderators' channel is what failed, or there is none
         try:
-            channel = await self._channel(settings.mod_channel_id)
+            channel = await self.channel(settings.mod_channel_id)
             await channel.send(embed=failure_report(plain(reason)), allowed_mentions=NO_MENTIONS)
         except (PostFailedError, discord.HTTPException):
-            log.info("Could not report the stop to the moderators' channel of server %s", item.guild_id)
+            log.info("Could not report the stop to the moderators' channel of server %s", guild_id)
 
-    async def _channel(self, channel_id: int) -> "_Guarded":
+    async def channel(self, channel_id: int) -> "_Guarded":
         """Return a channel to post in, or raise PostFailedError saying why there is none."""
         channel = self.client.get_channel(channel_id)
         if channel is None:
@@ -207,6 +275,11 @@ class _Guarded:
             raise PostFailedError(
                 "Pit Board is not allowed to post there (it needs View Channel, Send Messages and Embed Links)"
             ) from None
+
+
+def _feed_credit(data: RaceData) -> str | None:
+    """Return NASCAR as the credit of a race whose results came from its feed."""
+    return "NASCAR" if data.flow is not None and data.flow.from_feed else None
 
 
 def _batches(due: Sequence[DueAnnouncement]) -> list[list[DueAnnouncement]]:

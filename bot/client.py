@@ -19,6 +19,7 @@ from bot.feeds.client import FeedClient
 from bot.feeds.poller import FeedPoller
 from bot.follow.follower import ChildRefresh, Follower
 from bot.importers.nascar_feed import read_weekend_feed
+from bot.raceday import RaceDay
 from bot.store import Store, StoreReadOnlyError
 from bot.tree import BotTree
 from bot.ui.charts import ChartReplies
@@ -35,6 +36,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.charts",
     "cogs.records",
     "cogs.schedule",
+    "cogs.notify",
 )
 COMMAND_HASH_KEY = "global_command_hash"
 
@@ -88,6 +90,12 @@ class PitBoard(commands.AutoShardedBot):
             if settings.race_feed
             else None
         )
+        # Race-day posts (pre-race card, results card, official draft) for the servers that want them: feed only.
+        self.raceday = (
+            RaceDay(self, store, self.catalog, self.spoilers, self.announcer, follow_series=settings.follow_series)
+            if settings.race_feed
+            else None
+        )
         # Replies keep nothing per message; this turns their buttons off when they expire.
         self.button_timers = ButtonTimers(self)
         # EXTRA_EXTENSIONS (benchmarks only) come after the bot's own, so they cannot change how those load.
@@ -106,6 +114,8 @@ class PitBoard(commands.AutoShardedBot):
         self.follower.start()
         if self.feed_poller is not None:
             self.feed_poller.start()
+        if self.raceday is not None:
+            self.raceday.start()
 
     async def _after_refresh(self) -> None:
         """Once the followed series are refreshed: the new races reach the servers that want them."""
@@ -118,6 +128,9 @@ class PitBoard(commands.AutoShardedBot):
         scheduled = await self.store.scheduled_race(race.feed_race_id)
         await self.store.import_feed_race(race, round_=scheduled.round if scheduled else None)
         if self.is_ready():
+            # Race-day first: its channel, and the card edited as the results change; then plain announcements.
+            if self.raceday is not None:
+                await self.raceday.after_import()
             await self.announcer.announce_new_races()
 
     async def _warm_catalog(self) -> None:
@@ -143,6 +156,8 @@ class PitBoard(commands.AutoShardedBot):
         await self.follower.close()
         if self.feed_poller is not None:
             await self.feed_poller.close()
+        if self.raceday is not None:
+            await self.raceday.close()
         await self.charts.service.close()
         await super().close()
 

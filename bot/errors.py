@@ -18,3 +18,7 @@ class NoLongerStoredError(NotFoundError):
 
     def __init__(self, kind: str) -> None:
         super().__init__(f"That {kind} is no longer stored; pick another from the list.")
+
+
+class SetupNeededError(UserFacingError):
+    """The command cannot work in this server until a moderator or admin changes a setting or a permission."""

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 # Fans' commands first, in the order a newcomer would try them.
 FAN_ORDER = (
     "recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "next", "schedule",
-    "standings", "help",
+    "standings", "notify", "help",
 )  # fmt: skip
 
 

@@ -14,13 +14,10 @@ from discord.ext import commands
 
 from bot.catalog import Catalog
 from bot.errors import NotFoundError
-from bot.facts.schedule import shown_standings, spoiler_until, stored_race
+from bot.facts.schedule import last_year_race, shown_standings, spoiler_until, stored_race
 from bot.facts.spoilers import SpoilerPolicy
-from bot.names import fold
 from bot.series import FAMILIES
-from bot.store.models import RaceSummary
 from bot.store.schedule import ScheduledRace
-from bot.tracks import track_zone
 from bot.ui.embeds import schedule as embeds
 from bot.ui.limits import clip
 from bot.ui.paging import PageArgs, PageButton, paged
@@ -44,14 +41,6 @@ def _series_arg(series: str | None) -> int | None:
 
 def _series_of(arg: int | None) -> str | None:
     return FAMILIES[arg].code if arg is not None and 0 <= arg < len(FAMILIES) else None
-
-
-def same_track(a: str, b: str) -> bool:
-    """Return whether two names name one track: the same row of bot.tracks, else the same folded name."""
-    zone_a, zone_b = track_zone(a), track_zone(b)
-    if zone_a is not None and zone_b is not None:
-        return zone_a == zone_b
-    return fold(a) == fold(b)
 
 
 class SchedulePages(PageButton, source="schedule", command="schedule"):
@@ -192,25 +181,13 @@ class Schedule(commands.Cog):
             await send_reply(interaction, Reply(await self._no_next(interaction, series)))
             return
         index = await self.catalog.index(interaction.guild_id)
-        last_year = self._last_year(index.races, race)
+        last_year = last_year_race(index.races, race)
         winner = None
         if last_year is not None:
             until = await self.spoilers.until(interaction.guild_id, last_year)
             winner = embeds.Winner(None if until else last_year.winner, until)
         footer = embeds.feed_footer(race.fetched_at, "" if self.race_feed else "RACE_FEED off: as last fetched")
         await send_reply(interaction, Reply(embeds.next_embed(race, last_year, winner, footer=footer)))
-
-    @staticmethod
-    def _last_year(races: Sequence[RaceSummary], race: ScheduledRace) -> RaceSummary | None:
-        """Return the stored race of the same series at the same track the season before, the latest if several."""
-        return next(
-            (
-                r
-                for r in races  # newest first
-                if r.series_short == race.series and r.season == race.season - 1 and same_track(r.track, race.track)
-            ),
-            None,
-        )
 
     async def _no_next(self, interaction: discord.Interaction, series: str | None) -> discord.Embed:
         what = embeds.series_name(series) if series else "NASCAR"

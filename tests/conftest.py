@@ -11,7 +11,7 @@ from bot import maintenance
 from bot.config import PROJECT_ROOT
 from bot.store import Store, open_store
 
-pytest_plugins = ["tests.fakediscord.fixtures", "tests.chart_fakes"]
+pytest_plugins = ["tests.fakediscord.fixtures", "tests.chart_fakes", "tests.postgres.server"]
 
 DATA_DIR = PROJECT_ROOT / "data"
 

@@ -114,7 +114,7 @@ async def test_migration_keeps_yes_and_no_and_makes_the_old_null_not_recorded(tm
 def as_before_0006(path: Path) -> None:
     """Turn a current database back into what version 5 stored: 1, 0, and NULL for disputed and unknown alike.
 
-    What 0008, 0009 and 0010 added goes too, so they can be applied again (0007 rebuilds races, dropping
+    What 0008 to 0012 added goes too, so they can be applied again (0007 rebuilds races, dropping
     arrived_at and its trigger).
     """
     with sqlite3.connect(path) as conn:
@@ -137,6 +137,9 @@ def as_before_0006(path: Path) -> None:
             ALTER TABLE guild_settings DROP COLUMN announce;
             ALTER TABLE guild_settings DROP COLUMN announce_since;
             ALTER TABLE guild_settings DROP COLUMN mod_channel_id;
+            ALTER TABLE guild_settings DROP COLUMN notify;  -- 0012
+            DROP TABLE race_day_posts;  -- 0011 (its announcements.shown goes with announcements below)
+            DROP TABLE race_day;
             DROP TABLE guild_series;
             DROP TABLE announce_watermarks;
             DROP TABLE announcements;

@@ -1,13 +1,16 @@
 """Spoiler-safe mode over NASCAR's schedule and standings: which winners and which standings a server may see."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.catalog import Catalog
 from bot.facts.spoilers import SpoilerPolicy
+from bot.names import fold
 from bot.search import SearchIndex
 from bot.store.models import RaceSummary
 from bot.store.schedule import ScheduledRace, Standings
+from bot.tracks import track_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,7 @@ class TimedSchedule:
     date_precision: str = "day"
     race_duration: str | None = None
     arrived_at: dt.datetime | None = None
+    start_utc: dt.datetime | None = None
 
     @classmethod
     def of(cls, race: ScheduledRace) -> "TimedSchedule | None":
@@ -29,7 +33,30 @@ class TimedSchedule:
             return None
         start = race.start.astimezone(dt.UTC)
         # 12-hour with AM/PM: bot.facts.spoilers reads a clock label only after that ('19:00 UTC' reads as local).
-        return cls(race.nascar_race_id, race.track, start.date(), f"{start:%I:%M %p} UTC")
+        return cls(race.nascar_race_id, race.track, start.date(), f"{start:%I:%M %p} UTC", start_utc=start)
+
+
+def same_track(a: str, b: str) -> bool:
+    """Return whether two names name one track: the same row of bot.tracks, else the same folded name."""
+    zone_a, zone_b = track_zone(a), track_zone(b)
+    if zone_a is not None and zone_b is not None:
+        return zone_a == zone_b
+    return fold(a) == fold(b)
+
+
+def last_year_race(races: Sequence[RaceSummary], race: ScheduledRace) -> RaceSummary | None:
+    """Return the stored race of the same series at the same track the season before, the latest if several.
+
+    races is a server's index's races, newest first: /next and the pre-race card name its winner.
+    """
+    return next(
+        (
+            r
+            for r in races
+            if r.series_short == race.series and r.season == race.season - 1 and same_track(r.track, race.track)
+        ),
+        None,
+    )
 
 
 def stored_race(index: SearchIndex, race: ScheduledRace) -> RaceSummary | None:

@@ -69,6 +69,11 @@ class TimedRace(Protocol):
         """Return when the race arrived in the store, if that is known and news."""
         ...
 
+    @property
+    def start_utc(self) -> dt.datetime | None:
+        """Return the start as an instant, when a source gave one (NASCAR's feed); it wins over the date and time."""
+        ...
+
 
 class StoredRace(TimedRace, Protocol):
     """A timed race with its id."""
@@ -99,9 +104,13 @@ def local_start(text: str | None) -> tuple[dt.time, str | None] | None:
 def race_start(race: TimedRace) -> dt.datetime | None:
     """Return when a race started, in UTC, or None when only its season is known.
 
-    The start time is read on the clock it names ('ET'), else on the track's; without a start time (uploads
-    carry only a date) the race is taken to start at midnight at the track.
+    The start NASCAR's feed gave as an instant comes first: it is what the feed's race time, read in the track's
+    zone, came to when stored, and a delayed race's next import moves it. Else the start time is read on the clock
+    it names ('ET'), else on the track's; without a start time (uploads carry only a date) the race is taken to
+    start at midnight at the track.
     """
+    if race.start_utc is not None:
+        return race.start_utc.astimezone(dt.UTC)
     if race.date_precision != "day":
         return None  # a date that is really '1 January of the season' says nothing about when the race ran
     zone = zone_of(race.track)

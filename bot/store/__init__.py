@@ -20,6 +20,7 @@ from bot.store.feeds import FeedImport
 from bot.store.imports import HistoryImport
 from bot.store.meta import MetaValues
 from bot.store.moderation import Moderation, ResultsRefusedError
+from bot.store.raceday import RaceDayStore
 from bot.store.races import RaceReads
 from bot.store.schedule import ScheduleStore
 from bot.store.upkeep import Upkeep
@@ -44,6 +45,7 @@ class Store(
     CoverageReads,
     Moderation,
     Announcements,
+    RaceDayStore,
     HistoryImport,
     FeedImport,
     ScheduleStore,

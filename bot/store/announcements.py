@@ -43,6 +43,7 @@ def _announcement(row: aiosqlite.Row) -> Announcement:
         message_id=row["message_id"],
         recap_version=row["recap_version"],
         created_at=dt.datetime.fromisoformat(row["created_at"]),
+        shown=row["shown"],
     )
 
 
@@ -221,8 +222,14 @@ class Announcements(StoreBase):
         headline: str,
         body: str,
         author_id: int,
+        shown: str | None = None,
+        official: bool = False,
     ) -> RecapVersion:
-        """Mark the post sent and save the generated recap as a draft version by Pit Board, together."""
+        """Mark the post sent and save the generated recap as a draft version by Pit Board, together.
+
+        shown is what the card shows (its results version and status), so a change edits it. official: the draft
+        was written from official results, so it is the race's official draft too (none is saved again).
+        """
         async with self._transaction() as conn:
             query = """
                 INSERT INTO recap_versions (guild_id, race_id, version, headline, body, author_id, created_at)
@@ -236,10 +243,17 @@ class Announcements(StoreBase):
                 row = await cursor.fetchone()
             assert row is not None  # RETURNING always yields the inserted row
             query = """
-                UPDATE announcements SET status = 'sent', message_id = ?, recap_version = ?, sent_at = ?
+                UPDATE announcements SET status = 'sent', message_id = ?, recap_version = ?, sent_at = ?, shown = ?
                 WHERE guild_id = ? AND race_id = ? AND kind = ?
             """
-            await conn.execute(query, (message_id, row["version"], now, guild_id, race_id, kind))
+            await conn.execute(query, (message_id, row["version"], now, shown, guild_id, race_id, kind))
+            if official:
+                query = """
+                    INSERT INTO announcements (guild_id, race_id, kind, status, recap_version, created_at, sent_at)
+                    VALUES (?, ?, 'official-draft', 'sent', ?, ?, ?)
+                    ON CONFLICT (guild_id, race_id, kind) DO NOTHING
+                """
+                await conn.execute(query, (guild_id, race_id, row["version"], now, now))
             detail = f"announced race {race_id} and saved a draft recap as version {row['version']}"
             await audit(conn, guild_id, PIT_BOARD, "announcement", detail)
         return RecapVersion(
@@ -282,6 +296,12 @@ class Announcements(StoreBase):
             await audit(conn, guild_id, PIT_BOARD, "automated post stopped", reason)
         self._changed("guild", guild_id)
         return True
+
+    async def announcement(self, guild_id: int, race_id: int, kind: str = RESULTS) -> Announcement | None:
+        """Return a server's post of this kind about a race, if one was claimed."""
+        query = "SELECT * FROM announcements WHERE guild_id = ? AND race_id = ? AND kind = ?"
+        row = await self._fetchone(query, (guild_id, race_id, kind))
+        return _announcement(row) if row is not None else None
 
     async def announcements(self, guild_id: int) -> list[Announcement]:
         """Return a server's automated posts, oldest first."""

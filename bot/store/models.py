@@ -38,6 +38,7 @@ class RaceSummary:
     race_duration: str | None = None
     # When the race arrived in the store, for a race whose source gives no date (None: unknown, or history).
     arrived_at: dt.datetime | None = None
+    start_utc: dt.datetime | None = None  # the start as an instant, when a source gave one (NASCAR's feed)
 
     @property
     def label(self) -> str:
@@ -98,6 +99,7 @@ class Race:
     date_precision: str = "day"  # 'season': the source gives only the year; date is 1 January then
     # When the race arrived in the store, for a race whose source gives no date (None: unknown, or history).
     arrived_at: dt.datetime | None = None
+    start_utc: dt.datetime | None = None  # the start as an instant, when a source gave one (NASCAR's feed)
 
     @property
     def label(self) -> str:
@@ -233,6 +235,7 @@ class GuildSettings:
     announce: bool = False  # post a card when a race of a followed series arrives
     announce_since: dt.datetime | None = None  # when announcements were last turned on
     mod_channel_id: int | None = None  # the moderators' private channel, for Pit Board's notices
+    notify: bool = False  # fans may give themselves the ping role with /notify
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,12 +330,13 @@ class Announcement:
 
     guild_id: int
     race_id: int
-    kind: str  # 'results'
+    kind: str  # 'results' or 'official-draft'
     status: Literal["pending", "sent", "failed"]
     channel_id: int | None
     message_id: int | None
     recap_version: int | None
     created_at: dt.datetime
+    shown: str | None = None  # what a posted card shows ('v2 official'), so a change edits it
 
 
 @dataclass(frozen=True, slots=True)

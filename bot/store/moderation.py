@@ -73,13 +73,14 @@ class Moderation(RaceLoading):
             announce=bool(row["announce"]),
             announce_since=dt.datetime.fromisoformat(since) if since else None,
             mod_channel_id=row["mod_channel_id"],
+            notify=bool(row["notify"]),
         )
 
     async def update_guild_settings(
         self, guild_id: int, user_id: int, *, setting: str, value: int | None, detail: str
     ) -> GuildSettings:
         """Change one setting (a column of guild_settings) and record who did it."""
-        columns = {"recap_channel_id", "mod_role_id", "ping_role_id", "spoiler_hours"}
+        columns = {"recap_channel_id", "mod_role_id", "ping_role_id", "spoiler_hours", "notify"}
         if setting not in columns:
             raise ValueError(f"unknown setting {setting}")
         async with self._transaction() as conn:

@@ -157,6 +157,7 @@ class RaceReads(StoreBase):
             source_count=row["source_count"],
             date_precision=row["date_precision"],
             arrived_at=arrival(row["arrival"]),
+            start_utc=arrival(row["start_utc"]),
         )
 
     async def entries(self, race_id: int) -> list[Entry]:

@@ -24,7 +24,7 @@ ARRIVAL = """
 SUMMARY_COLUMNS = f"""
     r.id, se.name AS series, se.short_name AS series_short, sn.year AS season, r.round, r.name,
     t.name AS track, r.race_date, r.date_precision, r.results_status, r.start_time_local, r.race_duration,
-    {ARRIVAL} AS arrival,
+    r.start_utc, {ARRIVAL} AS arrival,
     (SELECT d.name FROM entries e JOIN drivers d ON d.id = e.driver_id
       WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner,
     (SELECT e.car_number FROM entries e WHERE e.race_id = r.id AND e.finish_pos = 1) AS winner_car
@@ -77,11 +77,12 @@ def summary_of(row: aiosqlite.Row) -> RaceSummary:
         start_time_local=shared_text(row["start_time_local"]),
         race_duration=row["race_duration"],
         arrived_at=arrival(row["arrival"]),
+        start_utc=arrival(row["start_utc"]),
     )
 
 
 def arrival(text: str | None) -> dt.datetime | None:
-    """Return when a race arrived, from the ARRIVAL column (ISO-8601 UTC), or None."""
+    """Return an instant stored as ISO-8601 UTC (when a race arrived, its start), or None."""
     return dt.datetime.fromisoformat(text) if text else None
 
 

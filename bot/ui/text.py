@@ -9,6 +9,7 @@ from bot.store.models import Eligibility, Entry, Race, RaceSummary
 from bot.wording import ordinal
 
 NOT_RECORDED = "not recorded"
+THREAD_NAME_MAX = 100  # Discord's limit on a thread's name
 
 # Characters that format text wherever they stand (bold, italics, underline, strikethrough, code, spoilers) and
 # the backslash that escapes them.
@@ -77,6 +78,17 @@ def race_date(race: Race | RaceSummary) -> str:
 def race_title(race: Race | RaceSummary) -> str:
     """Return '2025 Baptist Health 200', the name escaped (see plain)."""
     return f"{race.season} {plain(race.name)}"
+
+
+def race_thread_name(season: int, name: str, what: str) -> str:
+    """Return the title of a thread Pit Board opens for a race: '2025 Clean Harbors 200 · race day'.
+
+    The spoiler-safe rule for thread titles: a title names the race and what the thread is for, never a result
+    (no winner, no position), in every server, spoiler-safe mode or not. A title shows in the channel list to
+    everyone, with no spoiler tag and no Reveal, and it outlives any spoiler window, so it is never written from
+    results at all. Discord shows titles without markdown, so the name goes in as stored.
+    """
+    return f"{season} {name} · {what}"[:THREAD_NAME_MAX]
 
 
 def status_line(race: Race) -> str:

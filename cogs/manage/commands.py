@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.catalog import Catalog, RaceData
 from bot.errors import BadInputError, NotFoundError
 from bot.names import name_key
+from bot.notify import bot_problem, role_problem
 from bot.racefiles import cell_problem, parse_results
 from bot.series import BY_CODE, FAMILIES
 from bot.store import ResultsRefusedError, Store
@@ -21,7 +22,13 @@ from bot.ui.embeds.coverage import data_status_embed
 from bot.ui.limits import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, CHOICES_MAX, clip, fit, new_embed
 from bot.ui.options import NewSeriesOption, RaceOption
 from bot.ui.text import plain, timestamp
-from cogs.manage.publishing import RecapPublisher, missing_permissions, moderator_missing_permissions
+from cogs.manage.publishing import (
+    RecapPublisher,
+    missing_permissions,
+    moderator_missing_permissions,
+    provisional_warning,
+)
+from cogs.manage.raceday import YesNo, change_race_day, race_day_text
 from cogs.manage.views import QuoteModal, RecapModal, RecapPreview
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -38,7 +45,7 @@ SERIES_CHOICES = [
     app_commands.Choice(name="Every series Pit Board follows", value=ALL_SERIES),
     *(app_commands.Choice(name=family.name, value=family.code) for family in FAMILIES),
 ]
-STOPPED = {"results": "Results cards", "mod-notice": "Notices in the moderators' channel"}
+STOPPED = {"results": "Results cards", "mod-notice": "Notices in the moderators' channel", "pre-race": "Pre-race cards"}
 
 
 def _guild(interaction: discord.Interaction) -> discord.Guild:
@@ -65,6 +72,18 @@ def _is_pit_board(interaction: discord.Interaction, user_id: int) -> bool:
 
 def _series_names(codes: tuple[str, ...]) -> str:
     return ", ".join(BY_CODE[code].name if code in BY_CODE else code for code in codes) or "none"
+
+
+def _notify_state(guild: discord.Guild, allowed: bool, ping_role_id: int | None) -> str:
+    """Return how /notify stands, for /manage settings show: off, on, or on but refused until something is fixed."""
+    if not allowed:
+        return "off: fans can't take the ping role themselves"
+    role = guild.get_role(ping_role_id) if ping_role_id is not None else None
+    if role is None:
+        return "on, but there is no ping role to give: choose one with `/manage settings ping-role`"
+    if problem := role_problem(role, guild.me) or bot_problem(guild.me):
+        return f"on, but refused until fixed: {problem}"
+    return f"on: fans take {role.mention} with `/notify on` and drop it with `/notify off`"
 
 
 def _quote_choice_name(quote: Quote) -> str:
@@ -106,12 +125,19 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     results = app_commands.Group(name="results", description="Upload, confirm and correct race results")
 
     def __init__(
-        self, store: Store, catalog: Catalog, publisher: RecapPublisher, *, follow_series: tuple[str, ...] = ()
+        self,
+        store: Store,
+        catalog: Catalog,
+        publisher: RecapPublisher,
+        *,
+        follow_series: tuple[str, ...] = (),
+        race_feed: bool = False,
     ) -> None:
         self.store = store  # what moderators write goes here; race data is read through the catalog
         self.catalog = catalog
         self.publisher = publisher
         self.follow_series = follow_series  # the series the bot keeps current (FOLLOW_SERIES), announced from
+        self.race_feed = race_feed  # RACE_FEED: race-day posts need NASCAR's feed
 
     @property
     def dynamic_items(self) -> tuple[type[DraftButton], ...]:
@@ -150,7 +176,8 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
             guild.id, data.race.id, headline=headline, body=body, author_id=interaction.user.id
         )
         embed = await self.publisher.post_embed(guild.id, data, version)
-        content = f"Saved as version {version.version}. This is exactly how it will be posted:"
+        warning = provisional_warning(data.race)
+        content = f"Saved as version {version.version}. {warning}This is exactly how it will be posted:"
         view = RecapPreview(self, data, version, interaction.user.id)
         if edit:
             await interaction.response.edit_message(content=content, embed=embed, view=view)
@@ -186,9 +213,13 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         hours = current.spoiler_hours
         embed.add_field(name="Spoiler-safe mode", value=f"{hours} hours after each race" if hours else "off")
         embed.add_field(name="Moderators' channel", value=shown(current.mod_channel_id, "<#{}>"))
+        notify = _notify_state(_guild(interaction), current.notify, current.ping_role_id)
+        embed.add_field(name="Fans' /notify", value=notify, inline=False)
         since = f" (since {timestamp(current.announce_since, 'D')})" if current.announce_since else ""
         embed.add_field(name="Announcements", value=f"on{since}" if current.announce else "off")
         embed.add_field(name="Series announced", value=await self._series_text(_guild(interaction).id), inline=False)
+        race_day = race_day_text(await self.store.race_day_settings(_guild(interaction).id), current)
+        embed.add_field(name="Race-day posts", value=race_day, inline=False)
         for stop in await self.store.post_stops(_guild(interaction).id):
             embed.add_field(
                 name=f"Stopped: {STOPPED.get(stop.kind, stop.kind)}", value=plain(stop.reason), inline=False
@@ -244,6 +275,13 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         _require_manage_server(interaction, "the ping role")
         if role is not None and role.is_default():
             raise BadInputError("Pit Board never pings @everyone; choose a role fans opt into. Nothing was changed.")
+        guild = _guild(interaction)
+        notify_on = (await self.catalog.guild_settings(guild.id)).notify
+        if role is not None and notify_on and (problem := role_problem(role, guild.me)):
+            raise BadInputError(
+                f"Fans take the ping role themselves here with /notify, so it must be safe to hand out. {problem} "
+                "Or turn that off first with `/manage settings notify allow:no`. Nothing was changed."
+            )
         said = f"ping role set to @{role.name}" if role else "ping role cleared"
         await self._set(interaction, "ping_role_id", role.id if role else None, said)
 
@@ -352,6 +390,66 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         await self.store.set_mod_channel(guild.id, interaction.user.id, channel.id, detail=said)
         await reply_private(interaction, f"Done: {said}.")
 
+    @settings.command(name="notify")
+    @app_commands.describe(allow="yes: fans may give themselves the ping role with /notify on|off; no: they may not")
+    async def settings_notify(self, interaction: discord.Interaction, allow: Literal["yes", "no"]) -> None:
+        """Let fans take or drop the ping role themselves with /notify, or stop them."""
+        guild = _guild(interaction)
+        if allow == "no":
+            said = "/notify turned off: fans can no longer take or drop the ping role themselves"
+            await self.store.update_guild_settings(
+                guild.id, interaction.user.id, setting="notify", value=0, detail=said
+            )
+            await reply_private(interaction, f"Done: {said}. Members who took it keep it until a moderator removes it.")
+            return
+        current = await self.catalog.guild_settings(guild.id)
+        role = guild.get_role(current.ping_role_id) if current.ping_role_id is not None else None
+        if role is None:
+            raise BadInputError(
+                "/notify hands out the ping role: choose one with `/manage settings ping-role` first. "
+                "Nothing was changed."
+            )
+        if problem := role_problem(role, guild.me) or bot_problem(guild.me):
+            raise BadInputError(f"{problem} Then turn /notify on again. Nothing was changed.")
+        said = f"/notify turned on: fans can take or drop @{role.name} themselves"
+        await self.store.update_guild_settings(guild.id, interaction.user.id, setting="notify", value=1, detail=said)
+        await reply_private(
+            interaction, f"Done: fans can take or drop {role.mention} themselves with `/notify on` and `/notify off`."
+        )
+
+    @settings.command(name="race-day")
+    @app_commands.describe(
+        state="on (setting anything turns them on) or off",
+        channel="Where race-day posts go (default: the recap channel)",
+        hours_before="Hours before the start the pre-race card goes out (default 2)",
+        ping="yes: the pre-race card pings the ping role (the one ping Pit Board makes); no: nobody",
+        thread="yes: the pre-race card opens a thread for the race",
+    )
+    async def settings_race_day(
+        self,
+        interaction: discord.Interaction,
+        state: Literal["on", "off"] = "on",
+        channel: discord.TextChannel | None = None,
+        hours_before: app_commands.Range[int, 1, 72] | None = None,
+        ping: YesNo | None = None,
+        thread: YesNo | None = None,
+    ) -> None:
+        """Post around each race: a pre-race card, the results card, and a draft recap when official."""
+        guild = _guild(interaction)
+        text = await change_race_day(
+            self.store,
+            await self.catalog.guild_settings(guild.id),
+            interaction,
+            state=state,
+            channel=channel,
+            hours_before=hours_before,
+            ping=ping,
+            thread=thread,
+            series_text=await self._series_text(guild.id),
+            race_feed=self.race_feed,
+        )
+        await reply_private(interaction, text)
+
     # --- the buttons on Pit Board's draft notices (bot.ui.announcements.DraftButton) -------------------------
 
     async def draft_pressed(self, interaction: discord.Interaction, action: DraftAction, draft: DraftRef) -> None:
@@ -371,7 +469,9 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
                 content = f"Version {version.version} was discarded. This is how it read:"
                 await reply_private(interaction, content, embed=embed)
                 return
-            content = f"Version {version.version}, drafted by Pit Board. This is exactly how it will be posted:"
+            warning = provisional_warning(data.race)
+            content = f"Version {version.version}, drafted by Pit Board. {warning}"
+            content += "This is exactly how it will be posted:"
             await reply_private(
                 interaction, content, embed=embed, view=RecapPreview(self, data, version, interaction.user.id)
             )

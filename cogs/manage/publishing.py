@@ -8,11 +8,26 @@ from bot.catalog import Catalog, RaceData
 from bot.errors import BadInputError
 from bot.facts.spoilers import SpoilerPolicy
 from bot.store import Store
-from bot.store.models import RecapVersion
+from bot.store.models import Race, RecapVersion
 from bot.tree import NO_MENTIONS, NotAllowedError
 from bot.ui.embeds.recap_post import recap_post_embed
+from bot.ui.text import race_thread_name
 
 log = logging.getLogger(__name__)
+
+
+def provisional_warning(race: Race) -> str:
+    """Return the preview's warning that a race's results are not official yet (with a space after), or ''.
+
+    A recap published now reads as the results read now: a penalty or disqualification at inspection would make it
+    wrong in public, so the moderator about to publish is told before they press Publish.
+    """
+    if race.results_status == "official":
+        return ""
+    return (
+        "⚠️ These results are provisional: they may still change (a penalty, a disqualification) until they are "
+        "official, and the recap would then say otherwise. "
+    )
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member, *, thread: bool) -> list[str]:
@@ -104,7 +119,7 @@ class RecapPublisher:
             message = await target.send(content=content, embed=embed, allowed_mentions=mentions)
         thread_id = post.thread_id if post is not None and edited else None
         if thread and thread_id is None:
-            created = await message.create_thread(name=f"{race.season} {race.name} recap"[:100])
+            created = await message.create_thread(name=race_thread_name(race.season, race.name, "recap"))
             thread_id = created.id
         await self.store.record_recap_post(
             guild_id=guild.id,

@@ -27,7 +27,7 @@ async def bot(store: Store, tmp_path: Path) -> AsyncIterator[PitBoard]:
 
 FAN_COMMANDS = [
     "recap", "results", "stages", "chart", "quote", "wins", "driver", "track", "compare", "races", "next", "schedule",
-    "standings", "help",
+    "standings", "notify", "help",
 ]  # fmt: skip
 
 

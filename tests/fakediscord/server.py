@@ -42,6 +42,7 @@ from .models import (
 log = logging.getLogger("fakediscord")
 
 API_PREFIX = "/api/v10"
+GUILD_MEMBERS = 1 << 1
 GUILD_MESSAGES = 1 << 9
 DIRECT_MESSAGES = 1 << 12
 GUILD_PRESENCES = 1 << 8
@@ -483,6 +484,8 @@ class FakeDiscord(InteractionDriver):
             ("POST", "/users/@me/channels", self._create_dm, True),
             ("GET", "/users/{uid}", self._get_user, True),
             ("GET", "/guilds/{gid}/members/{uid}", self._get_member, True),
+            ("PUT", "/guilds/{gid}/members/{uid}/roles/{rid}", self._member_role, True),
+            ("DELETE", "/guilds/{gid}/members/{uid}/roles/{rid}", self._member_role, True),
             ("GET", "/oauth2/applications/@me", self._get_application, True),
             ("GET", "/gateway", self._get_gateway, False),
             ("GET", "/gateway/bot", self._get_gateway, True),
@@ -530,6 +533,38 @@ class FakeDiscord(InteractionDriver):
         if member is None:
             raise DiscordError(404, 10007, "Unknown Member")
         return 200, member.to_json()
+
+    async def _member_role(self, rec: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
+        """PUT adds a role to a member, DELETE removes it; 204 either way, as Discord answers (idempotent).
+
+        Discord refuses (403, 50013) unless the bot has Manage Roles and the role is not managed and sits below the
+        bot's own highest role (the owner may give any role). GUILD_MEMBER_UPDATE goes out only with GUILD_MEMBERS.
+        """
+        guild = next((g for g in self.guilds if g.id == int(p["gid"])), None)
+        if guild is None:
+            raise DiscordError(404, 10004, "Unknown Guild")
+        member, role = guild.member(int(p["uid"])), guild.role(int(p["rid"]))
+        if member is None:
+            raise DiscordError(404, 10007, "Unknown Member")
+        if role is None:
+            raise DiscordError(404, 10011, "Unknown Role")
+        me = guild.member(self.bot_user.id)
+        my_roles = me.roles if me else []
+        if guild.permissions(self.bot_user.id, my_roles, None) & Perm.MANAGE_ROLES == 0:
+            raise DiscordError(403, 50013, "Missing Permissions")
+        highest = max((r.position for rid in my_roles if (r := guild.role(rid)) is not None), default=0)
+        if self.bot_user.id != guild.owner_id and (role.managed or role.id == guild.id or role.position >= highest):
+            raise DiscordError(403, 50013, "Missing Permissions")
+        if rec.method == "PUT" and role.id not in member.roles:
+            member.roles.append(role.id)
+        elif rec.method == "DELETE" and role.id in member.roles:
+            member.roles.remove(role.id)
+        else:
+            return 204, None
+        session = self._session_for(guild.id)
+        if session is not None and session.intents & GUILD_MEMBERS:
+            await self._send_dispatch(session, "GUILD_MEMBER_UPDATE", {**member.to_json(), "guild_id": str(guild.id)})
+        return 204, None
 
     async def _get_application(self, rec: RecordedRequest, p: dict[str, str]) -> tuple[int, Any]:
         return 200, {
