@@ -185,8 +185,9 @@ class FeedClient:
     async def _get(self, url: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
         """Return the status, body and headers (names lower-cased) of one GET, reading at most max_bytes."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        async with self._session.get(url, headers=headers, allow_redirects=True) as response:
+            self._session = aiohttp.ClientSession()
+        limit = aiohttp.ClientTimeout(total=self.timeout)  # per request: the timeout as it is now
+        async with self._session.get(url, headers=headers, allow_redirects=True, timeout=limit) as response:
             answer = {name.lower(): value for name, value in response.headers.items()}  # names are case-blind
             if response.status != 200:
                 return response.status, b"", answer
