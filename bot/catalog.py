@@ -199,15 +199,36 @@ class Catalog:
         """Keep the races as they are while another process merges a file a season at a time, then move at once.
 
         Inside, the fingerprint is not read, so fans keep the index and the answers they had, rather than one
-        season of a refresh after another. Leaving it reads the fingerprint again: the next read moves to
-        everything the merge committed, in one step. The bot's own writes still show at once (they notify).
+        season of a refresh after another. Leaving it builds the new index (and its word lists) while fans are
+        still answered from the old one, then moves to everything the merge committed in one step. The bot's own
+        writes still show at once (they notify).
         """
         self._steady += 1
         try:
             yield
         finally:
             self._steady -= 1
-            self._checked_at = self._clock() - self.RECHECK_SECONDS  # the next read checks
+            if not self._steady:
+                await self._move_on()
+
+    async def _move_on(self) -> None:
+        """Move to what the store holds now: the new index built first, then swapped in with everything else."""
+        version = await self._store.catalog_version()
+        if version == self._version:
+            self._checked_at = self._clock()
+            return
+        generation = self._generation
+        index = await load_index(self._store)
+        # The word lists are what the first fan to type would otherwise wait for; the old index serves meanwhile.
+        await asyncio.sleep(0)
+        index.race_words()
+        await asyncio.sleep(0)
+        index.name_words()
+        if generation != self._generation or self._steady:
+            return  # something moved the catalog meanwhile: its next read checks for itself
+        self.invalidate()
+        self._index, self._version, self._checked_at = index, version, self._clock()
+        self._uploaders = frozenset(index.owners.values())
 
     async def _check(self) -> None:
         """Read the store's fingerprint after a write through the bot's connection, else at most every few seconds.

@@ -24,8 +24,7 @@ from bot.ui.options import NewSeriesOption, RaceOption
 from bot.ui.text import plain, timestamp
 from cogs.manage.publishing import (
     RecapPublisher,
-    missing_permissions,
-    moderator_missing_permissions,
+    check_channel_choice,
     provisional_warning,
 )
 from cogs.manage.raceday import YesNo, change_race_day, race_day_text
@@ -245,17 +244,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     @app_commands.describe(channel="Where published recaps are posted")
     async def settings_recap_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Choose the channel recaps are published in."""
-        guild = _guild(interaction)
-        missing = missing_permissions(channel, guild.me, thread=True)
-        if missing:
-            raise BadInputError(
-                f"I can't use {channel.mention}: I need {', '.join(missing)} there. Nothing was changed."
-            )
-        if lacking := moderator_missing_permissions(channel, _moderator(interaction)):
-            raise NotAllowedError(
-                f"You can't choose {channel.mention}: you need {' and '.join(lacking)} there yourself. "
-                "Nothing was changed."
-            )
+        check_channel_choice(channel, _guild(interaction).me, _moderator(interaction), thread=True)
         await self._set(interaction, "recap_channel_id", channel.id, f"recap channel set to #{channel.name}")
 
     @settings.command(name="mod-role")
@@ -377,15 +366,7 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
                 f"Everyone in this server can read {channel.mention}, and Pit Board's notices there are for "
                 "moderators only: choose a channel @everyone cannot see. Nothing was changed."
             )
-        if missing := missing_permissions(channel, guild.me, thread=False):
-            raise BadInputError(
-                f"I can't use {channel.mention}: I need {', '.join(missing)} there. Nothing was changed."
-            )
-        if lacking := moderator_missing_permissions(channel, _moderator(interaction)):
-            raise NotAllowedError(
-                f"You can't choose {channel.mention}: you need {' and '.join(lacking)} there yourself. "
-                "Nothing was changed."
-            )
+        check_channel_choice(channel, guild.me, _moderator(interaction), thread=False)
         said = f"moderators' channel set to #{channel.name}"
         await self.store.set_mod_channel(guild.id, interaction.user.id, channel.id, detail=said)
         await reply_private(interaction, f"Done: {said}.")

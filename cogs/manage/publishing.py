@@ -47,6 +47,23 @@ def moderator_missing_permissions(channel: discord.abc.GuildChannel, moderator: 
     return [name for name, ok in needed.items() if not ok]
 
 
+def check_channel_choice(
+    channel: discord.abc.GuildChannel,
+    me: discord.Member,
+    moderator: discord.Member | None,
+    *,
+    thread: bool,
+) -> None:
+    """Refuse a channel Pit Board cannot post in, or (when a moderator chose it) one they cannot post in themselves."""
+    mention = getattr(channel, "mention", f"<#{channel.id}>")
+    if missing := missing_permissions(channel, me, thread=thread):
+        raise BadInputError(f"I can't use {mention}: I need {', '.join(missing)} there. Nothing was changed.")
+    if moderator is not None and (lacking := moderator_missing_permissions(channel, moderator)):
+        raise NotAllowedError(
+            f"You can't choose {mention}: you need {' and '.join(lacking)} there yourself. Nothing was changed."
+        )
+
+
 class RecapPublisher:
     """Builds recap posts as the channel will show them and posts or edits them."""
 

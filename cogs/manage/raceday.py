@@ -9,8 +9,7 @@ from bot.errors import BadInputError
 from bot.store import Store
 from bot.store.models import GuildSettings
 from bot.store.raceday import RaceDaySettings
-from bot.tree import NotAllowedError
-from cogs.manage.publishing import missing_permissions, moderator_missing_permissions
+from cogs.manage.publishing import check_channel_choice
 
 YesNo = Literal["yes", "no"]
 
@@ -86,12 +85,8 @@ async def change_race_day(
     target = guild.get_channel(target_id)
     if not isinstance(target, discord.TextChannel):
         raise BadInputError(f"<#{target_id}> is not a text channel Pit Board can post in. Nothing was changed.")
-    if missing := missing_permissions(target, guild.me, thread=wanted.thread):
-        raise BadInputError(f"I can't use {target.mention}: I need {', '.join(missing)} there. Nothing was changed.")
-    if channel is not None and (lacking := moderator_missing_permissions(channel, moderator)):
-        raise NotAllowedError(
-            f"You can't choose {channel.mention}: you need {' and '.join(lacking)} there yourself. Nothing was changed."
-        )
+    # The moderator's own access matters only for a channel they chose now, not for the recap channel it falls back to.
+    check_channel_choice(target, guild.me, moderator if channel is not None else None, thread=wanted.thread)
     if wanted.ping and guild_settings.ping_role_id is None:
         raise BadInputError(
             "`ping:yes` pings this server's ping role, and none is set: choose one with "
