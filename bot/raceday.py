@@ -15,7 +15,6 @@ number of times, and each post is made once per race per server whatever restart
 """
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import discord
 
 from bot.announce import Announcer, PostFailedError
+from bot.background import BackgroundJob
 from bot.catalog import Catalog
 from bot.facts.schedule import last_year_race
 from bot.facts.spoilers import SpoilerPolicy
@@ -101,31 +101,24 @@ class RaceDay:
         self.clock = clock
         self.sleep = sleep
         self._running = asyncio.Lock()  # one pass at a time: the background task and an import may both ask
-        self._task: asyncio.Task[None] | None = None
+        self._job = BackgroundJob(
+            "race-day posts",
+            self.poll_due,
+            clock=lambda: self.clock(),
+            start_delay=lambda: START_DELAY,
+            after_crash=AFTER_CRASH,
+            before_first=self.client.wait_until_ready,
+            sleep=lambda seconds: self.sleep(seconds),
+        )
 
     def start(self) -> None:
         """Start the background task (nothing to do when the bot follows no series)."""
-        if self.follow_series and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="pitboard-race-day")
+        if self.follow_series:
+            self._job.start()
 
     async def close(self) -> None:
         """Stop the background task."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        await self.sleep(START_DELAY)
-        await self.client.wait_until_ready()
-        while True:
-            try:
-                wake = await self.poll_due()
-            except Exception:
-                log.exception("Race-day posts failed; trying again in %d minutes", AFTER_CRASH.seconds // 60)
-                wake = self.clock() + AFTER_CRASH
-            await self.sleep(max((wake - self.clock()).total_seconds(), 1.0))
+        await self._job.close()
 
     # --- one pass -----------------------------------------------------------------------------------------------
 

@@ -8,12 +8,12 @@ back off from; nothing here ever stops the bot.
 """
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot.background import BackgroundJob
 from bot.feeds.client import FeedClient, FeedError, FeedUnavailableError, utc_now
 from bot.feeds.parse import (
     SERIES_IDS,
@@ -86,32 +86,25 @@ class FeedPoller:
         self._race_list_tried: dict[int, dt.datetime] = {}  # season -> last attempt, whatever its outcome
         self._standings_due: set[str] = set()  # series whose standings change after a race's results did
         self._import_failed: set[int] = set()  # races whose import failure was logged
-        self._task: asyncio.Task[None] | None = None
         self.rounds = 0  # rounds of polling done, for tests and status
+        self._job = BackgroundJob(
+            "polling NASCAR's feeds",
+            self.poll_due,
+            clock=lambda: self.clock(),
+            start_delay=lambda: self.start_delay,
+            after_crash=AFTER_CRASH,
+            sleep=lambda seconds: self.sleep(seconds),
+        )
 
     def start(self) -> None:
         """Start polling in the background (nothing to do when no series is followed)."""
-        if self.series and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="pitboard-race-feed")
+        if self.series:
+            self._job.start()
 
     async def close(self) -> None:
         """Stop polling and close the client's connections."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._job.close()
         await self.client.close()
-
-    async def _run(self) -> None:
-        await self.sleep(self.start_delay)
-        while True:
-            try:
-                wake = await self.poll_due()
-            except Exception:
-                log.exception("Polling NASCAR's feeds failed; trying again in %d minutes", AFTER_CRASH.seconds // 60)
-                wake = self.clock() + AFTER_CRASH
-            await self.sleep(max((wake - self.clock()).total_seconds(), 1.0))
 
     # --- one round ----------------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from bot.background import BackgroundJob
 from bot.catalog import Catalog
 from bot.follow.schedule import SeriesState, next_refresh
 from bot.store import Store, StoreError
@@ -28,7 +29,7 @@ from bot.store.coverage import refresh_key
 log = logging.getLogger(__name__)
 
 START_DELAY = 5.0  # seconds after start before the first refresh: the gateway connects first
-LONGEST_SLEEP = 3600.0  # the schedule is re-read at least hourly, so a changed clock or a missed wake-up heals
+AFTER_CRASH = dt.timedelta(hours=1)  # a round of refreshes that crashed is tried again after this
 CHILD_NICENESS = 10  # added to the child's niceness: the scheduler gives the bot's own process about 9x its share
 CHILD_TIMEOUT = 1800.0  # seconds a refresh may take before it is stopped (a Cup history merges in well under one)
 
@@ -149,21 +150,24 @@ class Follower:
         self._failures: dict[str, tuple[int, dt.datetime]] = {}  # series -> failures in a row, the last one's time
         self._warned = False
         self._next: dict[str, dt.datetime] = {}
-        self._task: asyncio.Task[None] | None = None
         self.rounds = 0  # rounds of refreshes done, for whoever waits on them (tests, status)
         self._round_done = asyncio.Event()
+        self._job = BackgroundJob(
+            "following the season",
+            self.refresh_due,
+            clock=lambda: self.clock(),
+            start_delay=lambda: START_DELAY if self.start_delay is None else self.start_delay,
+            after_crash=AFTER_CRASH,
+        )
 
     def start(self) -> None:
         """Start following in the background."""
-        if self.series and self._task is None:
-            self._task = asyncio.create_task(self._follow(), name="pitboard-follow")
+        if self.series:
+            self._job.start()
 
     async def close(self) -> None:
         """Stop following; a refresh in progress is stopped (the next start merges again, idempotently)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._job.close()
         stop = getattr(self.refresh, "stop", None)
         if stop is not None:
             stop()
@@ -177,17 +181,6 @@ class Follower:
     def next_refresh(self, series: str) -> dt.datetime | None:
         """Return when a series is refreshed next, once the schedule has been worked out."""
         return self._next.get(series)
-
-    async def _follow(self) -> None:
-        await asyncio.sleep(START_DELAY if self.start_delay is None else self.start_delay)
-        while True:
-            try:
-                wake = await self.refresh_due()
-            except Exception:
-                log.exception("Following the season failed; trying again in an hour")
-                wake = self.clock() + dt.timedelta(hours=1)
-            pause = (wake - self.clock()).total_seconds()
-            await asyncio.sleep(min(max(pause, 1.0), LONGEST_SLEEP))
 
     async def _states(self) -> dict[str, SeriesState]:
         status = await self.store.refresh_status(self.series)
