@@ -117,14 +117,15 @@ class Announcer:
 
     async def announce(self, item: DueAnnouncement) -> int:
         """Post one card in item's channel, then save the draft and tell the moderators; return 1 if it went out."""
-        # The claim is committed first. A crash after it leaves the row 'pending', and a pending row is never
-        # posted again: whether the card went out is unknown, and a card missing is better than a card twice.
-        if not await self.store.claim_announcement(item.guild_id, item.race_id, RESULTS, item.recap_channel_id):
-            return 0
+        # What the card shows is read first: a read that fails leaves nothing claimed, and the next pass tries again.
         data = await self.catalog.race_data(item.race_id)
         hidden_until = await self.spoilers.until(item.guild_id, data.race)
         origin = await self.store.race_origin(item.race_id)
         credit = SOURCE_CREDIT if origin is not None and origin.kind == "nascar-data" else None
+        # The claim is committed before posting. A crash after it leaves the row 'pending', and a pending row is
+        # never posted again: whether the card went out is unknown, and a card missing is better than a card twice.
+        if not await self.store.claim_announcement(item.guild_id, item.race_id, RESULTS, item.recap_channel_id):
+            return 0
         try:
             channel = await self.channel(item.recap_channel_id)
             message = await channel.send(
@@ -139,6 +140,12 @@ class Announcer:
             await self.report_stop(
                 item.guild_id, RESULTS, item.recap_channel_id, f"{what} could not be posted: {error}"
             )
+            return 0
+        except ChannelUnavailableError:
+            # Discord could not even say where the channel is (an outage, a rate limit): nothing was sent, so the
+            # claim is dropped and the next pass tries again; nothing is stopped.
+            log.warning("Could not reach channel %s of server %s; trying later", item.recap_channel_id, item.guild_id)
+            await self.store.announcement_failed(item.guild_id, item.race_id, RESULTS, retry=True)
             return 0
         except discord.HTTPException:
             # Discord failed in a way that may have posted the card after all: never tried again.
@@ -226,7 +233,7 @@ class Announcer:
         except PostFailedError as error:
             reason = f"the notice of the draft recap of the {data.race.label} could not be posted: {error}"
             await self.report_stop(item.guild_id, MOD_NOTICE, settings.mod_channel_id, reason)
-        except discord.HTTPException:
+        except (ChannelUnavailableError, discord.HTTPException):
             log.warning("Could not post the draft notice of race %s in server %s", item.race_id, item.guild_id)
 
     async def report_stop(self, guild_id: int, kind: str, channel_id: int, failure: str) -> None:
@@ -241,7 +248,7 @@ class Announcer:
         try:
             channel = await self.channel(settings.mod_channel_id)
             await channel.send(embed=failure_report(plain(reason)), allowed_mentions=NO_MENTIONS)
-        except (PostFailedError, discord.HTTPException):
+        except (PostFailedError, ChannelUnavailableError, discord.HTTPException):
             log.info("Could not report the stop to the moderators' channel of server %s", guild_id)
 
     async def channel(self, channel_id: int) -> "_Guarded":
@@ -254,9 +261,15 @@ class Announcer:
                 raise PostFailedError(f"channel {channel_id} no longer exists") from None
             except discord.Forbidden:
                 raise PostFailedError(f"Pit Board can no longer see channel {channel_id}") from None
+            except discord.HTTPException as error:
+                raise ChannelUnavailableError(f"Discord did not answer for channel {channel_id}: {error}") from error
         if not isinstance(channel, discord.abc.Messageable):
             raise PostFailedError(f"channel {channel_id} is not one Pit Board can post in")
         return _Guarded(channel)
+
+
+class ChannelUnavailableError(Exception):
+    """Discord could not be asked about a channel just now (an outage, a rate limit); nothing was posted."""
 
 
 class _Guarded:

@@ -126,6 +126,10 @@ class PitBoard(commands.AutoShardedBot):
         """Store a race weekend the feed poller fetched, then tell the servers that want new races."""
         race = read_weekend_feed(data, source="NASCAR's weekend feed")
         scheduled = await self.store.scheduled_race(race.feed_race_id)
+        if scheduled is not None and not scheduled.points_race:
+            # A race is stored by its place among the season's points races; an exhibition has none.
+            log.info("Not storing %s: it is not a points race", race.label)
+            return
         await self.store.import_feed_race(race, round_=scheduled.round if scheduled else None)
         if self.is_ready():
             # Race-day first: its channel, and the card edited as the results change; then plain announcements.

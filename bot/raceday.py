@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
-from bot.announce import Announcer, PostFailedError
+from bot.announce import Announcer, ChannelUnavailableError, PostFailedError
 from bot.background import BackgroundJob
 from bot.catalog import Catalog
 from bot.facts.schedule import last_year_race
@@ -191,10 +191,10 @@ class RaceDay:
     async def _post_pre_race(self, server: RaceDayServer, channel_id: int, race: ScheduledRace) -> None:
         """Claim, post and record one pre-race card (with its ping and its thread, as the server chose)."""
         guild_id = server.guild_id
-        # Claimed first, as bot.announce does: a card whose post a crash interrupted is never posted again.
+        embed = await self._card(guild_id, race)  # read first: a read that fails leaves nothing claimed
+        # Claimed before posting, as bot.announce does: a card whose post a crash interrupted is never posted again.
         if not await self.store.claim_race_day_post(guild_id, race.nascar_race_id, PRE_RACE, channel_id):
             return
-        embed = await self._card(guild_id, race)
         content, mentions = None, NO_MENTIONS
         role = server.ping_role_id if server.settings.ping else None
         if role is not None:
@@ -210,6 +210,11 @@ class RaceDay:
             await self.store.race_day_post_failed(guild_id, race.nascar_race_id, PRE_RACE, retry=True)
             failure = f"the pre-race card of the {race.season} {race.name} could not be posted: {error}"
             await self.announcer.report_stop(guild_id, PRE_RACE, channel_id, failure)
+            return
+        except ChannelUnavailableError:
+            # Nothing was sent (Discord could not say where the channel is): the next pass tries again.
+            log.warning("Could not reach channel %s of server %s; trying later", channel_id, guild_id)
+            await self.store.race_day_post_failed(guild_id, race.nascar_race_id, PRE_RACE, retry=True)
             return
         except discord.HTTPException:
             log.warning("Could not post the pre-race card of race %s in server %s", race.nascar_race_id, guild_id)

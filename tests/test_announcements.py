@@ -347,3 +347,34 @@ async def test_a_race_with_no_date_hides_its_results_from_its_arrival(empty_stor
     assert spoiler_active(newest, 24, newest.arrived_at + dt.timedelta(hours=23))
     assert not spoiler_active(newest, 24, newest.arrived_at + dt.timedelta(hours=25))
     assert spoiler_window(first[0], 24) is None
+
+
+async def test_discord_unable_to_find_the_channel_for_a_while_stops_nothing_and_the_card_goes_out_later(store: Store):
+    recaps = FakeChannel(RECAPS)
+    await announcing(store)
+    await import_truck(store, history_csv().only(2023, 2024))
+    await import_truck(store, history_csv().text)
+    outage = fake_client()  # the channel is not cached, and Discord answers 503 when asked for it
+    outage.fetch_channel = AsyncMock(side_effect=http_error(discord.DiscordServerError, 503))
+    assert await announcer(store, outage).announce_new_races() == 0
+    assert await store.post_stops(GUILD) == []  # nothing is stopped for an outage
+    assert await store.announcements(GUILD) == []  # and nothing claimed: nothing was sent
+    assert await announcer(store, fake_client(recaps)).announce_new_races() == 1
+    assert len(recaps.sent) == 1
+
+
+async def test_a_card_whose_facts_cannot_be_read_is_not_claimed(store: Store, monkeypatch: pytest.MonkeyPatch):
+    recaps = FakeChannel(RECAPS)
+    await announcing(store)
+    await import_truck(store, history_csv().only(2023, 2024))
+    await import_truck(store, history_csv().text)
+    broken = announcer(store, fake_client(recaps))
+
+    async def unreadable(race_id: int) -> object:
+        raise RuntimeError("the database is busy")
+
+    monkeypatch.setattr(broken.catalog, "race_data", unreadable)
+    with pytest.raises(RuntimeError):
+        await broken.announce_new_races()
+    assert await store.announcements(GUILD) == []  # nothing left pending for ever
+    assert await announcer(store, fake_client(recaps)).announce_new_races() == 1

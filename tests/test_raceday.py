@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock
+from zoneinfo import ZoneInfo
 
 import discord
 import pytest
@@ -10,12 +11,14 @@ import pytest
 from bot.announce import Announcer
 from bot.catalog import Catalog
 from bot.facts.spoilers import SpoilerPolicy, race_start
+from bot.feeds.parse import schedule_entries
 from bot.importers.nascar_feed import read_weekend_feed
 from bot.raceday import RaceDay, pre_race_action, pre_race_due
 from bot.store import Store
 from bot.store.raceday import PRE_RACE, RaceDaySettings
 from bot.store.schedule import ScheduledRace, ScheduleEntry
 from tests.feeds import weekend_feeds
+from tests.feeds.schedule_feeds import listed_race, race_list
 
 GUILD, RACE_DAY, BOT_ID, RACE = 111, 226, 999, 5501
 START = dt.datetime(2025, 6, 20, 23, 0, tzinfo=dt.UTC)
@@ -25,10 +28,10 @@ HOUR = dt.timedelta(hours=1)
 def scheduled(start: dt.datetime | None = START, **changes: Any) -> ScheduledRace:
     values: dict[str, Any] = {
         "nascar_race_id": RACE, "series": "truck", "season": 2025, "name": "Clean Harbors 200",
-        "track": "Martinsville Speedway", "start": start, "start_basis": "track zone", "tv": "FS1", "radio": "MRN",
-        "points_race": True, "round": 12, "scheduled_laps": 200, "winner_nascar_driver_id": None,
-        "winner_name": None, "stored_race_id": None, "results_complete": False, "inspection_complete": False,
-        "weekend_checked_at": None, "fetched_at": START - dt.timedelta(days=1),
+        "track": "Martinsville Speedway", "start": start, "day": dt.date(2025, 6, 20), "start_basis": "track zone",
+        "tv": "FS1", "radio": "MRN", "points_race": True, "round": 12, "scheduled_laps": 200,
+        "winner_nascar_driver_id": None, "winner_name": None, "stored_race_id": None, "results_complete": False,
+        "inspection_complete": False, "weekend_checked_at": None, "fetched_at": START - dt.timedelta(days=1),
     }  # fmt: skip
     return ScheduledRace(**(values | changes))
 
@@ -63,9 +66,10 @@ class Clock:
 
 
 def entry(start: dt.datetime) -> ScheduleEntry:
+    day = start.astimezone(ZoneInfo("America/New_York")).date()  # Martinsville's day
     return ScheduleEntry(
-        RACE, "truck", 2025, "Clean Harbors 200", "Martinsville Speedway", 14, start, "track zone", "FS1", "MRN", 1,
-        True, 200, 105.2, None,
+        RACE, "truck", 2025, "Clean Harbors 200", "Martinsville Speedway", 14, start, day, "track zone", "FS1", "MRN",
+        1, True, 200, 105.2, None,
     )  # fmt: skip
 
 
@@ -133,6 +137,38 @@ async def test_the_scheduler_posts_once_when_due_and_follows_a_postponement(
     channel.send.assert_awaited_once()
     moved = await store.race_day_post(GUILD, RACE, PRE_RACE)
     assert moved is not None and moved.shown_start == latest
+
+
+async def test_no_pre_race_card_until_the_start_is_announced_then_one(
+    scheduler: tuple[RaceDay, Clock, MagicMock, AsyncMock], store: Store
+):
+    made, clock, channel, _ = scheduler
+
+    async def save_listed(race_date: str) -> None:
+        listed = listed_race(RACE, "Clean Harbors 200", "Martinsville Speedway", race_date)
+        entries = schedule_entries(race_list([listed]), "truck", 2025)
+        await store.save_schedule("truck", 2025, entries, fetched_at=clock.now)
+
+    # NASCAR's midnight: the day, time not announced. Read as a start (04:00 UTC), the card would have been due
+    # at 01:00 UTC, 21:00 at the track the night before.
+    await save_listed("2025-06-20T00:00:00")
+    for now in (dt.datetime(2025, 6, 20, 1, 0, tzinfo=dt.UTC), START - 3 * HOUR, START - HOUR):
+        clock.now = now
+        assert await made.poll_due() == now + HOUR  # nothing due: read again within the hour
+    channel.send.assert_not_called()
+    assert await store.race_day_post(GUILD, RACE, PRE_RACE) is None
+
+    # The time is announced (19:00 EDT): the card goes out once, hours_before the start.
+    clock.now = START - 4 * HOUR
+    await save_listed("2025-06-20T19:00:00")
+    assert await made.poll_due() == START - 3 * HOUR
+    channel.send.assert_not_called()
+    clock.now = START - 3 * HOUR
+    await made.poll_due()
+    await made.poll_due()
+    channel.send.assert_awaited_once()
+    post = await store.race_day_post(GUILD, RACE, PRE_RACE)
+    assert post is not None and (post.status, post.shown_start) == ("sent", START)
 
 
 async def test_a_channel_that_is_gone_is_reported_once_and_stops_the_cards(

@@ -8,9 +8,10 @@ FeedShapeError with one line saying what was missing; nothing is guessed.
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from bot.feeds.times import local_instant, offset_instant, race_start
+from bot.feeds.times import offset_instant, scheduled_start, track_time
 from bot.store.schedule import ScheduleEntry, StandingEntry
 
 # NASCAR's series ids, and Pit Board's codes for them (bot.series).
@@ -50,7 +51,7 @@ def _int(value: object) -> int | None:
         return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float | Decimal) and value == int(value):
         return int(value)
     return None
 
@@ -66,7 +67,7 @@ def _text(value: object) -> str | None:
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     return float(value) or None  # 0 is "not recorded"
 
@@ -114,8 +115,8 @@ def schedule_entries(
         if (race_season := _int(race.get("race_season"))) is not None and race_season != season:
             continue
         listing = (listings or {}).get(race_id)
-        local = local_instant(race.get("race_date"), track) or local_instant(race.get("date_scheduled"), track)
-        start, basis = race_start(local, listing.start if listing else None, track)
+        local = track_time(race.get("race_date"), track) or track_time(race.get("date_scheduled"), track)
+        day, start, basis = scheduled_start(local, listing.start if listing else None, track)
         race_type = _int(race.get("race_type_id"))
         entries.append(
             ScheduleEntry(
@@ -126,6 +127,7 @@ def schedule_entries(
                 track=track,
                 nascar_track_id=_known(race.get("track_id")),
                 start=start,
+                day=day,
                 start_basis=basis,
                 tv=(listing.tv if listing else None) or _text(race.get("television_broadcaster")),
                 radio=(listing.radio if listing else None) or _text(race.get("radio_broadcaster")),

@@ -203,12 +203,20 @@ class FeedPoller:
         except FeedError:
             pass  # logged by the client; asked again as planned
         else:
+            imported = True
             if progress.has_results and (fetched.changed or race.nascar_race_id in self._import_failed):
-                await self._import(race, fetched.data)
-            results_complete = results_complete or progress.results_complete
-            inspection_complete = progress.inspection_complete and results_complete
-            if inspection_complete:
-                log.info("Race %d (%s) is official; its feed is not asked for again", race.nascar_race_id, race.name)
+                imported = await self._import(race, fetched.data)
+            if imported:
+                results_complete = results_complete or progress.results_complete
+                inspection_complete = progress.inspection_complete and results_complete
+                if inspection_complete:
+                    log.info(
+                        "Race %d (%s) is official; its feed is not asked for again", race.nascar_race_id, race.name
+                    )
+            else:
+                # Not stored: the race stays followed, and its kept copy goes, so the next answer (after a restart
+                # too) is a whole, changed one that is imported again.
+                await self.store.forget_feed(fetched.url)
         await self.store.set_weekend_state(
             race.nascar_race_id,
             results_complete=results_complete,
@@ -216,13 +224,15 @@ class FeedPoller:
             checked_at=now,
         )
 
-    async def _import(self, race: ScheduledRace, data: dict[str, Any]) -> None:
+    async def _import(self, race: ScheduledRace, data: dict[str, Any]) -> bool:
+        """Hand a weekend feed to the importer; return whether it was stored (a failure is logged once)."""
         try:
             await self.import_weekend(data)
         except Exception:
             if race.nascar_race_id not in self._import_failed:
                 self._import_failed.add(race.nascar_race_id)
                 log.exception("Importing the weekend feed of race %d (%s) failed", race.nascar_race_id, race.name)
-            return
+            return False
         self._import_failed.discard(race.nascar_race_id)
         self._standings_due.add(race.series)  # the points move with the results
+        return True

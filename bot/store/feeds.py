@@ -393,9 +393,17 @@ class _FeedWrite:
 
     async def _new_round(self, season_id: int, given: int | None) -> int:
         """Return the new race's round: the one given, else k+1 when rounds 1..k are stored and all ran before it."""
-        query = "SELECT round, race_date, date_precision FROM races WHERE season_id = ? AND owner_guild_id IS NULL"
+        query = """
+            SELECT round, name, race_date, date_precision FROM races WHERE season_id = ? AND owner_guild_id IS NULL
+        """
         season = await self._rows(query, (season_id,))
         if given is not None:
+            if held := next((r for r in season if r["round"] == given), None):
+                # A race the feed stored earlier holds it (it is matched by its own feed id, never by round).
+                raise FeedMatchError(
+                    f"round {given} of the {self.race.season} season is already stored as the {held['name']}, not "
+                    f"the {self.race.label}; give the round this race is"
+                )
             return given
         rounds = sorted(r["round"] for r in season)
         day = self.race.race_date.isoformat()

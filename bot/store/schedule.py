@@ -33,7 +33,8 @@ class ScheduleEntry:
     name: str
     track: str
     nascar_track_id: int | None
-    start: dt.datetime | None  # aware, UTC
+    start: dt.datetime | None  # aware, UTC; None when no time is announced
+    day: dt.date | None  # the race's day at the track, known with or without a start
     start_basis: str | None  # 'offset' or 'track zone'
     tv: str | None
     radio: str | None
@@ -85,7 +86,8 @@ class ScheduledRace:
     season: int
     name: str
     track: str
-    start: dt.datetime | None  # UTC
+    start: dt.datetime | None  # UTC; None: not announced (or no date at all)
+    day: dt.date | None  # at the track; None only for a row saved before migration 0013 and not since
     start_basis: str | None
     tv: str | None
     radio: str | None
@@ -153,6 +155,7 @@ def _scheduled(row: aiosqlite.Row) -> ScheduledRace:
         name=row["name"],
         track=row["track"],
         start=_instant(row["start_utc"]),
+        day=dt.date.fromisoformat(row["race_day"]) if row["race_day"] else None,
         start_basis=row["start_basis"],
         tv=row["tv"],
         radio=row["radio"],
@@ -173,8 +176,8 @@ def _scheduled(row: aiosqlite.Row) -> ScheduledRace:
 # The winner's name: the stored driver NASCAR's driver id is joined to (nascar_drivers, from the weekend feeds),
 # else as NASCAR's standings name them (they list every driver who scored, by the same id the race list uses).
 SCHEDULE_COLUMNS = """
-    s.nascar_race_id, s.series, s.season, s.name, s.track, s.start_utc, s.start_basis, s.tv, s.radio, s.points_race,
-    s.round, s.scheduled_laps, s.winner_nascar_driver_id, s.results_complete, s.inspection_complete,
+    s.nascar_race_id, s.series, s.season, s.name, s.track, s.start_utc, s.race_day, s.start_basis, s.tv, s.radio,
+    s.points_race, s.round, s.scheduled_laps, s.winner_nascar_driver_id, s.results_complete, s.inspection_complete,
     s.weekend_checked_at, s.fetched_at, s.source,
     coalesce(
         (SELECT d.name FROM nascar_drivers nd JOIN drivers d ON d.id = nd.driver_id
@@ -184,6 +187,11 @@ SCHEDULE_COLUMNS = """
     ) AS winner_name,
     (SELECT r.id FROM races r WHERE r.feed_race_id = s.nascar_race_id AND r.owner_guild_id IS NULL) AS stored_race_id
 """
+# The order of a season: by the day at the track, a day's announced starts in start order, then its races whose time
+# is not announced, then races with no date at all. A row saved before 0013 has no race_day until the next save;
+# its start's UTC date stands in.
+RACE_DAY = "coalesce(s.race_day, substr(s.start_utc, 1, 10))"
+RACE_ORDER = f"{RACE_DAY} IS NULL, {RACE_DAY}, s.start_utc IS NULL, s.start_utc, s.nascar_race_id"
 
 
 class ScheduleStore(StoreBase):
@@ -223,6 +231,11 @@ class ScheduleStore(StoreBase):
             await conn.execute(query, params)
         return changed
 
+    async def forget_feed(self, url: str) -> None:
+        """Drop what is kept of url, so the next request asks for it whole (what it held could not be stored)."""
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM feed_cache WHERE url = ?", (url,))
+
     async def touch_feed(self, url: str, fetched_at: dt.datetime) -> None:
         """Record that the host answered 304 for url: what is kept is current as of fetched_at."""
         async with self._transaction() as conn:
@@ -251,17 +264,18 @@ class ScheduleStore(StoreBase):
                     moved.append((race.nascar_race_id, before[race.nascar_race_id], race.start))
             query = """
                 INSERT INTO schedule_races (
-                    nascar_race_id, series, season, name, track, nascar_track_id, start_utc, start_basis, tv, radio,
-                    race_type_id, points_race, scheduled_laps, scheduled_distance, winner_nascar_driver_id, source,
-                    fetched_at
+                    nascar_race_id, series, season, name, track, nascar_track_id, start_utc, race_day, start_basis, tv,
+                    radio, race_type_id, points_race, scheduled_laps, scheduled_distance, winner_nascar_driver_id,
+                    source, fetched_at
                 ) VALUES (
-                    :race_id, :series, :season, :name, :track, :track_id, :start, :basis, :tv, :radio, :race_type,
-                    :points_race, :laps, :distance, :winner, :source, :fetched_at
+                    :race_id, :series, :season, :name, :track, :track_id, :start, :day, :basis, :tv, :radio,
+                    :race_type, :points_race, :laps, :distance, :winner, :source, :fetched_at
                 )
                 ON CONFLICT (nascar_race_id) DO UPDATE SET
                     series = excluded.series, season = excluded.season, name = excluded.name, track = excluded.track,
                     nascar_track_id = excluded.nascar_track_id, start_utc = excluded.start_utc,
-                    start_basis = excluded.start_basis, tv = coalesce(excluded.tv, schedule_races.tv),
+                    race_day = excluded.race_day, start_basis = excluded.start_basis,
+                    tv = coalesce(excluded.tv, schedule_races.tv),
                     radio = coalesce(excluded.radio, schedule_races.radio), race_type_id = excluded.race_type_id,
                     points_race = excluded.points_race, scheduled_laps = excluded.scheduled_laps,
                     scheduled_distance = excluded.scheduled_distance,
@@ -279,6 +293,7 @@ class ScheduleStore(StoreBase):
                         "track": r.track,
                         "track_id": r.nascar_track_id,
                         "start": _iso(r.start) if r.start else None,
+                        "day": r.day.isoformat() if r.day else None,
                         "basis": r.start_basis,
                         "tv": r.tv,
                         "radio": r.radio,
@@ -293,26 +308,27 @@ class ScheduleStore(StoreBase):
                     for r in races
                 ],
             )
-            # Rounds are worked out again on every save: a postponed race can change the order of the season.
-            query = """
-                UPDATE schedule_races SET round = CASE WHEN points_race = 1 THEN (
-                    SELECT count(*) FROM schedule_races o
-                    WHERE o.series = schedule_races.series AND o.season = schedule_races.season AND o.points_race = 1
-                      AND (coalesce(o.start_utc, '9999') < coalesce(schedule_races.start_utc, '9999')
-                           OR (coalesce(o.start_utc, '9999') = coalesce(schedule_races.start_utc, '9999')
-                               AND o.nascar_race_id <= schedule_races.nascar_race_id))
-                ) END
-                WHERE series = ? AND season = ?
-            """
-            await conn.execute(query, (series, season))
+            # Rounds are worked out again on every save: a postponed race can change the order of the season. A race
+            # whose time is not announced still has its day, so it keeps its place; an exhibition has no round.
+            query = f"""
+                UPDATE schedule_races SET round = (
+                    SELECT n.round FROM (
+                        SELECT s.nascar_race_id, row_number() OVER (ORDER BY {RACE_ORDER}) AS round
+                        FROM schedule_races s WHERE s.series = :series AND s.season = :season AND s.points_race = 1
+                    ) n
+                    WHERE n.nascar_race_id = schedule_races.nascar_race_id
+                )
+                WHERE series = :series AND season = :season
+            """  # noqa: S608 - fixed ordering expression
+            await conn.execute(query, {"series": series, "season": season})
         return ScheduleChange(tuple(added), tuple(moved))
 
     async def scheduled_races(self, series: str | None, season: int) -> list[ScheduledRace]:
-        """Return a season's races in start order, of one series or (None) every series."""
+        """Return a season's races in order of day and start, of one series or (None) every series."""
         query = f"""
             SELECT {SCHEDULE_COLUMNS} FROM schedule_races s
             WHERE s.season = :season AND (:series IS NULL OR s.series = :series)
-            ORDER BY s.start_utc IS NULL, s.start_utc, s.nascar_race_id
+            ORDER BY {RACE_ORDER}
         """  # noqa: S608 - fixed column list
         rows = await self._fetchall(query, {"season": season, "series": series})
         return [_scheduled(row) for row in rows]
@@ -324,13 +340,18 @@ class ScheduleStore(StoreBase):
         return _scheduled(row) if row else None
 
     async def next_scheduled(self, series: str | None, after: dt.datetime) -> ScheduledRace | None:
-        """Return the first race starting at or after `after` whose results are not complete, of one or every series."""
+        """Return the first race whose results are not complete, of one or every series, starting at or after `after`.
+
+        A race whose time is not announced counts from its day: it is next until after's (UTC) date is past it.
+        """
         query = f"""
             SELECT {SCHEDULE_COLUMNS} FROM schedule_races s
-            WHERE s.start_utc >= :after AND s.results_complete = 0 AND (:series IS NULL OR s.series = :series)
-            ORDER BY s.start_utc, s.nascar_race_id LIMIT 1
+            WHERE (s.start_utc >= :after OR (s.start_utc IS NULL AND s.race_day >= :after_day))
+              AND s.results_complete = 0 AND (:series IS NULL OR s.series = :series)
+            ORDER BY {RACE_ORDER} LIMIT 1
         """  # noqa: S608 - fixed column list
-        row = await self._fetchone(query, {"after": _iso(after), "series": series})
+        params = {"after": _iso(after), "after_day": after.astimezone(dt.UTC).date().isoformat(), "series": series}
+        row = await self._fetchone(query, params)
         return _scheduled(row) if row else None
 
     async def schedule_seasons(self, series: str | None = None) -> list[int]:

@@ -444,7 +444,10 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         if version is None:
             raise NotFoundError(f"{plain(race.label)} has no recap version {draft.version} any more.")
         data = await self.catalog.race_data(race.id)
-        if action == "review":
+        if action == "publish" and version.discarded:
+            raise BadInputError(f"Version {version.version} was discarded, so it can't be published.")
+        # Publishing provisional results goes through the preview, whose warning the moderator reads first.
+        if action == "review" or (action == "publish" and provisional_warning(data.race)):
             embed = await self.publisher.post_embed(guild.id, data, version)
             if version.discarded:
                 content = f"Version {version.version} was discarded. This is how it read:"
@@ -457,8 +460,6 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
                 interaction, content, embed=embed, view=RecapPreview(self, data, version, interaction.user.id)
             )
         elif action == "publish":
-            if version.discarded:
-                raise BadInputError(f"Version {version.version} was discarded, so it can't be published.")
             await interaction.response.defer(ephemeral=True, thinking=True)
             await reply_private(interaction, await self.publish_from_preview(interaction, data, version))
         else:

@@ -92,6 +92,14 @@ async def change_race_day(
             "`ping:yes` pings this server's ping role, and none is set: choose one with "
             "`/manage settings ping-role` first, or use `ping:no`. Nothing was changed."
         )
+    role = guild.get_role(guild_settings.ping_role_id) if wanted.ping and guild_settings.ping_role_id else None
+    if role is not None and not role.mentionable and not target.permissions_for(guild.me).mention_everyone:
+        # Discord would drop the ping without a word: the card would go out pinging nobody.
+        raise BadInputError(
+            f"Pit Board can't ping @{role.name} in {target.mention}: turn on **Allow anyone to @mention this role** "
+            "in the role's settings, or give Pit Board **Mention @everyone, @here and All Roles** there. "
+            "Nothing was changed."
+        )
     detail = race_day_text(wanted, guild_settings, names=guild)
     stored = await store.set_race_day(wanted, moderator.id, detail=f"race-day posts {detail}")
     text = (

@@ -283,3 +283,18 @@ async def test_the_cards_buttons_answer_privately_and_unhidden(races: Races, sto
         text = f"{embed.description} {[f.value for f in embed.fields]}"
         assert expected in text and "||" not in text
     assert set(races.dynamic_items) >= {CardResultsButton, CardRecapButton}
+
+
+async def test_publish_of_provisional_results_goes_through_the_preview_and_its_warning(
+    manage: Manage, store: Store, catalog: Catalog
+):
+    race_id, recaps = await _announce_with_draft(manage, store, catalog)
+    await store.connection.execute("UPDATE races SET results_status = 'provisional' WHERE id = ?", (race_id,))
+    catalog.invalidate()
+    recaps.send.reset_mock()
+    press = as_moderator(channels=(recaps,))
+    await manage.draft_pressed(press, "publish", DraftRef(GUILD_ID, race_id, 1))
+    call = press.response.send_message.await_args
+    assert call.kwargs["ephemeral"] is True and "These results are provisional" in call.args[0]
+    assert isinstance(call.kwargs["view"], RecapPreview)  # its Publish button is the one that posts
+    assert recaps.send.await_count == 0 and await store.recap_post(GUILD_ID, race_id) is None

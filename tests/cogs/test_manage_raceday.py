@@ -81,3 +81,24 @@ async def test_hours_before_is_limited_to_three_days(manage: Manage):
     hours = next(p for p in manage.settings_race_day.parameters if p.name == "hours_before")
     assert (hours.min_value, hours.max_value) == (1, 72)
     assert len(manage.settings_race_day.description) <= 100
+
+
+async def test_a_ping_discord_would_drop_is_refused_with_the_fix(manage: Manage, store: Store):
+    from unittest.mock import MagicMock
+
+    await store.update_guild_settings(GUILD_ID, 1, setting="ping_role_id", value=503, detail="ping role")
+    racing = channel(RACE_DAY)
+    racing.permissions_for.return_value.mention_everyone = False
+    asked = as_moderator(channels=(racing,))
+    role = MagicMock()
+    role.name, role.mentionable = "Race Alerts", False
+    asked.guild.get_role.return_value = role
+    with pytest.raises(BadInputError, match="Allow anyone to @mention this role"):
+        await invoke(manage.settings_race_day, asked, channel=racing, ping="yes")
+    assert not (await store.race_day_settings(GUILD_ID)).enabled
+
+    role.mentionable = True
+    accepted = as_moderator(channels=(racing,))
+    accepted.guild.get_role.return_value = role
+    await invoke(manage.settings_race_day, accepted, channel=racing, ping="yes")
+    assert (await store.race_day_settings(GUILD_ID)).ping

@@ -100,6 +100,40 @@ async def test_next_counts_down_and_names_last_years_winner(store: Store):
     assert stored.winner is not None and stored.winner in last_year
 
 
+async def test_a_race_whose_time_is_not_announced_shows_its_day_and_no_countdown(empty_store: Store):
+    # NASCAR's midnight is "time not announced"; read as a start it was 04:00 UTC, the night before at the track.
+    listed = [listed_race(7101, "Halloween 250", "Martinsville Speedway", "2031-10-31T00:00:00")]
+    entries = schedule_entries({"series_3": [dict(r, race_season=2031) for r in listed]}, "truck", 2031)
+    await empty_store.save_schedule("truck", 2031, entries, fetched_at=FETCHED)
+    made_up = dt.datetime(2031, 10, 31, 4, 0, tzinfo=dt.UTC)
+    schedule = cog(empty_store, dt.datetime(2031, 10, 20, tzinfo=dt.UTC))
+
+    interaction = make_interaction(guild_id=GUILD)
+    await invoke(schedule.schedule, interaction, series="truck", season=2031)
+    text = text_of(embed_of(interaction))  # one page: no pager
+    assert "**R1** · Fri 31 Oct 2031, time not announced · Martinsville Speedway · TV: FS1" in text
+    assert "<t:" not in text and str(int(made_up.timestamp())) not in text
+
+    interaction = make_interaction(guild_id=GUILD)
+    await invoke(schedule.next, interaction, series="truck")
+    embed = embed_of(interaction)
+    assert embed.title == "Next: 2031 Halloween 250"
+    assert embed.description == "**Fri 31 Oct 2031, time not announced**"
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Starts"] == "Time not announced"
+    assert "<t:" not in text_of(embed)  # no start, so no countdown
+
+    # Still the next race on its day; the day after, it is not.
+    schedule.clock.now = dt.datetime(2031, 10, 31, 22, 0, tzinfo=dt.UTC)
+    interaction = make_interaction(guild_id=GUILD)
+    await invoke(schedule.next, interaction, series="truck")
+    assert embed_of(interaction).title == "Next: 2031 Halloween 250"
+    schedule.clock.now = dt.datetime(2031, 11, 1, 6, 0, tzinfo=dt.UTC)
+    interaction = make_interaction(guild_id=GUILD)
+    await invoke(schedule.next, interaction, series="truck")
+    assert embed_of(interaction).title == "Next race"
+
+
 async def test_next_without_the_feed_says_what_needs_it(empty_store: Store):
     schedule = cog(empty_store, dt.datetime(2025, 9, 1, tzinfo=dt.UTC), race_feed=False)
     interaction = make_interaction(guild_id=GUILD)

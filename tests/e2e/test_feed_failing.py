@@ -100,3 +100,26 @@ async def test_a_failing_feed_host_is_logged_once_retried_later_and_fans_keep_th
     malformed = [w for w in warnings() if "not valid JSON" in w]
     assert len(malformed) == 1
     assert len(await bot.store.scheduled_races("truck", 2025)) == 1  # what the feed gave before is kept
+
+
+async def test_an_exhibition_race_in_the_feed_is_not_stored_as_a_points_round(
+    launch: Callable[..., Awaitable[PitBoard]], host: FeedHost
+):
+    from bot.feeds.poller import weekend_path
+    from tests.feeds import weekend_feeds as feeds
+
+    exhibition = feeds.martinsville_truck()
+    race_id = exhibition["weekend_race"][0]["race_id"]
+    host.publish(LIST, race_list([listed_race(race_id, "All-Star Open", "Martinsville Speedway",
+                                              "2025-06-20T19:00:00", race_type_id=2)]))  # fmt: skip
+    host.publish(weekend_path(2025, "truck", race_id), exhibition)
+    bot = await launch(follow_series=("truck",), race_feed=True, nascar_feed_url=host.url)
+    assert bot.feed_poller is not None
+    clock = Clock()
+    bot.feed_poller.clock = bot.feed_poller.client.clock = clock
+    await bot.feed_poller.poll_due()
+    before = len(await bot.store.race_summaries())
+    clock.now = dt.datetime(2025, 6, 21, 1, 0, tzinfo=dt.UTC)  # after the flag: the weekend feed is asked for
+    await bot.feed_poller.poll_due()
+    assert host.asked(weekend_path(2025, "truck", race_id))
+    assert len(await bot.store.race_summaries()) == before

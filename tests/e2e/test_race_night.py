@@ -49,7 +49,7 @@ pytestmark = [
                     ),
                     FakeChannel(RACE_DAY, "race-day", position=3),
                 ],
-                roles=[FakeRole(PING_ROLE, "Race Alerts", position=1)],
+                roles=[FakeRole(PING_ROLE, "Race Alerts", position=1, mentionable=True)],
                 members=[FakeMember(OWNER)],
             )
         ]

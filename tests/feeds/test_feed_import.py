@@ -201,3 +201,10 @@ async def test_nascar_data_after_the_feed_keeps_the_feed_race(empty_store: Store
     assert feed_race and all(d.race == "2025 Clean Harbors 200" for d in feed_race)
     entries = await empty_store.entries(report.race_id)
     assert entries[0].driver == "Corey Heim" and len(entries) == 8
+
+
+async def test_a_round_another_feed_race_holds_is_refused_not_a_crash(store: Store):
+    await store.import_feed_race(_race(feeds.martinsville_truck()), round_=12)
+    with pytest.raises(FeedMatchError, match="round 12 of the 2025 season is already stored as the Clean Harbors 200"):
+        await store.import_feed_race(_race(feeds.vegas_truck()), round_=12)
+    assert len([r for r in await store.race_summaries() if (r.season, r.round) == (2025, 12)]) == 1

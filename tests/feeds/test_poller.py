@@ -183,3 +183,44 @@ async def test_the_background_task_sleeps_as_told(empty_store: Store, host: Feed
     await asyncio.wait_for(done.wait(), 10)
     await poller.close()
     assert slept[0] == poller.start_delay and slept[1:] == [3600.0, 3600.0]  # the plan is read again hourly
+
+
+class FailingOnce(FakeImporter):
+    """An importer whose first import fails (the database busy with a refresh, say)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def __call__(self, data: dict[str, Any]) -> object:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("database is busy")
+        return await super().__call__(data)
+
+
+async def test_an_official_feed_that_failed_to_import_is_asked_for_and_imported_again_after_a_restart(
+    empty_store: Store, host: FeedHost, clock: Clock
+):
+    client = FeedClient(empty_store, host.url, timeout=2.0, clock=clock)
+    failing = FailingOnce()
+    poller = FeedPoller(empty_store, client, series=("truck",), import_weekend=failing, clock=clock)
+    await poller.poll_due()  # the race list
+    host.publish(WEEKEND, weekend(MARTINSVILLE, finished=3, inspection=True))
+    clock.now = START + dt.timedelta(minutes=150)
+    await poller.poll_due()
+    assert failing.failed and failing.feeds == []
+    race = await empty_store.scheduled_race(MARTINSVILLE)
+    assert race is not None and not race.inspection_complete  # still followed: the official results are not stored
+    await poller.close()
+
+    # A restart: a new poller, whose first answer for the race is a whole one, imported this time.
+    importer_after = FakeImporter()
+    client = FeedClient(empty_store, host.url, timeout=2.0, clock=clock)
+    again = FeedPoller(empty_store, client, series=("truck",), import_weekend=importer_after, clock=clock)
+    clock.now += dt.timedelta(minutes=1)
+    await again.poll_due()
+    await again.close()
+    assert len(importer_after.feeds) == 1
+    race = await empty_store.scheduled_race(MARTINSVILLE)
+    assert race is not None and race.inspection_complete

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from bot.feeds.times import local_instant, offset_instant, race_start
+from bot.feeds.times import TrackTime, local_instant, offset_instant, race_start, scheduled_start, track_time
 
 
 def utc(text: str) -> dt.datetime:
@@ -54,3 +54,39 @@ def test_the_offset_is_preferred_unless_the_race_list_moved_the_race():
     exact = offset_instant("2025-06-01T13:00:00-0600")
     assert race_start(guessed, exact, "Somewhere Else Speedway") == (exact, "offset")
     assert race_start(None, None, "Martinsville Speedway") == (None, None)
+
+
+def test_midnight_without_an_offset_is_a_day_whose_time_is_not_announced():
+    # NASCAR's "time not announced": read as a start it was 04:00 UTC, 22:00 at Martinsville the night before.
+    assert track_time("2031-10-31T00:00:00", "Martinsville Speedway") == TrackTime(dt.date(2031, 10, 31), None)
+    assert local_instant("2031-10-31T00:00:00", "Martinsville Speedway") is None
+    # A real time keeps its day at the track, even where the UTC instant is on the next day.
+    night = track_time("2025-03-07T18:30:00", "Las Vegas Motor Speedway")
+    assert night == TrackTime(dt.date(2025, 3, 7), utc("2025-03-08T02:30:00"))
+    # With an offset, midnight is an instant as it stands, and its day is the track's.
+    exact = track_time("2031-10-31T00:00:00-0400", "Martinsville Speedway")
+    assert exact == TrackTime(dt.date(2031, 10, 31), utc("2031-10-31T04:00:00"))
+    assert track_time("1900-01-01T00:00:00", "Martinsville Speedway") is None
+
+
+def test_a_day_without_a_time_takes_the_schedule_feeds_exact_start_on_that_day():
+    track = "Martinsville Speedway"
+    day_only = track_time("2031-10-31T00:00:00", track)
+    announced = offset_instant("2031-10-31T19:30:00-0400")
+    assert scheduled_start(day_only, None, track) == (dt.date(2031, 10, 31), None, None)
+    assert scheduled_start(day_only, announced, track) == (dt.date(2031, 10, 31), announced, "offset")
+    # The race list moved the race to another day: the feed's old start is not its start any more.
+    moved = track_time("2031-11-01T00:00:00", track)
+    assert scheduled_start(moved, announced, track) == (dt.date(2031, 11, 1), None, None)
+    # A track the table does not know: the offset wins outright, as race_start has it.
+    elsewhere = track_time("2031-11-01T00:00:00", "Somewhere Else Speedway")
+    assert scheduled_start(elsewhere, announced, "Somewhere Else Speedway")[1:] == (announced, "offset")
+
+
+def test_a_timed_race_keeps_race_starts_choice_and_its_day_at_the_track():
+    track = "Las Vegas Motor Speedway"
+    local = track_time("2025-03-07T18:30:00", track)
+    assert scheduled_start(local, None, track) == (dt.date(2025, 3, 7), utc("2025-03-08T02:30:00"), "track zone")
+    offset = offset_instant("2025-03-07T18:30:00-0800")
+    assert scheduled_start(None, offset, track) == (dt.date(2025, 3, 7), offset, "offset")
+    assert scheduled_start(None, None, track) == (None, None, None)

@@ -47,10 +47,15 @@ def feed_footer(fetched_at: dt.datetime | None, extra: str = "") -> str:
     return " · ".join(parts)
 
 
-def when(start: dt.datetime | None) -> str:
-    """Return '<t:…:F> (<t:…:R>)', each fan's own time, or 'time not announced'."""
+def day_text(day: dt.date) -> str:
+    """Return 'Fri 31 Oct 2031': a race's day at the track, as text (a day is no instant to show in a fan's time)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def when(start: dt.datetime | None, day: dt.date | None = None) -> str:
+    """Return '<t:…:F> (<t:…:R>)', each fan's own time, else 'Fri 31 Oct 2031, time not announced'."""
     if start is None:
-        return "time not announced"
+        return f"{day_text(day)}, time not announced" if day is not None else "time not announced"
     return f"{timestamp(start, 'F')} ({timestamp(start, 'R')})"
 
 
@@ -59,7 +64,7 @@ def schedule_line(race: ScheduledRace, winner: Winner, *, with_series: bool) -> 
     head = [f"**R{race.round}**" if race.round is not None else "**Exhibition**"]
     if with_series:
         head.append(race.series.upper() if race.series == "nxs" else race.series.title())
-    head += [when(race.start), plain(clip(race.track, NAME_SHOWN))]
+    head += [when(race.start, race.day), plain(clip(race.track, NAME_SHOWN))]
     if race.tv:
         head.append(f"TV: {plain(race.tv)}")
     name = plain(clip(race.name, NAME_SHOWN))
@@ -97,12 +102,14 @@ def schedule_pages(
 def next_embed(
     race: ScheduledRace, last_year: RaceSummary | None, last_winner: Winner | None, *, footer: str
 ) -> discord.Embed:
-    """Return the next race with its countdown, TV and last year's winner at the track."""
+    """Return the next race with its countdown (once its start is announced), TV and last year's winner there."""
     embed = new_embed(f"Next: {race.season} {plain(clip(race.name, NAME_SHOWN))}")
-    starts = "Time not announced" if race.start is None else f"{timestamp(race.start, 'F')}"
-    embed.description = (
-        f"**Green flag {timestamp(race.start, 'R')}**" if race.start else "The start is not announced yet."
-    )
+    if race.start is not None:
+        starts = timestamp(race.start, "F")
+        embed.description = f"**Green flag {timestamp(race.start, 'R')}**"
+    else:
+        starts = "Time not announced"
+        embed.description = f"**{when(None, race.day)}**" if race.day else "The start is not announced yet."
     embed.add_field(name="Series", value=plain(series_name(race.series)), inline=True)
     embed.add_field(name="Starts", value=starts, inline=True)
     embed.add_field(name="Track", value=plain(race.track), inline=True)
