@@ -12,6 +12,10 @@ from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.importers import commands as data_commands
 from bot.logs import setup_logging
 from bot.store import Store, StoreDamagedError, StoreError, open_store
+from bot.store.postgres import upkeep as postgres_upkeep
+from bot.store.postgres.database import describe_url
+from bot.store.postgres.race_keys import SqliteRaceKeys
+from bot.store.postgres.server_data import open_server_data
 
 log = logging.getLogger("bot")
 
@@ -24,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply pending migrations")
     db.add_parser("seed", help="load the races under data/ that are not stored yet")
     db.add_parser("check", help="run integrity and foreign-key checks and count rows")
-    backup = db.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup = db.add_parser(
+        "backup", help="copy the database safely, even while the bot runs (and PostgreSQL to PATH.pgdump)"
+    )
     backup.add_argument("path", type=Path)
     preview_parser = commands.add_parser("preview", help="run a fan command offline and print its reply")
     preview_parser.add_argument(
@@ -36,16 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def open_ready_store(settings: Settings) -> Store:
+async def open_ready_store(settings: Settings, *, seed: bool = True, server_data: bool = True) -> Store:
     """Open the store, refusing a damaged file, apply migrations, and load data/ into it if it holds no race yet.
 
     The check reads the whole file once: a damaged one is refused before anyone is served from it or writes to it.
+    With DATABASE_URL set (and server_data), what servers write goes to PostgreSQL, its schema brought up to date
+    first; the store closes it with itself.
     """
     store = await open_store(settings.database_path, verify=True)
     try:
-        if not await store.race_summaries():
+        if seed and not await store.race_summaries():
             loaded = await maintenance.seed(store, settings.data_dir)
             log.info("Seeded an empty database with %s", ", ".join(loaded) or "nothing")
+        if server_data and settings.database_url is not None:
+            store.use_server_data(
+                await open_server_data(settings.database_url.reveal(), SqliteRaceKeys(store), node=store)
+            )
     except BaseException:
         await store.close()
         raise
@@ -75,29 +87,58 @@ async def run_db(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `db` action and return the exit status."""
     if args.action == "check":
         return await run_check(settings)
-    if args.action == "upgrade":
-        store = await open_store(settings.database_path, verify=True)
-    else:
-        store = await open_ready_store(settings)
+    if args.action == "backup":
+        return await run_backup(settings, args.path)
+    # Seeding and backing up write no server's data: PostgreSQL is opened only to bring its schema up to date.
+    store = await open_ready_store(settings, seed=args.action != "upgrade", server_data=args.action == "upgrade")
     try:
         match args.action:
             case "upgrade":
                 print(f"{settings.database_path}: schema up to date")  # noqa: T201 - command-line output
+                if store.server_data is not None:
+                    print(f"PostgreSQL {postgres_where(settings)}: schema up to date")  # noqa: T201
             case "seed":
                 loaded = await maintenance.seed(store, settings.data_dir)
                 print("Loaded: " + ", ".join(loaded) if loaded else "Nothing new to load.")  # noqa: T201
-            case "backup":
-                await store.backup(args.path)
-                print(f"Backed up to {args.path}; the copy passed SQLite's quick check.")  # noqa: T201
     finally:
         await store.close()
+    return 0
+
+
+def postgres_where(settings: Settings) -> str:
+    """Return host:port/database of DATABASE_URL, never its password."""
+    assert settings.database_url is not None  # asked only with PostgreSQL in use
+    return describe_url(settings.database_url.reveal())
+
+
+async def run_backup(settings: Settings, path: Path) -> int:
+    """Back up the SQLite file to path and PostgreSQL, when in use, to path.pgdump; 1 when pg_dump is missing."""
+    store = await open_ready_store(settings, server_data=False)
+    try:
+        await store.backup(path)
+    finally:
+        await store.close()
+    print(f"Backed up to {path}; the copy passed SQLite's quick check.")  # noqa: T201 - command-line output
+    if settings.database_url is None:
+        return 0
+    pg_dump = postgres_upkeep.find_pg_dump()
+    if pg_dump is None:
+        print(  # noqa: T201
+            f"PostgreSQL {postgres_where(settings)} was not backed up: pg_dump is not installed (on PATH or under "
+            "/usr/lib/postgresql/*/bin); install PostgreSQL's client tools, or back it up where it runs.",
+            file=sys.stderr,
+        )
+        return 1
+    target = path.with_name(path.name + ".pgdump")
+    await postgres_upkeep.backup(settings.database_url.reveal(), target, pg_dump)
+    print(f"Backed up PostgreSQL {postgres_where(settings)} to {target} (pg_restore reads it).")  # noqa: T201
     return 0
 
 
 async def run_check(settings: Settings) -> int:
     """Print SQLite's checks and the row counts; 1, with one line on stderr, when a check fails."""
     try:
-        store = await open_ready_store(settings)
+        store = await open_ready_store(settings, server_data=False)  # PostgreSQL is checked as it is, unmigrated
     except StoreDamagedError:
         # Diagnosing damage is this command's job: open the file as it is, without migrating or seeding it.
         store = await open_store(settings.database_path, upgrade=False)
@@ -109,7 +150,13 @@ async def run_check(settings: Settings) -> int:
     failure = report.failure(settings.database_path)
     if failure:
         print(failure, file=sys.stderr)  # noqa: T201
-    return 0 if report.ok else 1
+    if settings.database_url is None:
+        return 0 if report.ok else 1
+    postgres = await postgres_upkeep.check(settings.database_url.reveal())
+    print("\n".join(postgres.lines()))  # noqa: T201
+    if postgres.problem is not None:
+        print(f"PostgreSQL {postgres.where}: {postgres.problem}", file=sys.stderr)  # noqa: T201
+    return 0 if report.ok and postgres.ok else 1
 
 
 async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
@@ -121,7 +168,8 @@ async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.out is not None:
             preview.check_picture_path(args.out)  # before the command runs, which may take a while to draw
-        store = await open_ready_store(settings)
+        # The preview answers as a direct message would: no server, so nothing of PostgreSQL's is read.
+        store = await open_ready_store(settings, server_data=False)
         try:
             return await preview.run(settings, store, args.line, page=args.page, out=sys.stdout, image=args.out)
         finally:
@@ -157,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201 - before logging exists
         return 2
     secrets = [settings.token.reveal()] if settings.token else []
+    if settings.database_url is not None:
+        # asyncpg's errors may quote the URL; its password never reaches a log line.
+        url = settings.database_url.reveal()
+        password = postgres_upkeep.without_password(url)[1] or ""
+        secrets += [url, password] if len(password) >= 4 else [url]  # a masked "a" would garble every line
     # The bot and preview import discord.py inside their run functions: that import takes most of a second,
     # which the data commands (imports timed over whole histories) should not pay.
     setup_logging(settings.log_level, secrets, with_discord=args.command in (None, "preview"))

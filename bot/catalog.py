@@ -170,7 +170,12 @@ class Catalog:
             self.invalidate()
         elif change.kind == "quotes":
             self._forget_reads("quotes")
-        elif change.guild_id is not None:
+        elif change.guild_id is None:
+            # Every server: the change feed lost PostgreSQL for a while and cannot say what was written meanwhile.
+            self._guild_writes += 1
+            self._settings.clear()
+            self._published.clear()
+        else:
             self._guild_writes += 1
             self._settings.pop(change.guild_id, None)
             for key in [key for key in self._published if key[0] == change.guild_id]:

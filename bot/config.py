@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 
@@ -68,6 +68,8 @@ class Settings:
     follow_series: tuple[str, ...] = ()  # series codes the running bot keeps current from nascaR.data; () is off
     race_feed: bool = False  # read NASCAR's public but unofficial JSON feeds (RACE_FEED=on): the owner's choice
     nascar_feed_url: str = DEFAULT_NASCAR_FEED_URL
+    # PostgreSQL for what servers write (DATABASE_URL), so several processes share it; None: all in the SQLite file
+    database_url: Secret | None = None
 
 
 def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
@@ -109,6 +111,38 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
     if not parts.hostname:
         raise ConfigError(name, f"'{raw}' names no host; give one, as in {example}, or leave it unset.")
     return raw.rstrip("/")
+
+
+def redact_url(url: str) -> str:
+    """Return url with its password masked, as it may be shown in a message or a log line."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "(an unreadable URL)"
+    if password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return SplitResult(parts.scheme, f"{user}:***@{netloc[1]}", parts.path, parts.query, parts.fragment).geturl()
+
+
+def _database_url(env: Mapping[str, str], name: str) -> Secret | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    shown = redact_url(raw)
+    if not raw.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            name,
+            f"'{shown}' must start with postgresql:// or postgres://, as in postgresql://pitboard:secret@db.example/"
+            "pitboard; or leave it empty to keep everything in the SQLite file.",
+        )
+    try:
+        urlsplit(raw).port  # noqa: B018 - reading it is the check: urllib raises for a port that is not 0-65535
+    except ValueError as error:
+        raise ConfigError(name, f"'{shown}' is not a usable URL ({error}).") from None
+    return Secret(raw)
 
 
 def _module_names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -181,4 +215,5 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         follow_series=_series_codes(env, "FOLLOW_SERIES"),
         race_feed=_switch(env, "RACE_FEED"),
         nascar_feed_url=_optional_url(env, "NASCAR_FEED_URL", ("https", "http")) or DEFAULT_NASCAR_FEED_URL,
+        database_url=_database_url(env, "DATABASE_URL"),
     )

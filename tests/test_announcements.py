@@ -14,11 +14,14 @@ from bot.catalog import Catalog
 from bot.facts.spoilers import SpoilerPolicy, spoiler_active, spoiler_window
 from bot.importers.nascar_data import parse_history
 from bot.racefiles import parse_results
-from bot.store import Store, open_store
+from bot.store import Store
 from bot.store.announcements import first_import_key
 from bot.store.models import RaceSummary
 from bot.ui.announcements import DraftButton
 from tests.history_data import history_csv
+from tests.stores import open_test_store
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 BOT_ID, MOD_ID = 999, 7
 GUILD, OTHER, THIRD = 4242, 4343, 4444
@@ -115,7 +118,9 @@ async def test_only_races_newer_than_the_newest_stored_when_turned_on_are_announ
     assert len(embed) <= 6000
 
 
-async def test_each_race_is_announced_once_per_server_even_after_a_restart(store: Store, tmp_path: Path):
+async def test_each_race_is_announced_once_per_server_even_after_a_restart(
+    store: Store, tmp_path: Path, server_data_url: str | None
+):
     recaps = FakeChannel(RECAPS)
     await announcing(store)
     await import_truck(store, history_csv().only(2023, 2024))
@@ -124,7 +129,7 @@ async def test_each_race_is_announced_once_per_server_even_after_a_restart(store
     assert await announcer(store, fake_client(recaps)).announce_new_races() == 0  # a second pass
 
     # A restart: a new connection to the same file, a new catalog and announcer.
-    reopened = await open_store(tmp_path / "pitboard.db")
+    reopened = await open_test_store(tmp_path / "pitboard.db", server_data_url)
     try:
         assert await announcer(reopened, fake_client(recaps)).announce_new_races() == 0
         (sent,) = await reopened.announcements(GUILD)

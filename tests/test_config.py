@@ -169,3 +169,33 @@ def test_race_feed_is_off_unless_the_owner_turns_it_on():
     assert load_settings({"RACE_FEED": "off"}, require_token=False).nascar_feed_url == DEFAULT_NASCAR_FEED_URL
     with pytest.raises(ConfigError, match="RACE_FEED: 'yes' is neither on nor off"):
         load_settings({"RACE_FEED": "yes"}, require_token=False)
+
+
+def test_database_url_is_optional_and_kept_secret():
+    assert load_settings({"DISCORD_TOKEN": TOKEN}).database_url is None
+    url = "postgresql://pitboard:hunter2hunter2@db.example.org:5432/pitboard"
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": f"  {url} "})
+    assert settings.database_url == Secret(url)
+    assert "hunter2" not in repr(settings)
+    assert load_settings({"DATABASE_URL": "postgres://db/pitboard"}, require_token=False).database_url is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://pitboard:hunter2hunter2@db/pitboard",
+        "db.example.org/pitboard",
+        "postgresql://pitboard:hunter2hunter2@db:99999/x",
+    ],
+)
+def test_a_database_url_that_is_not_postgresql_is_refused_without_showing_its_password(url: str):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": url})
+    assert caught.value.variable == "DATABASE_URL"
+    assert "hunter2" not in str(caught.value)
+    assert "postgresql://" in str(caught.value) or "not a usable URL" in str(caught.value)
+
+
+def test_the_database_url_is_in_the_example_settings():
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    assert re.search(r"^DATABASE_URL=$", example, re.MULTILINE)

@@ -20,6 +20,8 @@ from bot.store.schedule import ScheduledRace, ScheduleEntry
 from tests.feeds import weekend_feeds
 from tests.feeds.schedule_feeds import listed_race, race_list
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 GUILD, RACE_DAY, BOT_ID, RACE = 111, 226, 999, 5501
 START = dt.datetime(2025, 6, 20, 23, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)

@@ -8,6 +8,8 @@ import pytest
 
 from bot.racefiles import RaceFileError, parse_results, read_race_dir, read_results
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 HEADER = "finish,start,car,driver,team,make,sponsor,laps,status,laps_led,points,stage_points,notes\n"
 GOOD = "1,2,07,Alex Able,Team A,Ford,Acme,100,running,60,55,10,fine\n"
 HUGE = "99999999999999999999999"

@@ -1,6 +1,14 @@
-"""The store: one SQLite connection and typed async methods returning frozen rows."""
+"""The store: one SQLite connection and typed async methods returning frozen rows.
 
+What servers write goes through the same methods either way: into the SQLite file, or, once use_server_data was
+handed PostgreSQL's PgServerData (DATABASE_URL), into PostgreSQL, shared by every process. Races stay in the file.
+"""
+
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import aiosqlite
 
 from bot.store.announcements import Announcements
 from bot.store.career import CareerReads
@@ -20,10 +28,15 @@ from bot.store.feeds import FeedImport
 from bot.store.imports import HistoryImport
 from bot.store.meta import MetaValues
 from bot.store.moderation import Moderation, ResultsRefusedError
+from bot.store.race_keys import RaceKeyReads
 from bot.store.raceday import RaceDayStore
 from bot.store.races import RaceReads
 from bot.store.schedule import ScheduleStore
 from bot.store.upkeep import Upkeep
+from bot.store.upload_copies import UploadCopies
+
+if TYPE_CHECKING:
+    from bot.store.postgres.server_data import PgServerData
 
 __all__ = [
     "ResultsRefusedError",
@@ -37,8 +50,59 @@ __all__ = [
     "open_store",
 ]
 
+# The methods of what servers write that PgServerData implements, each with the SQLite store's signature; with
+# PostgreSQL in use they go there. The rest (races, imports, feeds, schedule, upkeep) stay on the node's file.
+SERVER_DATA_METHODS: tuple[str, ...] = (
+    # settings
+    "guild_settings",
+    "update_guild_settings",
+    "set_mod_channel",
+    "set_announce",
+    "followed_series",
+    "set_followed_series",
+    # recap versions and posts
+    "add_recap_version",
+    "recap_versions",
+    "recap_version",
+    "discard_recap_version",
+    "recap_post",
+    "record_recap_post",
+    "published_recap",
+    # a server's uploads (PostgreSQL keeps them; each node reads its own copies of them)
+    "import_guild_results",
+    "mark_official",
+    "correct_result",
+    # quotes, corrections, audit
+    "add_guild_quote",
+    "remove_guild_quote",
+    "corrections",
+    "audit_entries",
+    # announcements
+    "post_stops",
+    "due_announcements",
+    "pass_over_history",
+    "claim_announcement",
+    "announcement_sent",
+    "announcement_failed",
+    "stop_posts",
+    "announcement",
+    "announcements",
+    "set_announcement_shown",
+    "save_official_draft",
+    # race-day posts
+    "race_day_settings",
+    "set_race_day",
+    "race_day_servers",
+    "race_day_post",
+    "claim_race_day_post",
+    "race_day_post_sent",
+    "race_day_post_moved",
+    "race_day_post_failed",
+)
+
 
 class Store(
+    RaceKeyReads,
     RaceReads,
     ChartReads,
     CareerReads,
@@ -51,8 +115,41 @@ class Store(
     ScheduleStore,
     MetaValues,
     Upkeep,
+    UploadCopies,
 ):
-    """Typed access to Pit Board's SQLite database."""
+    """Typed access to Pit Board's SQLite database, and to PostgreSQL for what servers write once handed it."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__(conn)
+        self.server_data: PgServerData | None = None
+
+    def use_server_data(self, data: "PgServerData") -> None:
+        """Send what servers write (SERVER_DATA_METHODS) to data from now on; the store closes it when it closes.
+
+        Each method is bound on this instance, so the cogs keep calling the same typed methods, and every listener
+        hears data's changes too: this process's writes, and through its change feed, every other process's.
+        """
+        if self.server_data is not None:
+            raise RuntimeError("the store already sends what servers write to PostgreSQL")
+        for name in SERVER_DATA_METHODS:
+            setattr(self, name, getattr(data, name))
+        for listener in self._listeners:
+            data.subscribe(listener)
+        self.server_data = data
+
+    def subscribe(self, listener: Callable[[StoreChange], None]) -> None:
+        """Have listener told of every change committed: through this store, or in PostgreSQL by any process."""
+        super().subscribe(listener)
+        if self.server_data is not None:
+            self.server_data.subscribe(listener)
+
+    async def close(self) -> None:
+        """Close PostgreSQL's pool and change feed, when in use, then the SQLite connection."""
+        try:
+            if self.server_data is not None:
+                await self.server_data.close()
+        finally:
+            await super().close()
 
 
 async def open_store(path: Path | str, *, upgrade: bool = True, verify: bool = False) -> Store:

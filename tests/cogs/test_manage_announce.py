@@ -24,6 +24,8 @@ from tests.cogs.test_manage import FAN_ID, GUILD_ID, MOD_ID, channel, followup_t
 from tests.fan_fakes import invoke, races_cog
 from tests.history_data import history_csv
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 BOT_ID, RECAPS, MODS = 999, 900, 901
 
 

@@ -12,6 +12,8 @@ from tests.cogs.test_manage import FAN_ID, GUILD_ID, channel, private_text
 from tests.cogs.test_manage_announce import as_moderator, shown_settings
 from tests.fan_fakes import invoke
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 RACE_DAY = 902
 
 

@@ -19,6 +19,8 @@ from cogs.manage import Manage, RecapPublisher
 from cogs.notify import Notify
 from tests.fan_fakes import invoke, make_interaction
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 GUILD_ID, MOD_ID, FAN_ID = 4242, 7, 8
 PING, POWER, HIGH, BOT_ROLE = 502, 505, 506, 444
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -32,6 +32,8 @@ from tests.fan_fakes import (
     view_of,
 )
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 RACE_NIGHT = dt.datetime(2025, 3, 22, 2, tzinfo=dt.UTC)  # 10 PM in Homestead: the shipped race is on
 WEEK_LATER = RACE_NIGHT + dt.timedelta(days=7)
 

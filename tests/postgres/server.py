@@ -215,18 +215,27 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
 
 
-@pytest.fixture
-async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
-    """Yield the URL of a new, empty database on the run's server; it is dropped afterwards."""
+@contextlib.asynccontextmanager
+async def fresh_database(server: PostgresServer) -> AsyncIterator[str]:
+    """Make a new, empty database on server and yield its URL; drop it afterwards."""
     name = f"test_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(postgres_server.url())
+    admin = await asyncpg.connect(server.url())
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield postgres_server.url(name)
-    admin = await asyncpg.connect(postgres_server.url())
     try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        yield server.url(name)
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(server.url())
+        try:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """Yield the URL of a new, empty database on the run's server; it is dropped afterwards."""
+    async with fresh_database(postgres_server) as url:
+        yield url

@@ -19,15 +19,16 @@ import asyncpg
 import pytest
 
 from bot.racefiles import parse_results
-from bot.store import Store, StoreBusyError, StoreError
+from bot.store import ResultsRefusedError, Store, StoreBusyError, StoreError
 from bot.store.announcements import MOD_NOTICE, RESULTS
 from bot.store.database import StoreChange, connect, migrate
-from bot.store.models import GuildSettings
+from bot.store.models import GuildSettings, ImportOutcome
 from bot.store.postgres import migrate as postgres_migrate
 from bot.store.postgres.race_keys import SqliteRaceKeys
 from bot.store.postgres.server_data import PgServerData, open_server_data
 from bot.store.race_keys import RaceKey, RaceKeyReads
 from bot.store.raceday import OFFICIAL_DRAFT, PRE_RACE, RaceDaySettings
+from bot.store.upload_copies import UploadCopies
 from tests.postgres.server import PostgresServer
 
 GUILD, OTHER_GUILD, MOD = 111_222_333_444_555_666, 999, 555
@@ -35,12 +36,13 @@ START = dt.datetime(2025, 11, 14, 20, 30, 15, 123456, tzinfo=dt.UTC)
 WAIT = 30  # seconds: only a guard against hanging; nothing here measures how fast a notice arrives
 
 
-class NodeStore(Store, RaceKeyReads):
-    """The node's SQLite store with the natural-key reads the wiring will add to Store."""
+class NodeStore(Store, RaceKeyReads, UploadCopies):
+    """The node's SQLite store, named with the parts PgServerData needs of it: natural-key reads, upload copies."""
 
 
-async def open_node(seeded_file: Path, folder: Path) -> NodeStore:
-    path = folder / "pitboard.db"
+async def open_node(seeded_file: Path, folder: Path, name: str = "pitboard.db") -> NodeStore:
+    """Open a copy of the seeded race store as a node's own file; two nodes in one folder take two names."""
+    path = folder / name
     shutil.copyfile(seeded_file, path)
     conn = await connect(path)
     await migrate(conn)
@@ -58,6 +60,11 @@ async def new_database(server: PostgresServer) -> str:
     return server.url(name)
 
 
+async def open_pg(url: str, node: NodeStore, *, max_size: int) -> PgServerData:
+    """Open PgServerData as a process over node would: races named by node, uploads copied into it."""
+    return await open_server_data(url, SqliteRaceKeys(node), node=node, max_size=max_size)
+
+
 @pytest.fixture
 async def node(seeded_file: Path, tmp_path: Path) -> AsyncIterator[NodeStore]:
     store = await open_node(seeded_file, tmp_path)
@@ -72,7 +79,7 @@ async def data(request: pytest.FixtureRequest, node: NodeStore) -> AsyncIterator
         yield node
         return
     url = await new_database(request.getfixturevalue("postgres_server"))
-    pg = await open_server_data(url, SqliteRaceKeys(node), max_size=3)
+    pg = await open_pg(url, node, max_size=3)
     yield pg
     await pg.close()
 
@@ -95,21 +102,40 @@ async def race_name(data: Any, node: NodeStore, race_id: int) -> str:
     return key.label
 
 
-async def import_upload(node: NodeStore, guild: int = GUILD) -> int:
-    entries, errors = parse_results("finish,car,driver\n1,07,Alex Able\n2,7,Bea Bright\n")
+UPLOAD_CSV = "finish,car,driver\n1,07,Alex Able\n2,7,Bea Bright\n"
+FIELD_CSV = """finish,car,driver,status,points,sources
+1,07,Alex Able,running,40,CLUB|TIMING
+2,7,Bea Bright,running,35,
+3,19,Cy Clutch,accident,30,
+"""
+ARCA = ("ARCA Menards Series", "arca")
+
+
+async def upload(store: Any, guild: int = GUILD, text: str = UPLOAD_CSV, *, round_: int = 3) -> ImportOutcome:
+    """Upload ARCA 2025 round 3 through store (the SQLite store or PgServerData) as a server's moderator would."""
+    entries, errors = parse_results(text)
     assert errors == []
-    outcome = await node.import_guild_results(
+    return await store.import_guild_results(
         guild_id=guild,
         user_id=MOD,
-        series=("ARCA Menards Series", "arca"),
+        series=ARCA,
         season=2025,
-        round_=3,
+        round_=round_,
         name="Test 150",
         track="Test Oval",
         date=dt.date(2025, 4, 5),
         entries=entries,
     )
-    return outcome.race_id
+
+
+async def import_upload(node: NodeStore, guild: int = GUILD) -> int:
+    """Upload into the node's SQLite alone, as a server did before its data moved to PostgreSQL."""
+    return (await upload(node, guild)).race_id
+
+
+async def finishes(node: NodeStore, race_id: int) -> list[tuple[str, str, int | None, str | None, int | None]]:
+    """Return a race's (car, driver, finish, status, points) as the node's fans see them, in finishing order."""
+    return [(e.car_number, e.driver, e.finish, e.status, e.points) for e in await node.entries(race_id)]
 
 
 def timeless(value: Any) -> Any:
@@ -490,13 +516,204 @@ async def test_race_day_posts_are_claimed_once_sent_moved_and_failed(data: Any):
     assert (entry.user_id, entry.action, entry.detail) == (None, "race day", "pre-race card posted")
 
 
+# --- a server's uploads -----------------------------------------------------------------------------------------
+
+
+async def test_an_upload_is_this_servers_race_and_no_other_servers(data: Any, node: NodeStore):
+    heard: list[StoreChange] = []
+    data.subscribe(heard.append)
+    outcome = await upload(data)
+    assert (outcome.replaced, outcome.entries) == (False, 2)
+    race = outcome.race_id
+    assert heard == [StoreChange("races", GUILD)]
+    # Fans read the node's SQLite: the upload is there, as this server's race only.
+    assert await node.race_key(race) == RaceKey("arca", 2025, 3, GUILD)
+    assert await node.race_owners() == {race: GUILD}
+    assert await node.race_id_by_key(RaceKey("arca", 2025, 3, OTHER_GUILD)) is None
+    assert await finishes(node, race) == [("07", "Alex Able", 1, None, None), ("7", "Bea Bright", 2, None, None)]
+    assert (await node.race(race)).results_status == "provisional"
+    (entry,) = await data.audit_entries(GUILD)
+    name = await race_name(data, node, race)
+    assert (entry.user_id, entry.action, entry.detail) == (
+        MOD,
+        "results",
+        f"imported 2025 Test 150 ({name}, 2 entries)",
+    )
+    assert await data.audit_entries(OTHER_GUILD) == []
+    assert await data.corrections(race) == []
+    with pytest.raises(ResultsRefusedError, match="No such race"):
+        await data.mark_official(OTHER_GUILD, race, MOD)
+    with pytest.raises(ResultsRefusedError, match="No such race"):
+        await data.correct_result(guild_id=OTHER_GUILD, race_id=race, user_id=MOD, car="07", reason="x", finish=2)
+
+
+async def test_an_upload_is_replaced_until_it_is_marked_official(data: Any, node: NodeStore):
+    race = (await upload(data)).race_id
+    again = await upload(data, text=FIELD_CSV)
+    assert (again.race_id, again.replaced, again.entries) == (race, True, 3)
+    assert [(car, finish) for car, _, finish, *_ in await finishes(node, race)] == [("07", 1), ("7", 2), ("19", 3)]
+    assert await data.mark_official(GUILD, race, MOD) is True
+    assert await data.mark_official(GUILD, race, MOD) is False
+    assert (await node.race(race)).results_status == "official"
+    with pytest.raises(ResultsRefusedError, match="official already"):
+        await upload(data)
+    assert len(await node.entries(race)) == 3
+    name = await race_name(data, node, race)
+    details = [e.detail for e in await data.audit_entries(GUILD)]
+    assert details == [
+        f"marked Test 150 ({name}) official",
+        f"replaced the results of 2025 Test 150 ({name}, 3 entries)",
+        f"imported 2025 Test 150 ({name}, 2 entries)",
+    ]
+
+
+async def test_an_upload_of_a_round_pit_board_holds_or_a_shared_race_is_refused(data: Any, node: NodeStore):
+    shared = await homestead(node)
+    key = await node.race_key(shared)
+    (series,) = [s for s in await node.all_series() if s.short_name == key.series]
+    entries, _ = parse_results(UPLOAD_CSV)
+    with pytest.raises(ResultsRefusedError, match="already has the shared results"):
+        await data.import_guild_results(
+            guild_id=GUILD,
+            user_id=MOD,
+            series=(series.name, series.short_name),
+            season=key.season,
+            round_=key.round,
+            name="Club race",
+            track="Test Oval",
+            date=dt.date(2025, 4, 5),
+            entries=entries,
+        )
+    with pytest.raises(ResultsRefusedError, match="shared, source-checked"):
+        await data.mark_official(GUILD, shared, MOD)
+    with pytest.raises(ResultsRefusedError, match="shared, source-checked"):
+        await data.correct_result(guild_id=GUILD, race_id=shared, user_id=MOD, car="07", reason="x", points=1)
+    assert await node.race_owners() == {}
+    assert await data.audit_entries(GUILD) == []
+
+
+async def test_a_correction_moves_the_others_and_is_listed(data: Any, node: NodeStore):
+    heard: list[StoreChange] = []
+    race = (await upload(data, text=FIELD_CSV)).race_id
+    data.subscribe(heard.append)
+    moved = await data.correct_result(
+        guild_id=GUILD, race_id=race, user_id=MOD, car="#07", reason="jumped the restart", finish=3
+    )
+    assert (moved.race_id, moved.author_id, moved.reason) == (race, MOD, "jumped the restart")
+    assert moved.summary == "#07 Alex Able: finish 1 → 3"
+    assert moved.created_at.tzinfo is not None
+    assert heard == [StoreChange("races", GUILD)]
+    assert await finishes(node, race) == [
+        ("7", "Bea Bright", 1, "running", 35),
+        ("19", "Cy Clutch", 2, "accident", 30),
+        ("07", "Alex Able", 3, "running", 40),
+    ]
+    back = await data.correct_result(
+        guild_id=GUILD, race_id=race, user_id=MOD, car="07", reason="appeal won", finish=1, status="appealed", points=45
+    )
+    assert back.summary == "#07 Alex Able: finish 3 → 1; status running → appealed; points 40 → 45"
+    assert [(car, finish) for car, _, finish, *_ in await finishes(node, race)] == [("07", 1), ("7", 2), ("19", 3)]
+    assert (await node.entries(race))[0].status == "appealed"
+    assert await data.corrections(race) == [moved, back]
+    with pytest.raises(ResultsRefusedError, match="No car #99"):
+        await data.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="99", reason="x", finish=1)
+    with pytest.raises(ResultsRefusedError, match="between 1 and 3"):
+        await data.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="07", reason="x", finish=4)
+    with pytest.raises(ResultsRefusedError, match="changes nothing"):
+        await data.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="07", reason="x", finish=1)
+    assert await data.corrections(race) == [moved, back]
+    (entry, *_) = await data.audit_entries(GUILD)
+    assert (entry.action, entry.detail) == ("correction", f"{back.summary} (appeal won)")
+    # Correcting official results is what corrections are for.
+    await data.mark_official(GUILD, race, MOD)
+    await data.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="19", reason="x", points=1)
+    assert (await node.entries(race))[2].points == 1
+
+
+async def test_recaps_quotes_and_posts_about_an_upload_are_kept(data: Any, node: NodeStore):
+    race = (await upload(data)).race_id
+    saved = await data.add_recap_version(GUILD, race, headline="Club night", body="B", author_id=MOD)
+    assert (saved.version, saved.race_id) == (1, race)
+    assert await data.recap_versions(GUILD, race) == [saved]
+    post = await publish(data, race, saved.version)
+    assert await data.recap_post(GUILD, race) == post
+    assert (await data.published_recap(race, GUILD)).headline == "Club night"
+    driver = (await node.entries(race))[0].driver_id
+    quote_id = await data.add_guild_quote(
+        guild_id=GUILD,
+        race_id=race,
+        driver_id=driver,
+        speaker="Alex Able",
+        text="First win!",
+        context=None,
+        source_url="https://example.org/club",
+        author_id=MOD,
+    )
+    assert await data.remove_guild_quote(GUILD, quote_id, MOD) == "Alex Able"
+    # Correcting or marking the upload official keeps its recaps.
+    await data.mark_official(GUILD, race, MOD)
+    assert await data.recap_version(GUILD, race) == saved
+    if is_pg(data):  # SQLite leaves ownership to the cog; PostgreSQL refuses another server's upload itself
+        with pytest.raises(StoreError, match="another server's upload"):
+            await data.add_recap_version(OTHER_GUILD, race, headline="H", body="B", author_id=MOD)
+
+
+async def test_a_second_server_uploading_the_same_round_is_accepted(data: Any, node: NodeStore):
+    mine = (await upload(data, text=FIELD_CSV)).race_id
+    theirs = await upload(data, OTHER_GUILD)
+    assert (theirs.replaced, theirs.race_id != mine) == (False, True)
+    assert await node.race_owners() == {mine: GUILD, theirs.race_id: OTHER_GUILD}
+    assert await node.race_key(theirs.race_id) == RaceKey("arca", 2025, 3, OTHER_GUILD)
+    await data.mark_official(GUILD, mine, MOD)
+    await data.correct_result(guild_id=GUILD, race_id=mine, user_id=MOD, car="7", reason="x", finish=1)
+    assert (await node.race(theirs.race_id)).results_status == "provisional"
+    assert await finishes(node, theirs.race_id) == [
+        ("07", "Alex Able", 1, None, None),
+        ("7", "Bea Bright", 2, None, None),
+    ]
+    assert await data.corrections(theirs.race_id) == []
+    assert len(await data.corrections(mine)) == 1
+    assert [e.action for e in await data.audit_entries(OTHER_GUILD)] == ["results"]
+
+
+async def test_uploads_give_the_same_rows_on_both_backends(seeded_file: Path, tmp_path: Path, postgres_server: Any):
+    answers = []
+    for backend in ("sqlite", "postgres"):
+        node = await open_node(seeded_file, tmp_path, f"{backend}.db")
+        data: Any = (
+            node if backend == "sqlite" else await open_pg(await new_database(postgres_server), node, max_size=2)
+        )
+        try:
+            first = await upload(data, text=FIELD_CSV)
+            race = first.race_id
+            got: list[Any] = [
+                first,
+                await upload(data, text=FIELD_CSV),
+                await data.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="7", reason="r", finish=3),
+                await data.mark_official(GUILD, race, MOD),
+                await data.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="19", reason="r", points=2),
+                await data.corrections(race),
+                await upload(data, OTHER_GUILD),
+                await node.race_owners(),
+                await node.entries(race),
+                (await node.race(race)).results_status,
+                [(e.user_id, e.action) for e in await data.audit_entries(GUILD)],
+            ]
+            answers.append(timeless(got))
+        finally:
+            if data is not node:
+                await data.close()
+            await node.close()
+    assert answers[0] == answers[1]
+
+
 # --- the two backends side by side ------------------------------------------------------------------------------
 
 
 async def test_the_same_operations_give_the_same_rows_on_both_backends(
     node: NodeStore, postgres_server: PostgresServer
 ):
-    pg = await open_server_data(await new_database(postgres_server), SqliteRaceKeys(node), max_size=2)
+    pg = await open_pg(await new_database(postgres_server), node, max_size=2)
     try:
         race = await homestead(node)
         answers = []
@@ -537,15 +754,15 @@ async def test_the_same_operations_give_the_same_rows_on_both_backends(
         await pg.close()
 
 
-# --- PostgreSQL only: two processes, uploads not there yet, errors ----------------------------------------------
+# --- PostgreSQL only: two processes, uploads not moved, errors --------------------------------------------------
 
 
 async def test_a_setting_written_through_one_process_is_seen_and_heard_by_the_other(
     node: NodeStore, postgres_server: PostgresServer
 ):
     url = await new_database(postgres_server)
-    first = await open_server_data(url, SqliteRaceKeys(node), max_size=2)
-    second = await open_server_data(url, SqliteRaceKeys(node), max_size=2)
+    first = await open_pg(url, node, max_size=2)
+    second = await open_pg(url, node, max_size=2)
     try:
         heard: list[StoreChange] = []
         told = asyncio.Event()
@@ -575,16 +792,87 @@ async def test_a_setting_written_through_one_process_is_seen_and_heard_by_the_ot
         await second.close()
 
 
-async def test_a_servers_upload_is_not_in_postgresql_yet(data: Any, node: NodeStore):
-    upload = await import_upload(node)
+async def test_another_process_copies_an_upload_into_its_own_node_when_told(
+    node: NodeStore, seeded_file: Path, tmp_path: Path, postgres_server: PostgresServer
+):
+    url = await new_database(postgres_server)
+    other_node = await open_node(seeded_file, tmp_path, "other.db")
+    first = await open_pg(url, node, max_size=2)
+    second = await open_pg(url, other_node, max_size=2)
+    try:
+        heard: asyncio.Queue[StoreChange] = asyncio.Queue()
+        second.subscribe(heard.put_nowait)
+
+        async def next_change() -> StoreChange:
+            async with asyncio.timeout(WAIT):
+                return await heard.get()
+
+        race = (await upload(first, text=FIELD_CSV)).race_id
+        # Told only once the copy is written, so the other process's catalog reads the upload when it rebuilds.
+        assert await next_change() == StoreChange("races", GUILD)
+        copy = await other_node.race_id_by_key(RaceKey("arca", 2025, 3, GUILD))
+        assert copy is not None
+        assert await other_node.race_owners() == {copy: GUILD}
+        assert await finishes(other_node, copy) == await finishes(node, race)
+        correction = await first.correct_result(
+            guild_id=GUILD, race_id=race, user_id=MOD, car="07", reason="penalty", finish=2
+        )
+        assert await next_change() == StoreChange("races", GUILD)
+        await first.mark_official(GUILD, race, MOD)
+        assert await next_change() == StoreChange("races", GUILD)
+        assert await finishes(other_node, copy) == await finishes(node, race)
+        assert [car for car, *_ in await finishes(other_node, copy)] == ["7", "07", "19"]
+        assert (await other_node.race(copy)).results_status == "official"
+        # What either process writes about the upload, the other reads, under its own node's id of the race.
+        assert await second.corrections(copy) == [dataclasses.replace(correction, race_id=copy)]
+        saved = await second.add_recap_version(GUILD, copy, headline="H", body="B", author_id=MOD)
+        assert await first.recap_versions(GUILD, race) == [dataclasses.replace(saved, race_id=race)]
+        # Copying again finds nothing to write.
+        assert await second.mirror_uploads(GUILD) == 0
+        assert await second.mirror_uploads() == 0
+    finally:
+        await first.close()
+        await second.close()
+        await other_node.close()
+
+
+async def test_a_process_starting_later_copies_the_uploads_it_lacks(
+    node: NodeStore, seeded_file: Path, tmp_path: Path, postgres_server: PostgresServer
+):
+    url = await new_database(postgres_server)
+    first = await open_pg(url, node, max_size=2)
+    try:
+        race = (await upload(first, text=FIELD_CSV)).race_id
+        await upload(first, OTHER_GUILD)
+        await first.correct_result(guild_id=GUILD, race_id=race, user_id=MOD, car="19", reason="x", finish=1)
+    finally:
+        await first.close()
+    later_node = await open_node(seeded_file, tmp_path, "later.db")
+    later = await open_pg(url, later_node, max_size=2)
+    try:
+        owners = await later_node.race_owners()
+        assert sorted(owners.values()) == [OTHER_GUILD, GUILD]
+        (copy,) = [race_id for race_id, owner in owners.items() if owner == GUILD]
+        assert await finishes(later_node, copy) == await finishes(node, race)
+        assert [c.summary for c in await later.corrections(copy)] == ["#19 Cy Clutch: finish 3 → 1"]
+    finally:
+        await later.close()
+        await later_node.close()
+
+
+async def test_an_upload_only_in_the_nodes_sqlite_is_refused_until_moved(data: Any, node: NodeStore):
+    upload_id = await import_upload(node)
     if not is_pg(data):
-        assert (await data.add_recap_version(GUILD, upload, headline="H", body="B", author_id=MOD)).version == 1
+        assert (await data.add_recap_version(GUILD, upload_id, headline="H", body="B", author_id=MOD)).version == 1
         return
     with pytest.raises(StoreError, match="not stored in PostgreSQL"):
-        await data.add_recap_version(GUILD, upload, headline="H", body="B", author_id=MOD)
+        await data.add_recap_version(GUILD, upload_id, headline="H", body="B", author_id=MOD)
     with pytest.raises(StoreError, match="another server's upload"):
-        await data.add_recap_version(OTHER_GUILD, upload, headline="H", body="B", author_id=MOD)
-    assert await data.recap_versions(GUILD, upload) == []
+        await data.add_recap_version(OTHER_GUILD, upload_id, headline="H", body="B", author_id=MOD)
+    with pytest.raises(StoreError, match="not stored in PostgreSQL"):
+        await data.mark_official(GUILD, upload_id, MOD)
+    assert await data.recap_versions(GUILD, upload_id) == []
+    assert (await node.race(upload_id)).results_status == "provisional"
 
 
 async def test_a_race_this_node_does_not_hold_is_refused_and_reads_as_nothing(data: Any):
@@ -602,7 +890,7 @@ async def test_a_lock_held_too_long_is_busy_and_nothing_is_saved(node: NodeStore
     # Every connection of this pool waits at most 200 ms for a lock; the feed is never started (nothing listens).
     pool = await asyncpg.create_pool(url, min_size=1, max_size=2, server_settings={"lock_timeout": "200"})
     await postgres_migrate(pool)
-    pg = PgServerData(pool, SqliteRaceKeys(node), url=url)
+    pg = PgServerData(pool, SqliteRaceKeys(node), url=url, node=node)
     blocker = await asyncpg.connect(url)
     try:
         await pg.update_guild_settings(GUILD, MOD, setting="spoiler_hours", value=1, detail="1h")
@@ -619,7 +907,7 @@ async def test_a_lock_held_too_long_is_busy_and_nothing_is_saved(node: NodeStore
 
 async def test_an_unreachable_server_is_a_store_error(node: NodeStore, postgres_server: PostgresServer):
     url = await new_database(postgres_server)
-    pg = await open_server_data(url, SqliteRaceKeys(node), max_size=1)
+    pg = await open_pg(url, node, max_size=1)
     await pg.close()
     with pytest.raises(StoreError):
         await pg.update_guild_settings(GUILD, MOD, setting="spoiler_hours", value=2, detail="2h")

@@ -7,8 +7,14 @@ race ids the cogs pass into keys and back, so every row handed out carries this 
 
 Every write is one transaction that publishes a StoreChange on the change feed, so every other process's catalog
 drops its copy once the write commits; this process's own listeners are told as the SQLite store tells them.
+
+A server's uploads are the one thing fans read that servers write: PostgreSQL holds them (server_races and
+server_entries), and each node copies them into its own SQLite file, where the catalog, search and careers read
+(bot.store.postgres.mirror). The process that wrote an upload copies it once its transaction commits; the others on
+hearing StoreChange("races", guild), and tell their listeners only once their copy is written.
 """
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -17,6 +23,7 @@ from typing import Any, Literal, cast
 
 import asyncpg
 
+from bot.names import car_key, name_key
 from bot.store.announcements import MOD_NOTICE, PIT_BOARD, RESULTS
 from bot.store.database import (
     StoreBusyError,
@@ -32,16 +39,21 @@ from bot.store.models import (
     Correction,
     DueAnnouncement,
     GuildSettings,
+    ImportOutcome,
     PostStop,
     PublishedRecap,
     RecapPost,
     RecapVersion,
 )
+from bot.store.moderation import ResultsRefusedError
 from bot.store.postgres.database import connect_pool, migrate
+from bot.store.postgres.mirror import mirror_uploads
 from bot.store.postgres.notify import ChangeFeed
 from bot.store.postgres.race_keys import RaceKeys
 from bot.store.race_keys import RaceKey
 from bot.store.raceday import OFFICIAL_DRAFT, PRE_RACE, RaceDayPost, RaceDayServer, RaceDaySettings
+from bot.store.records import EntryRecord
+from bot.store.upload_copies import UploadCopies
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +74,8 @@ _BUSY = (
     TimeoutError,  # asyncpg's command_timeout, or no pooled connection came free in time
 )
 _UNREACHABLE = (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, OSError)
+_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+UPLOAD_KEY = "guild_id = $1 AND series = $2 AND season = $3 AND round = $4"  # an upload's rows, by its key
 
 
 def _translate(error: BaseException) -> StoreError | None:
@@ -93,6 +107,29 @@ def _rows(status: str) -> int:
 
 def _key_args(key: RaceKey) -> tuple[str, int, int, bool]:
     return key.series, key.season, key.round, key.upload
+
+
+def _entry_args(record: EntryRecord) -> tuple[Any, ...]:
+    """Return an uploaded row as server_entries' columns from car_number on."""
+    return (
+        record.car,
+        record.driver,
+        name_key(record.driver),
+        record.team,
+        record.make,
+        record.sponsor,
+        record.start,
+        record.finish,
+        record.laps,
+        record.status,
+        record.laps_led,
+        record.points,
+        record.stage_points,
+        record.points_eligible,
+        list(record.sources),
+        record.confidence,
+        record.notes,
+    )
 
 
 def _version(row: asyncpg.Record, race_id: int) -> RecapVersion:
@@ -192,13 +229,19 @@ async def _insert_version(
 
 
 class PgServerData:
-    """Typed access to what servers write, in PostgreSQL; races are named through the node's RaceKeys."""
+    """Typed access to what servers write, in PostgreSQL; races are named through the node's RaceKeys.
 
-    def __init__(self, pool: asyncpg.Pool, keys: RaceKeys, *, url: str) -> None:
+    node is the node's SQLite race store, into which this process copies servers' uploads for fans to read.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, keys: RaceKeys, *, url: str, node: UploadCopies) -> None:
         self._pool = pool
         self._keys = keys
+        self._node = node
         self._listeners: list[Callable[[StoreChange], None]] = []
-        self.feed = ChangeFeed(url, self._tell)
+        self._mirroring = asyncio.Lock()  # one copy at a time: two would read and compare the same rows twice
+        self._copy_tasks: set[asyncio.Task[None]] = set()
+        self.feed = ChangeFeed(url, self._heard)
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
@@ -213,9 +256,46 @@ class PgServerData:
     def _changed(self, kind: ChangeKind, guild_id: int | None = None) -> None:
         self._tell(StoreChange(kind, guild_id))
 
+    def _heard(self, change: StoreChange) -> None:
+        """Take another process's change: uploads are copied into the node before the listeners hear of them."""
+        # ("guild", None) follows a lost connection: any server's uploads may have changed meanwhile.
+        if change.kind != "races" and change != StoreChange("guild", None):
+            self._tell(change)
+            return
+        task = asyncio.get_running_loop().create_task(self._copy_then_tell(change))
+        self._copy_tasks.add(task)
+        task.add_done_callback(self._copy_done)
+
+    async def _copy_then_tell(self, change: StoreChange) -> None:
+        try:
+            await self.mirror_uploads(change.guild_id)
+        except StoreError as error:
+            log.warning("Could not copy the uploads of server %s into this node: %s", change.guild_id, error)
+        finally:
+            self._tell(change)
+
+    def _copy_done(self, task: asyncio.Task[None]) -> None:
+        self._copy_tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("Copying uploads into this node failed", exc_info=error)
+
+    async def mirror_uploads(self, guild_id: int | None = None) -> int:
+        """Copy a server's uploads (every server's when None) from PostgreSQL into the node; return how many."""
+        async with self._mirroring:
+            try:
+                return await mirror_uploads(self._pool, self._node, guild_id)
+            except _FAILURES as error:
+                if translated := _translate(error):
+                    raise translated from error
+                raise
+
     async def close(self) -> None:
-        """Stop listening and close the pool."""
+        """Stop listening and copying, and close the pool."""
         await self.feed.close()
+        tasks = list(self._copy_tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._pool.close()
 
     @asynccontextmanager
@@ -224,7 +304,7 @@ class PgServerData:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 yield cast(Connection, conn)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
+        except _FAILURES as error:
             if translated := _translate(error):
                 raise translated from error
             raise
@@ -235,7 +315,7 @@ class PgServerData:
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         try:
             return await self._pool.fetch(query, *args)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
+        except _FAILURES as error:
             if translated := _translate(error):
                 raise translated from error
             raise
@@ -545,6 +625,193 @@ class PgServerData:
         """
         rows = await self._fetch(query, key.owner, key.series, key.season, key.round)
         return [Correction(r["id"], race_id, r["author_id"], r["summary"], r["reason"], r["created_at"]) for r in rows]
+
+    # --- a server's uploads ------------------------------------------------------------------------------------
+
+    async def import_guild_results(
+        self,
+        *,
+        guild_id: int,
+        user_id: int,
+        series: tuple[str, str],
+        season: int,
+        round_: int,
+        name: str,
+        track: str,
+        date: dt.date,
+        entries: tuple[EntryRecord, ...],
+    ) -> ImportOutcome:
+        """Store a server's uploaded results as a provisional race only it sees, all or nothing.
+
+        As the SQLite store's: every server may upload the same round, uploading it again replaces the entries of
+        the server's own provisional race, and official results are never replaced. The upload is written to
+        PostgreSQL, then copied into this node's race store, whose id of it is returned.
+        """
+        key = RaceKey(series[1], season, round_, guild_id)
+        if await self._keys.id_of(RaceKey(key.series, season, round_)) is not None:
+            # Fans here would see the shared race of that round, never the upload (bot.store.races.REPLACED_UPLOAD).
+            raise ResultsRefusedError(
+                f"Pit Board already has the shared results of {season} round {round_} of this series, and this "
+                "server's fans see those; an upload of that round would never be shown."
+            )
+        args = (guild_id, key.series, season, round_)
+        async with self._write() as conn:
+            query = """
+                INSERT INTO server_races (guild_id, series, season, round, series_name, name, track, race_date)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                ON CONFLICT (guild_id, series, season, round) DO NOTHING
+            """
+            replaced = _rows(await conn.execute(query, *args, series[0], name, track, date)) == 0
+            if replaced:
+                if (await self._lock_upload(conn, key))["results_status"] == "official":
+                    raise ResultsRefusedError(
+                        "Those results are official already; record a change with /manage results correct instead."
+                    )
+                query = f"DELETE FROM server_entries WHERE {UPLOAD_KEY}"  # noqa: S608 - fixed text
+                await conn.execute(query, *args)
+                query = f"""
+                    UPDATE server_races SET series_name = $5, name = $6, track = $7, race_date = $8,
+                                            data_version = data_version + 1
+                    WHERE {UPLOAD_KEY}
+                """  # noqa: S608 - UPLOAD_KEY is fixed text
+                await conn.execute(query, *args, series[0], name, track, date)
+            query = """
+                INSERT INTO server_entries (guild_id, series, season, round, car_number, driver, driver_key, team,
+                                            make, sponsor, start_pos, finish_pos, laps_completed, status, laps_led,
+                                            points, stage_points, eligibility, sources, confidence, notes)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                        $21)
+            """
+            await conn.executemany(query, [(*args, *_entry_args(record)) for record in entries])
+            verb = "replaced the results of" if replaced else "imported"
+            await _audit(
+                conn, guild_id, user_id, "results", f"{verb} {season} {name} ({key.label}, {len(entries)} entries)"
+            )
+            await self._publish(conn, "races", guild_id)
+        race_id = await self._copied(key)
+        self._changed("races", guild_id)
+        return ImportOutcome(race_id, replaced, len(entries))
+
+    async def _copied(self, key: RaceKey) -> int:
+        """Copy the server's uploads into this node now that key's was written; return the node's id of it."""
+        assert key.owner is not None  # only uploads are copied
+        try:
+            await self.mirror_uploads(key.owner)
+        except StoreError as error:
+            raise StoreError(
+                f"{key.label} was saved, but this process could not show it yet ({error}); "
+                "it will be shown after the server's next change or the next restart."
+            ) from error
+        race_id = await self._keys.id_of(key)
+        if race_id is None:
+            raise StoreError(f"{key.label} was saved, but this node's race store does not hold it.")
+        return race_id
+
+    async def _own_upload(self, guild_id: int, race_id: int) -> RaceKey:
+        """Return the key of a race this server uploaded, refusing Pit Board's shared races and other servers'."""
+        key = await self._keys.key_of(race_id)
+        if key is None or key.owner not in (None, guild_id):
+            raise ResultsRefusedError("No such race in this server.")
+        if key.owner is None:
+            raise ResultsRefusedError(
+                "That race is Pit Board's shared, source-checked data; "
+                "only results this server uploaded can be changed."
+            )
+        return key
+
+    async def _lock_upload(self, conn: Connection, key: RaceKey) -> asyncpg.Record:
+        """Lock an upload's row until the transaction ends and return it; it must be stored in PostgreSQL."""
+        query = f"SELECT * FROM server_races WHERE {UPLOAD_KEY} FOR UPDATE"  # noqa: S608 - fixed text
+        race = await conn.fetchrow(query, key.owner, key.series, key.season, key.round)
+        if race is None:
+            # Uploaded into this node's SQLite before the server's data moved to PostgreSQL, and not moved.
+            raise StoreError(f"{key.label} is not stored in PostgreSQL; move this server's data there first.")
+        return race
+
+    async def mark_official(self, guild_id: int, race_id: int, user_id: int) -> bool:
+        """Mark a server's uploaded results official; return False if they already were."""
+        key = await self._own_upload(guild_id, race_id)
+        async with self._write() as conn:
+            race = await self._lock_upload(conn, key)
+            if race["results_status"] == "official":
+                return False
+            query = f"""
+                UPDATE server_races SET results_status = 'official', data_version = data_version + 1
+                WHERE {UPLOAD_KEY}
+            """  # noqa: S608 - UPLOAD_KEY is fixed text
+            await conn.execute(query, guild_id, key.series, key.season, key.round)
+            await _audit(conn, guild_id, user_id, "results", f"marked {race['name']} ({key.label}) official")
+            await self._publish(conn, "races", guild_id)
+        await self._copied(key)
+        self._changed("races", guild_id)
+        return True
+
+    async def correct_result(
+        self,
+        *,
+        guild_id: int,
+        race_id: int,
+        user_id: int,
+        car: str,
+        reason: str,
+        finish: int | None = None,
+        status: str | None = None,
+        points: int | None = None,
+    ) -> Correction:
+        """Change one entry's finish, status or points with a reason; other finishers move up or down one place."""
+        key = await self._own_upload(guild_id, race_id)
+        car = car_key(car)
+        args = (guild_id, key.series, key.season, key.round)
+        async with self._write() as conn:
+            await self._lock_upload(conn, key)
+            query = f"SELECT * FROM server_entries WHERE {UPLOAD_KEY} AND car_number = $5"  # noqa: S608 - fixed text
+            entry = await conn.fetchrow(query, *args, car)
+            if entry is None:
+                raise ResultsRefusedError(f"No car #{car} in that race.")
+            query = f"SELECT count(*) FROM server_entries WHERE {UPLOAD_KEY}"  # noqa: S608 - fixed text
+            field_size = int(await conn.fetchval(query, *args) or 0)
+            changes = []
+            old_finish = entry["finish_pos"]
+            if finish is not None and finish != old_finish:
+                if not 1 <= finish <= field_size or old_finish is None:
+                    raise ResultsRefusedError(f"The finish must be between 1 and {field_size}.")
+                # One statement moves the entry and everyone between its old and new place: UNIQUE finish_pos is
+                # checked at the statement's end (DEFERRABLE), when every place is taken once again.
+                query = f"""
+                    UPDATE server_entries SET finish_pos = CASE WHEN driver_key = $5 THEN $6::integer
+                                                                WHEN $6::integer > $7::integer THEN finish_pos - 1
+                                                                ELSE finish_pos + 1 END
+                    WHERE {UPLOAD_KEY}
+                      AND (driver_key = $5 OR finish_pos BETWEEN least($6::integer, $7::integer)
+                                                             AND greatest($6::integer, $7::integer))
+                """  # noqa: S608 - UPLOAD_KEY is fixed text
+                await conn.execute(query, *args, entry["driver_key"], finish, old_finish)
+                changes.append(f"finish {old_finish} → {finish}")
+            if status is not None and status != entry["status"]:
+                query = f"UPDATE server_entries SET status = $6 WHERE {UPLOAD_KEY} AND driver_key = $5"  # noqa: S608 - fixed text
+                await conn.execute(query, *args, entry["driver_key"], status)
+                changes.append(f"status {entry['status'] or 'not recorded'} → {status}")
+            if points is not None and points != entry["points"]:
+                query = f"UPDATE server_entries SET points = $6 WHERE {UPLOAD_KEY} AND driver_key = $5"  # noqa: S608 - fixed text
+                await conn.execute(query, *args, entry["driver_key"], points)
+                old_points = "not recorded" if entry["points"] is None else entry["points"]
+                changes.append(f"points {old_points} → {points}")
+            if not changes:
+                raise ResultsRefusedError("That changes nothing: give a new finish, status or points.")
+            summary = f"#{car} {entry['driver']}: " + "; ".join(changes)
+            query = f"UPDATE server_races SET data_version = data_version + 1 WHERE {UPLOAD_KEY}"  # noqa: S608 - fixed text
+            await conn.execute(query, *args)
+            query = """
+                INSERT INTO corrections (guild_id, series, season, round, author_id, summary, reason, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING id, created_at
+            """
+            row = await conn.fetchrow(query, *args, user_id, summary, reason)
+            assert row is not None  # RETURNING always yields the inserted row
+            await _audit(conn, guild_id, user_id, "correction", f"{summary} ({reason})")
+            await self._publish(conn, "races", guild_id)
+        await self._copied(key)
+        self._changed("races", guild_id)
+        return Correction(row["id"], race_id, user_id, summary, reason, row["created_at"])
 
     async def audit_entries(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
         """Return a server's latest audit entries, moderators' actions and Pit Board's notices, newest first."""
@@ -905,14 +1172,19 @@ class PgServerData:
         return _version(row, race_id)
 
 
-async def open_server_data(url: str, keys: RaceKeys, *, max_size: int = 10) -> PgServerData:
-    """Connect to PostgreSQL, bring its schema up to date, and start hearing the other processes' changes."""
+async def open_server_data(url: str, keys: RaceKeys, *, node: UploadCopies, max_size: int = 10) -> PgServerData:
+    """Connect to PostgreSQL, migrate it, hear the other processes, and copy into node the uploads it lacks."""
     pool = await connect_pool(url, max_size=max_size)
     try:
         await migrate(pool)
-        data = PgServerData(pool, keys, url=url)
-        await data.feed.start()
+        data = PgServerData(pool, keys, url=url, node=node)
+        await data.feed.start()  # first, so no change made while copying goes unheard
     except BaseException:
         await pool.close()
         raise
+    try:
+        await data.mirror_uploads()
+    except StoreError as error:
+        # Fans are still served what the node holds; the next change of each server's uploads copies them.
+        log.warning("Could not copy servers' uploads into this node at start: %s", error)
     return data
