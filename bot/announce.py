@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.catalog import Catalog, RaceData
-from bot.facts.recap import write_recap
+from bot.facts.recap import recap_facts, write_recap
 from bot.facts.spoilers import SpoilerPolicy
 from bot.store import Store
 from bot.store.announcements import MOD_NOTICE, RESULTS, first_import_key, parse_round
@@ -57,7 +57,7 @@ def card_shows(data: RaceData) -> str:
 
 def draft_recap(data: RaceData) -> tuple[str, str]:
     """Return the headline and body of the recap Pit Board drafts, written from the race's stored facts."""
-    facts = data.recap_facts()
+    facts = recap_facts(data)
     winner = next((e for e in data.entries if e.finish == 1), None)
     title = race_title(data.race)
     headline = f"{plain(winner.driver)} wins the {title}" if winner else title

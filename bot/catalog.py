@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.errors import NoLongerStoredError, NotFoundError
-from bot.facts.recap import RecapFacts
 from bot.search import CarTable, SearchIndex, Track, resolve_race
 from bot.store import Store, StoreChange
 from bot.store.career import HeadToHead, TrackHistory, WinnerHistory
@@ -54,10 +53,6 @@ class RaceData:
     notes: tuple[RaceNote, ...]
     corrections: tuple[Correction, ...] = ()
     flow: RaceFlow | None = None  # what NASCAR's feed adds: the results version, cautions, lead changes
-
-    def recap_facts(self) -> RecapFacts:
-        """Return what a recap of this race may say: every recap (a fan's, a draft) is written from this."""
-        return RecapFacts(self.race, self.entries, self.stages, self.moments, self.notes, self.flow)
 
 
 async def _filtered(results: Sequence[DriverResult], exclude: frozenset[int]) -> list[DriverResult]:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.catalog import Card, Catalog, RaceData
 from bot.errors import NotFoundError
 from bot.facts.milestones import milestones
-from bot.facts.recap import write_recap
+from bot.facts.recap import recap_facts, write_recap
 from bot.facts.spoilers import SpoilerPolicy
 from bot.search import resolve_series
 from bot.store.coverage import Holding
@@ -342,7 +342,7 @@ class Races(commands.Cog):
 
 def written_recap(data: RaceData) -> str:
     """Return the recap written from a race's stored facts (a pure function of them), names escaped."""
-    return write_recap(data.recap_facts(), shown=plain)
+    return write_recap(recap_facts(data), shown=plain)
 
 
 async def setup(bot: "PitBoard") -> None:

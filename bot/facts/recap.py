@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.facts.statuses import Ending, ending, reason, retired
 from bot.store.feed_records import RaceFlow
@@ -48,6 +49,45 @@ class RecapFacts:
     moments: tuple[KeyMoment, ...]
     notes: tuple[RaceNote, ...] = ()
     flow: RaceFlow | None = None  # NASCAR's feed: cautions and lead changes lap by lap, when stored
+
+
+class RaceFacts(Protocol):
+    """What a race's stored facts hold (the catalog's RaceData): all a recap is written from."""
+
+    @property
+    def race(self) -> Race:
+        """The race's own facts."""
+        ...
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Its entries in finishing order."""
+        ...
+
+    @property
+    def stages(self) -> tuple[StageResult, ...]:
+        """Its stage results."""
+        ...
+
+    @property
+    def moments(self) -> tuple[KeyMoment, ...]:
+        """Its key moments, in our own words."""
+        ...
+
+    @property
+    def notes(self) -> tuple[RaceNote, ...]:
+        """What its sources disagree on or leave unknown."""
+        ...
+
+    @property
+    def flow(self) -> RaceFlow | None:
+        """NASCAR's feed: cautions and lead changes lap by lap, when stored."""
+        ...
+
+
+def recap_facts(data: RaceFacts) -> RecapFacts:
+    """Return what a recap of a race may say: every recap (a fan's, a draft) is written from this."""
+    return RecapFacts(data.race, data.entries, data.stages, data.moments, data.notes, data.flow)
 
 
 def number_word(n: int) -> str:

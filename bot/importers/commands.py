@@ -20,7 +20,6 @@ from tqdm import tqdm
 
 from bot.config import DEFAULT_NASCAR_DATA_URL
 from bot.errors import UserFacingError
-from bot.follow.refresh import RefreshError, refresh_series
 from bot.importers.download import DownloadError, NascarDataDownloader, file_name
 from bot.importers.feed_command import import_feed
 from bot.importers.nascar_data import (
@@ -31,6 +30,7 @@ from bot.importers.nascar_data import (
 )
 from bot.importers.nascar_feed import FeedFileError
 from bot.importers.race_folder import ExportRefusedError, export_race, import_race_folder
+from bot.importers.refresh import RefreshError, refresh_series
 from bot.racefiles import RaceFileError
 from bot.series import BY_CODE
 from bot.store import Store
