@@ -114,12 +114,14 @@ async def test_migration_keeps_yes_and_no_and_makes_the_old_null_not_recorded(tm
 def as_before_0006(path: Path) -> None:
     """Turn a current database back into what version 5 stored: 1, 0, and NULL for disputed and unknown alike.
 
-    What 0008 to 0013 added goes too, so they can be applied again (0007 rebuilds races, dropping
+    What 0008 to 0014 added goes too, so they can be applied again (0007 rebuilds races, dropping
     arrived_at and its trigger).
     """
     with sqlite3.connect(path) as conn:
         conn.executescript(
             """
+            DROP INDEX quotes_by_server_id;  -- 0014
+            ALTER TABLE quotes DROP COLUMN server_quote_id;
             ALTER TABLE schedule_races DROP COLUMN race_day;  -- 0013, before 0010's tables go
             DROP TABLE standing_rows;
             DROP TABLE standings;

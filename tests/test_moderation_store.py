@@ -89,7 +89,6 @@ async def test_settings_are_per_server_and_audited(store: Store):
         await store.update_guild_settings(GUILD, MOD, setting="guild_id; DROP TABLE races", value=1, detail="x")
 
 
-@pytest.mark.backends("sqlite")  # on PostgreSQL a server's quotes are not read back by fans' reads yet
 async def test_guild_quotes_only_removable_by_their_server(store: Store):
     race = await homestead_id(store)
     quote_id = await store.add_guild_quote(

@@ -124,7 +124,6 @@ async def notices(store: Store, guild: int) -> list[str]:
     return [e.detail for e in await store.audit_entries(guild) if e.user_id is None]
 
 
-@pytest.mark.backends("sqlite")  # on PostgreSQL an import's notices to uploaders go to the file's audit log yet
 async def test_two_servers_upload_the_same_round_and_shared_results_then_arrive(store: Store):
     catalog = Catalog(store)
     mine = await upload(store, UPLOADER)
@@ -173,7 +172,6 @@ async def test_two_servers_upload_the_same_round_and_shared_results_then_arrive(
     assert (await maintenance.check(store)).ok
 
 
-@pytest.mark.backends("sqlite")  # on PostgreSQL an import's notices to uploaders go to the file's audit log yet
 async def test_the_notice_is_written_once_per_upload(store: Store):
     await upload(store, UPLOADER)
     await store.add_race_bundle(shared_race())
@@ -249,7 +247,6 @@ async def test_each_server_keeps_its_own_spelling_of_a_new_name(store: Store):
     assert "zed PRIVATE" not in driver_names(await catalog.index(UPLOADER))
 
 
-@pytest.mark.backends("sqlite")  # on PostgreSQL a server's quotes are not read back by fans' reads yet
 async def test_a_servers_quote_on_a_replaced_upload_is_no_longer_offered(store: Store):
     race_id = await upload(store, UPLOADER)
     quote_id = await store.add_guild_quote(

@@ -4,7 +4,9 @@ What servers write goes through the same methods either way: into the SQLite fil
 handed PostgreSQL's PgServerData (DATABASE_URL), into PostgreSQL, shared by every process. Races stay in the file.
 """
 
-from collections.abc import Callable
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,19 +26,24 @@ from bot.store.database import (
     connect,
     migrate,
 )
-from bot.store.feeds import FeedImport
-from bot.store.imports import HistoryImport
+from bot.store.feed_records import FeedRace
+from bot.store.feeds import FeedImport, FeedImportReport
+from bot.store.imports import HistoryImport, ImportReport
 from bot.store.meta import MetaValues
 from bot.store.moderation import Moderation, ResultsRefusedError
+from bot.store.quote_copies import QuoteCopies
 from bot.store.race_keys import RaceKeyReads
 from bot.store.raceday import RaceDayStore
 from bot.store.races import RaceReads
+from bot.store.records import HistoryFile, RaceBundle
 from bot.store.schedule import ScheduleStore
 from bot.store.upkeep import Upkeep
 from bot.store.upload_copies import UploadCopies
 
 if TYPE_CHECKING:
     from bot.store.postgres.server_data import PgServerData
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ResultsRefusedError",
@@ -116,6 +123,7 @@ class Store(
     MetaValues,
     Upkeep,
     UploadCopies,
+    QuoteCopies,
 ):
     """Typed access to Pit Board's SQLite database, and to PostgreSQL for what servers write once handed it."""
 
@@ -142,6 +150,72 @@ class Store(
         super().subscribe(listener)
         if self.server_data is not None:
             self.server_data.subscribe(listener)
+
+    # --- shared imports: with PostgreSQL, uploaders are told there too -----------------------------------------
+
+    async def _shared_races_stored(self) -> None:
+        """Tell servers in PostgreSQL's audit log of shared results that replaced their upload, after a shared import.
+
+        The file's own notice (bot.store.loading.note_replaced_uploads) went to the file's audit log inside the
+        import's transaction; with PostgreSQL in use, the moderators read PostgreSQL's. The import stands either way:
+        a notice that cannot be written now is written after the next shared import or at the next start.
+        """
+        if self.server_data is None:
+            return
+        try:
+            await self.server_data.note_replaced_uploads()
+        except StoreError as error:
+            log.warning("Could not tell servers in PostgreSQL of shared results that replaced their upload: %s", error)
+
+    async def add_race_bundle(
+        self, bundle: RaceBundle, *, curated: bool = True, date_precision: str = "day"
+    ) -> int | None:
+        """Store a whole race atomically and return its id; None if that race is already stored (idempotent)."""
+        race_id = await super().add_race_bundle(bundle, curated=curated, date_precision=date_precision)
+        if race_id is not None:
+            await self._shared_races_stored()
+        return race_id
+
+    async def import_history(
+        self,
+        history: HistoryFile,
+        *,
+        series: tuple[str, str],
+        commit: bool = True,
+        progress: Callable[[int], None] | None = None,
+        replace_races: Iterable[tuple[int, int]] = (),
+        meta: Mapping[str, str] | None = None,
+    ) -> ImportReport:
+        """Merge an export into the store in one transaction (see HistoryImport.import_history)."""
+        report = await super().import_history(
+            history, series=series, commit=commit, progress=progress, replace_races=replace_races, meta=meta
+        )
+        if report.committed and report.wrote:
+            await self._shared_races_stored()
+        return report
+
+    async def import_history_by_season(
+        self,
+        history: HistoryFile,
+        *,
+        series: tuple[str, str],
+        progress: Callable[[int], None] | None = None,
+        meta: Mapping[str, str] | None = None,
+    ) -> ImportReport:
+        """Merge an export a season at a time (see HistoryImport.import_history_by_season)."""
+        report = await super().import_history_by_season(history, series=series, progress=progress, meta=meta)
+        if report.wrote:
+            await self._shared_races_stored()
+        return report
+
+    async def import_feed_race(
+        self, race: FeedRace, *, round_: int | None = None, fetched_at: dt.datetime | None = None
+    ) -> FeedImportReport:
+        """Store one feed race in one transaction and return what was done (see FeedImport.import_feed_race)."""
+        report = await super().import_feed_race(race, round_=round_, fetched_at=fetched_at)
+        if report.wrote:
+            await self._shared_races_stored()
+        return report
 
     async def close(self) -> None:
         """Close PostgreSQL's pool and change feed, when in use, then the SQLite connection."""

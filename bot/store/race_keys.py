@@ -62,6 +62,11 @@ class RaceKeyReads(StoreBase):
         row = await self._fetchone(query, (key.series, key.season, key.round, key.owner))
         return int(row[0]) if row else None
 
+    async def race_name(self, race_id: int) -> str | None:
+        """Return the name of the race with this node's id, or None when there is no such race."""
+        row = await self._fetchone("SELECT name FROM races WHERE id = ?", (race_id,))
+        return str(row["name"]) if row else None
+
     async def shared_race_keys(self, series: Sequence[str]) -> list[tuple[int, RaceKey]]:
         """Return (id, key) of every shared race of these series, by series, season and round."""
         marks = ", ".join("?" * len(series))
@@ -92,3 +97,15 @@ class RaceKeyReads(StoreBase):
         """
         row = await self._fetchone(query, (driver_id,))
         return DriverKey(row["nascar_id"], row["name_key"]) if row else None
+
+    async def driver_id_by_key(self, key: DriverKey) -> int | None:
+        """Return this node's id of the driver with that natural key, or None when this node holds no such driver.
+
+        NASCAR's id finds the driver first; the name's key finds one the feed never named (or a server's own).
+        """
+        query = """
+            SELECT coalesce((SELECT driver_id FROM nascar_drivers WHERE nascar_id = :nascar),
+                            (SELECT id FROM drivers WHERE name_key = :key)) AS id
+        """
+        row = await self._fetchone(query, {"nascar": key.nascar_id, "key": key.name_key})
+        return int(row["id"]) if row and row["id"] is not None else None

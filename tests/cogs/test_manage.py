@@ -245,7 +245,6 @@ async def test_history_and_revert(manage: Manage):
 # --- quotes ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.backends("sqlite")  # on PostgreSQL a server's quotes are not read back by fans' reads yet
 async def test_a_quote_added_and_removed_reaches_fans_at_once(manage: Manage, catalog: Catalog):
     quotes = Quotes(catalog, rng=random.Random(1))
     before = make_interaction(guild_id=GUILD_ID)
@@ -430,7 +429,6 @@ async def test_an_upload_dated_outside_its_season_imports_nothing(manage: Manage
     assert [r.name for r in await store.race_summaries()] == ["Baptist Health 200"]
 
 
-@pytest.mark.backends("sqlite")  # on PostgreSQL a server's quotes are not read back by fans' reads yet
 async def test_quote_remove_offers_only_this_servers_quotes_and_only_to_moderators(manage: Manage, store: Store):
     added = {}
     for speaker, text in [("Crew chief", "We never gave up."), ("Spotter", "Clear high, clear low.")]:

@@ -18,13 +18,14 @@ from bot.store.postgres.server_data import PgServerData
 from tests.cli_runs import run_cli
 from tests.postgres.server import PostgresServer
 from tests.stores import open_test_store
+from tests.test_server_uploads import shared_race, upload
 
 GUILD, OTHER_GUILD, MOD = 4242, 4343, 7
 WAIT = 30  # seconds: only a guard against hanging; nothing here measures how fast a notice arrives
 
 
 def test_the_store_sends_every_method_pgserverdata_has_with_the_same_signature():
-    plumbing = {"subscribe", "close", "mirror_uploads"}
+    plumbing = {"subscribe", "close", "mirror_uploads", "mirror_quotes", "note_replaced_uploads"}
     implemented = {name for name, value in vars(PgServerData).items() if callable(value) and not name.startswith("_")}
     assert set(SERVER_DATA_METHODS) == implemented - plumbing
     for name in SERVER_DATA_METHODS:
@@ -79,6 +80,65 @@ async def test_a_setting_written_through_one_process_is_seen_by_the_other(two_pr
     await one.update_guild_settings(GUILD, MOD, setting="spoiler_hours", value=12, detail="spoiler 12")
     await asyncio.wait_for(told.wait(), WAIT)
     assert (await catalog.guild_settings(GUILD)).spoiler_hours == 12
+
+
+async def add_quote(store: Store, race_id: int) -> int:
+    return await store.add_guild_quote(
+        guild_id=GUILD,
+        race_id=race_id,
+        driver_id=(await store.entries(race_id))[0].driver_id,
+        speaker="Crew chief",
+        text="We had a rocket.",
+        context=None,
+        source_url="https://example.org/x",
+        author_id=MOD,
+    )
+
+
+async def test_a_quote_added_through_one_process_reaches_the_others_fans_and_goes_when_removed_there(
+    two_processes: tuple[Store, Store], seeded_file: Path, tmp_path: Path, postgres_url: str
+):
+    one, two = two_processes
+    catalog = Catalog(two)
+    (race,) = await two.race_summaries()
+    shown = {q.id for q in await catalog.quotes(guild_id=GUILD)}  # now kept in the other process's memory
+    told = heard(two, StoreChange("quotes", GUILD))
+    await add_quote(one, (await one.race_summaries())[0].id)
+    await asyncio.wait_for(told.wait(), WAIT)
+    (added,) = [q for q in await catalog.quotes(guild_id=GUILD) if q.id not in shown]
+    assert (added.speaker, added.race_id, added.added_by) == ("Crew chief", race.id, MOD)
+    assert added.driver_id == (await two.entries(race.id))[0].driver_id
+    assert added.id not in {q.id for q in await catalog.quotes(guild_id=OTHER_GUILD)}
+    # A process started later copies it at start, and copying again writes nothing.
+    (tmp_path / "three").mkdir()
+    shutil.copyfile(seeded_file, tmp_path / "three" / "pitboard.db")
+    three = await open_test_store(tmp_path / "three" / "pitboard.db", postgres_url)
+    try:
+        assert "Crew chief" in [q.speaker for q in await three.quotes(guild_id=GUILD)]
+        assert three.server_data is not None
+        assert len(await three.server_data.mirror_quotes(GUILD)) == 1
+    finally:
+        await three.close()
+    # Removed through the other process, by the number it shows, it goes from both.
+    told = heard(one, StoreChange("quotes", GUILD))
+    assert await two.remove_guild_quote(GUILD, added.id, MOD) == "Crew chief"
+    await asyncio.wait_for(told.wait(), WAIT)
+    assert "Crew chief" not in [q.speaker for q in await one.quotes(guild_id=GUILD)]
+    assert "Crew chief" not in [q.speaker for q in await catalog.quotes(guild_id=GUILD)]
+    details = [e.detail for e in await one.audit_entries(GUILD)]
+    assert details[0] == f"removed quote #{added.id} by Crew chief"
+
+
+async def test_shared_results_replacing_an_upload_are_noted_once_in_postgresql(two_processes: tuple[Store, Store]):
+    one, two = two_processes
+    mine = await upload(one, GUILD)
+    assert await one.add_race_bundle(shared_race()) is not None
+    assert await two.add_race_bundle(shared_race()) is not None  # the other process's file gets it too
+    assert two.server_data is not None and await two.server_data.note_replaced_uploads() == 0
+    told = [e for e in await two.audit_entries(GUILD) if e.user_id is None]
+    assert len(told) == 1 and told[0].action == "shared results"
+    assert f"upload Club 200 (race {mine}), which stays stored" in told[0].detail
+    assert await one.audit_entries(OTHER_GUILD) == []
 
 
 async def test_after_the_feed_was_lost_every_servers_settings_are_read_afresh(

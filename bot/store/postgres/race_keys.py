@@ -17,6 +17,10 @@ class RaceKeys(Protocol):
         """Return the node's id of the race with this key, or None when the node holds no such race (yet)."""
         ...
 
+    async def name_of(self, race_id: int) -> str | None:
+        """Return the name of the node's race race_id, or None when the node holds no such race."""
+        ...
+
     async def shared_races(self, series: Sequence[str]) -> list[tuple[int, RaceKey]]:
         """Return (node id, key) of every shared race of these series, in series, season and round order."""
         ...
@@ -27,6 +31,10 @@ class RaceKeys(Protocol):
 
     async def driver_key_of(self, driver_id: int) -> DriverKey | None:
         """Return the natural key of the node's driver driver_id, or None when the node holds no such driver."""
+        ...
+
+    async def driver_id_of(self, key: DriverKey) -> int | None:
+        """Return the node's id of the driver with this key, or None when the node holds no such driver."""
         ...
 
 
@@ -44,6 +52,10 @@ class SqliteRaceKeys:
         """Return the node's id of the race with this key, or None when the node holds no such race (yet)."""
         return await self._store.race_id_by_key(key)
 
+    async def name_of(self, race_id: int) -> str | None:
+        """Return the name of the node's race race_id, or None when the node holds no such race."""
+        return await self._store.race_name(race_id)
+
     async def shared_races(self, series: Sequence[str]) -> list[tuple[int, RaceKey]]:
         """Return (node id, key) of every shared race of these series, in series, season and round order."""
         return await self._store.shared_race_keys(series)
@@ -55,3 +67,7 @@ class SqliteRaceKeys:
     async def driver_key_of(self, driver_id: int) -> DriverKey | None:
         """Return the natural key of the node's driver driver_id, or None when the node holds no such driver."""
         return await self._store.driver_key(driver_id)
+
+    async def driver_id_of(self, key: DriverKey) -> int | None:
+        """Return the node's id of the driver with this key, or None when the node holds no such driver."""
+        return await self._store.driver_id_by_key(key)

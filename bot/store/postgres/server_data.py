@@ -11,7 +11,8 @@ drops its copy once the write commits; this process's own listeners are told as 
 A server's uploads are the one thing fans read that servers write: PostgreSQL holds them (server_races and
 server_entries), and each node copies them into its own SQLite file, where the catalog, search and careers read
 (bot.store.postgres.mirror). The process that wrote an upload copies it once its transaction commits; the others on
-hearing StoreChange("races", guild), and tell their listeners only once their copy is written.
+hearing StoreChange("races", guild), and tell their listeners only once their copy is written. A server's quotes are
+copied the same way on StoreChange("quotes", guild); the id fans and moderators see is the node's copy's.
 """
 
 import asyncio
@@ -47,13 +48,12 @@ from bot.store.models import (
 )
 from bot.store.moderation import ResultsRefusedError
 from bot.store.postgres.database import connect_pool, migrate
-from bot.store.postgres.mirror import mirror_uploads
+from bot.store.postgres.mirror import NodeCopies, mirror_quotes, mirror_uploads
 from bot.store.postgres.notify import ChangeFeed
 from bot.store.postgres.race_keys import RaceKeys
 from bot.store.race_keys import RaceKey
 from bot.store.raceday import OFFICIAL_DRAFT, PRE_RACE, RaceDayPost, RaceDayServer, RaceDaySettings
 from bot.store.records import EntryRecord
-from bot.store.upload_copies import UploadCopies
 
 log = logging.getLogger(__name__)
 
@@ -231,10 +231,11 @@ async def _insert_version(
 class PgServerData:
     """Typed access to what servers write, in PostgreSQL; races are named through the node's RaceKeys.
 
-    node is the node's SQLite race store, into which this process copies servers' uploads for fans to read.
+    node is the node's SQLite race store, into which this process copies servers' uploads and quotes for fans to
+    read.
     """
 
-    def __init__(self, pool: asyncpg.Pool, keys: RaceKeys, *, url: str, node: UploadCopies) -> None:
+    def __init__(self, pool: asyncpg.Pool, keys: RaceKeys, *, url: str, node: NodeCopies) -> None:
         self._pool = pool
         self._keys = keys
         self._node = node
@@ -257,9 +258,9 @@ class PgServerData:
         self._tell(StoreChange(kind, guild_id))
 
     def _heard(self, change: StoreChange) -> None:
-        """Take another process's change: uploads are copied into the node before the listeners hear of them."""
-        # ("guild", None) follows a lost connection: any server's uploads may have changed meanwhile.
-        if change.kind != "races" and change != StoreChange("guild", None):
+        """Take another process's change: uploads and quotes are copied into the node before listeners hear of them."""
+        # ("guild", None) follows a lost connection: any server's uploads and quotes may have changed meanwhile.
+        if change.kind == "guild" and change.guild_id is not None:
             self._tell(change)
             return
         task = asyncio.get_running_loop().create_task(self._copy_then_tell(change))
@@ -268,9 +269,12 @@ class PgServerData:
 
     async def _copy_then_tell(self, change: StoreChange) -> None:
         try:
-            await self.mirror_uploads(change.guild_id)
+            if change.kind != "quotes":
+                await self.mirror_uploads(change.guild_id)
+            # After the uploads: a quote about an upload is copied once the node holds that upload.
+            await self.mirror_quotes(change.guild_id)
         except StoreError as error:
-            log.warning("Could not copy the uploads of server %s into this node: %s", change.guild_id, error)
+            log.warning("Could not copy the data of server %s into this node: %s", change.guild_id, error)
         finally:
             self._tell(change)
 
@@ -284,6 +288,16 @@ class PgServerData:
         async with self._mirroring:
             try:
                 return await mirror_uploads(self._pool, self._node, guild_id)
+            except _FAILURES as error:
+                if translated := _translate(error):
+                    raise translated from error
+                raise
+
+    async def mirror_quotes(self, guild_id: int | None = None) -> dict[int, int]:
+        """Copy a server's quotes (every server's when None) into the node, dropping removed ones; return the ids."""
+        async with self._mirroring:
+            try:
+                return await mirror_quotes(self._pool, self._keys, self._node, guild_id)
             except _FAILURES as error:
                 if translated := _translate(error):
                     raise translated from error
@@ -580,7 +594,11 @@ class PgServerData:
         source_url: str,
         author_id: int,
     ) -> int:
-        """Add a quote visible in this server only, attributed to the moderator; return its id."""
+        """Add a quote visible in this server only, attributed to the moderator; return the id fans see it by here.
+
+        The quote is copied into the node inside its transaction, so the audit line names it by the number the
+        moderator is shown; should the commit fail, the copy is dropped again.
+        """
         key = await self._key(race_id, guild_id)
         nascar_id, driver_key = None, None
         if driver_id is not None:
@@ -588,30 +606,55 @@ class PgServerData:
             if driver is None:
                 raise StoreError(f"driver {driver_id} is not in this node's race store.")
             nascar_id, driver_key = driver.nascar_id, driver.name_key
-        async with self._write() as conn:
-            query = """
-                INSERT INTO guild_quotes (guild_id, series, season, round, upload, driver_nascar_id, driver_key,
-                                          speaker, text, context, source_url, added_by, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
-                RETURNING id
-            """
-            args = (nascar_id, driver_key, speaker, text, context, source_url, author_id)
-            quote_id = await conn.fetchval(query, guild_id, *_key_args(key), *args)
-            assert quote_id is not None  # RETURNING always yields the inserted row's id
-            await _audit(conn, guild_id, author_id, "quote", f"added quote #{quote_id} by {speaker}")
-            await self._publish(conn, "quotes", guild_id)
+        # Held throughout: a copy made meanwhile from a snapshot without this quote would drop its copy.
+        async with self._mirroring:
+            try:
+                async with self._write() as conn:
+                    query = """
+                        INSERT INTO guild_quotes (guild_id, series, season, round, upload, driver_nascar_id,
+                                                  driver_key, speaker, text, context, source_url, added_by,
+                                                  created_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+                        RETURNING id
+                    """
+                    args = (nascar_id, driver_key, speaker, text, context, source_url, author_id)
+                    server_id = await conn.fetchval(query, guild_id, *_key_args(key), *args)
+                    assert server_id is not None  # RETURNING always yields the inserted row's id
+                    quote_id = (await mirror_quotes(conn, self._keys, self._node, guild_id))[server_id]
+                    await _audit(conn, guild_id, author_id, "quote", f"added quote #{quote_id} by {speaker}")
+                    await self._publish(conn, "quotes", guild_id)
+            except BaseException:
+                await self._drop_uncommitted_copies(guild_id)
+                raise
         self._changed("quotes", guild_id)
-        return int(quote_id)
+        return quote_id
+
+    async def _drop_uncommitted_copies(self, guild_id: int) -> None:
+        """Copy a server's quotes again after a failed write, dropping a copy of a quote that was never committed."""
+        try:
+            await mirror_quotes(self._pool, self._keys, self._node, guild_id)
+        except (StoreError, *_FAILURES) as error:
+            log.warning("Could not copy the quotes of server %s again after a failed write: %s", guild_id, error)
 
     async def remove_guild_quote(self, guild_id: int, quote_id: int, user_id: int) -> str | None:
-        """Delete a quote this server added; return its speaker, or None if it has no such quote."""
+        """Delete a quote this server added, by the id fans see it by here; return its speaker, or None if none."""
+        server_id = await self._node.quote_copy_id(guild_id, quote_id)
+        if server_id is None:
+            return None
         async with self._write() as conn:
             query = "DELETE FROM guild_quotes WHERE id = $1 AND guild_id = $2 RETURNING speaker"
-            speaker = await conn.fetchval(query, quote_id, guild_id)
+            speaker = await conn.fetchval(query, server_id, guild_id)
             if speaker is None:
                 return None
             await _audit(conn, guild_id, user_id, "quote", f"removed quote #{quote_id} by {speaker}")
             await self._publish(conn, "quotes", guild_id)
+        try:
+            await self.mirror_quotes(guild_id)
+        except StoreError as error:
+            raise StoreError(
+                f"quote #{quote_id} was removed, but this process still shows it ({error}); "
+                "it goes after the server's next change or the next restart."
+            ) from error
         self._changed("quotes", guild_id)
         return str(speaker)
 
@@ -706,6 +749,43 @@ class PgServerData:
         if race_id is None:
             raise StoreError(f"{key.label} was saved, but this node's race store does not hold it.")
         return race_id
+
+    async def note_replaced_uploads(self) -> int:
+        """Tell each server once, in its audit log, that shared results came for a round it uploaded; return how many.
+
+        The SQLite store notes it inside the transaction that stores the shared race (bot.store.loading); here the
+        node's store calls this once that import committed, and so does every process at start. An upload is noted
+        once whatever process notices first: shared_noted_at is set in the same transaction as the audit line.
+        """
+        query = """
+            SELECT guild_id, series, season, round, series_name, name FROM server_races
+            WHERE shared_noted_at IS NULL ORDER BY guild_id, series, season, round
+        """
+        told = 0
+        for race in await self._fetch(query):
+            shared_id = await self._keys.id_of(RaceKey(race["series"], race["season"], race["round"]))
+            if shared_id is None:
+                continue
+            key = RaceKey(race["series"], race["season"], race["round"], race["guild_id"])
+            upload_id = await self._keys.id_of(key)
+            detail = (
+                f"Pit Board's shared results of {race['season']} {race['series_name']} round {race['round']} "
+                f"({await self._keys.name_of(shared_id)}) arrived; fans here now see them instead of this server's "
+                f"upload {race['name']} (race {upload_id if upload_id is not None else key.label}), which stays stored."
+            )
+            async with self._write() as conn:
+                query = f"""
+                    UPDATE server_races SET shared_noted_at = now() WHERE {UPLOAD_KEY} AND shared_noted_at IS NULL
+                """  # noqa: S608 - UPLOAD_KEY is fixed text
+                if _rows(await conn.execute(query, key.owner, key.series, key.season, key.round)) != 1:
+                    continue  # another process noted it first
+                await _audit(conn, race["guild_id"], PIT_BOARD, "shared results", detail)
+                await self._publish(conn, "guild", race["guild_id"])
+            self._changed("guild", race["guild_id"])
+            told += 1
+        if told:
+            log.info("Told %d server(s) that shared results replaced their upload of that round", told)
+        return told
 
     async def _own_upload(self, guild_id: int, race_id: int) -> RaceKey:
         """Return the key of a race this server uploaded, refusing Pit Board's shared races and other servers'."""
@@ -1172,8 +1252,11 @@ class PgServerData:
         return _version(row, race_id)
 
 
-async def open_server_data(url: str, keys: RaceKeys, *, node: UploadCopies, max_size: int = 10) -> PgServerData:
-    """Connect to PostgreSQL, migrate it, hear the other processes, and copy into node the uploads it lacks."""
+async def open_server_data(url: str, keys: RaceKeys, *, node: NodeCopies, max_size: int = 10) -> PgServerData:
+    """Connect to PostgreSQL, migrate it, hear the other processes, and copy into node the uploads and quotes it lacks.
+
+    Then tell the servers whose uploads the node's shared races replaced meanwhile (note_replaced_uploads).
+    """
     pool = await connect_pool(url, max_size=max_size)
     try:
         await migrate(pool)
@@ -1184,7 +1267,12 @@ async def open_server_data(url: str, keys: RaceKeys, *, node: UploadCopies, max_
         raise
     try:
         await data.mirror_uploads()
+        await data.mirror_quotes()
     except StoreError as error:
-        # Fans are still served what the node holds; the next change of each server's uploads copies them.
-        log.warning("Could not copy servers' uploads into this node at start: %s", error)
+        # Fans are still served what the node holds; the next change of each server's data copies it.
+        log.warning("Could not copy servers' uploads and quotes into this node at start: %s", error)
+    try:
+        await data.note_replaced_uploads()
+    except StoreError as error:
+        log.warning("Could not tell servers of shared results that replaced their uploads: %s", error)
     return data
