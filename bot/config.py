@@ -60,6 +60,9 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: int = logging.INFO
     shard_count: int | None = None
+    # The shards this process runs (SHARD_IDS), out of shard_count; None: all of them. Several processes, each over
+    # a slice, need shard_count and database_url (they share what servers write).
+    shard_ids: tuple[int, ...] | None = None
     api_base: str | None = None
     gateway_url: str | None = None
     data_dir: Path = field(default=PROJECT_ROOT / "data")
@@ -175,6 +178,42 @@ def _switch(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(name, f"'{env[name].strip()}' is neither on nor off.")
 
 
+def _shard_ids(
+    env: Mapping[str, str], name: str, shard_count: int | None, database_url: Secret | None
+) -> tuple[int, ...] | None:
+    """Read SHARD_IDS ("0-3", "0,2,5" or both, as in "0-1,4"): the shards this process runs, out of SHARD_COUNT."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    ids: set[int] = set()
+    for part in raw.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            low = int(first)
+            high = int(last) if dash else low
+        except ValueError:
+            raise ConfigError(
+                name, f"'{part.strip()}' is not a shard number or range such as 0-3; write 0-3 or 0,2,5."
+            ) from None
+        if low < 0 or high < low:
+            raise ConfigError(
+                name, f"'{part.strip()}' is not a range from a lower to a higher shard number, such as 0-3."
+            )
+        ids.update(range(low, high + 1))
+    if shard_count is None:
+        raise ConfigError(name, "needs SHARD_COUNT, the number of shards all processes share between them; set it too.")
+    if max(ids) >= shard_count:
+        raise ConfigError(
+            name, f"names shard {max(ids)}, but SHARD_COUNT is {shard_count} (shards 0 to {shard_count - 1})."
+        )
+    if database_url is None:
+        raise ConfigError(
+            name,
+            "needs DATABASE_URL: processes that each run a slice of the shards share what servers write in PostgreSQL.",
+        )
+    return tuple(sorted(ids))
+
+
 def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Settings:
     """Build Settings from environment values, or raise ConfigError naming the bad variable."""
     token = env.get("DISCORD_TOKEN", "").strip()
@@ -198,6 +237,8 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
     if database_path.is_dir():
         raise ConfigError("DATABASE_PATH", f"'{database}' is a folder; give a file path such as data/pitboard.db.")
 
+    shard_count = _optional_int(env, "SHARD_COUNT", "set a number of shards such as 2, or leave it unset.", minimum=1)
+    database_url = _database_url(env, "DATABASE_URL")
     return Settings(
         token=Secret(token) if token else None,
         database_path=database_path,
@@ -205,9 +246,8 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
             env, "DEV_GUILD_ID", "copy your test server's ID (Developer Mode → right-click).", minimum=1
         ),
         log_level=logging.getLevelName(level_name),
-        shard_count=_optional_int(
-            env, "SHARD_COUNT", "set a number of shards such as 2, or leave it unset.", minimum=1
-        ),
+        shard_count=shard_count,
+        shard_ids=_shard_ids(env, "SHARD_IDS", shard_count, database_url),
         api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         extra_extensions=_module_names(env, "EXTRA_EXTENSIONS"),
@@ -215,5 +255,5 @@ def load_settings(env: Mapping[str, str], *, require_token: bool = True) -> Sett
         follow_series=_series_codes(env, "FOLLOW_SERIES"),
         race_feed=_switch(env, "RACE_FEED"),
         nascar_feed_url=_optional_url(env, "NASCAR_FEED_URL", ("https", "http")) or DEFAULT_NASCAR_FEED_URL,
-        database_url=_database_url(env, "DATABASE_URL"),
+        database_url=database_url,
     )

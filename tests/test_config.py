@@ -12,6 +12,7 @@ from bot.config import PROJECT_ROOT, ConfigError, Secret, load_settings
 from bot.logs import RedactSecrets
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+CLUSTER = {"SHARD_COUNT": "4", "DATABASE_URL": "postgresql://pitboard@db.example.org/pitboard"}
 
 
 def test_defaults_with_only_a_token():
@@ -44,6 +45,13 @@ def test_every_variable_is_read():
     assert settings.gateway_url == "ws://127.0.0.1:9000/gateway"
 
 
+@pytest.mark.parametrize(("raw", "shards"), [("0-3", (0, 1, 2, 3)), ("0,2", (0, 2)), (" 3, 0-1 ", (0, 1, 3))])
+def test_a_process_runs_the_slice_of_shards_shard_ids_names(raw: str, shards: tuple[int, ...]):
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, **CLUSTER, "SHARD_IDS": raw})
+    assert settings.shard_ids == shards
+    assert settings.shard_count == 4
+
+
 @pytest.mark.parametrize(
     ("env", "variable", "hint"),
     [
@@ -55,6 +63,11 @@ def test_every_variable_is_read():
         ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "loud"}, "LOG_LEVEL", "not one of"),
         ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "0"}, "SHARD_COUNT", "at least 1"),
         ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "two"}, "SHARD_COUNT", "not a whole number"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_IDS": "0-1"}, "SHARD_IDS", "needs SHARD_COUNT"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "4", "SHARD_IDS": "0-1"}, "SHARD_IDS", "needs DATABASE_URL"),
+        ({"DISCORD_TOKEN": TOKEN, **CLUSTER, "SHARD_IDS": "2-4"}, "SHARD_IDS", "SHARD_COUNT is 4"),
+        ({"DISCORD_TOKEN": TOKEN, **CLUSTER, "SHARD_IDS": "one"}, "SHARD_IDS", "not a shard number"),
+        ({"DISCORD_TOKEN": TOKEN, **CLUSTER, "SHARD_IDS": "3-1"}, "SHARD_IDS", "lower to a higher"),
         ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "127.0.0.1:80"}, "DISCORD_API_BASE", "must start with"),
         ({"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL", "must start with ws"),
     ],
