@@ -6,17 +6,19 @@ start) and any number of times: a race is announced to a server once, whatever r
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
 from bot.catalog import Catalog, RaceData
 from bot.facts.recap import recap_facts, write_recap
 from bot.facts.spoilers import SpoilerPolicy
+from bot.posts import CARD_EDIT, OFFICIAL_DRAFT, RESULTS_CARD, Deliver, NotHereYetError, Post, race_of, race_subject
 from bot.store import Store
 from bot.store.announcements import MOD_NOTICE, RESULTS, first_import_key, parse_round
 from bot.store.imports import SOURCE_CREDIT
 from bot.store.models import Announcement, DueAnnouncement, RecapVersion
+from bot.store.race_keys import RaceKey
 from bot.store.raceday import PRE_RACE
 from bot.tree import NO_MENTIONS
 from bot.ui.announcements import DraftRef, card_view, draft_view
@@ -39,6 +41,26 @@ FIX = {
     PRE_RACE: "set race-day posts again with `/manage settings race-day`",
 }
 WHAT = {RESULTS: "Results cards", MOD_NOTICE: "Notices to moderators", PRE_RACE: "Pre-race cards"}
+
+
+def results_post(item: DueAnnouncement) -> Post:
+    """Return the decision to post a results card for a due announcement."""
+    subject = race_subject(item.series, item.season, item.round)
+    return Post(
+        item.guild_id, RESULTS_CARD, subject, channel_id=item.recap_channel_id, mod_channel_id=item.mod_channel_id
+    )
+
+
+def card_edit_post(guild_id: int, key: RaceKey, shows: str) -> Post:
+    """Return the decision to bring a posted results card up to what it should now show."""
+    return Post(guild_id, CARD_EDIT, race_subject(key.series, key.season, key.round), revision=shows)
+
+
+def official_draft_post(guild_id: int, key: RaceKey, mod_channel_id: int | None) -> Post:
+    """Return the decision to save a race's official draft recap in a server and tell its moderators."""
+    return Post(
+        guild_id, OFFICIAL_DRAFT, race_subject(key.series, key.season, key.round), mod_channel_id=mod_channel_id
+    )
 
 
 class PostFailedError(Exception):
@@ -74,12 +96,19 @@ class Announcer:
         catalog: Catalog,
         spoilers: SpoilerPolicy,
         follow_series: Sequence[str],
+        deliver: Deliver | None = None,
     ) -> None:
         self.client = client  # for its channels and its own user id
         self.store = store
         self.catalog = catalog
         self.spoilers = spoilers
         self.follow_series = tuple(follow_series)
+        # Where decided posts go: by default straight to self.send; in a cluster, to the outbox (bot.cluster).
+        self.deliver: Deliver = deliver or self._send_now
+        # Who makes each kind of post: this announcer its own; race-day posts add theirs (bot.raceday).
+        self.senders: dict[str, Callable[[Post], Awaitable[str]]] = dict.fromkeys(
+            (RESULTS_CARD, CARD_EDIT, OFFICIAL_DRAFT), self._send_announcement
+        )
         self._running = asyncio.Lock()  # one pass at a time; the store's claims keep other processes out too
 
     async def announce_new_races(self) -> int:
@@ -109,8 +138,50 @@ class Announcer:
                 for item in batch:
                     if await self._stopped(item.guild_id, RESULTS):
                         break  # an earlier card in this pass failed here
-                    posted += await self.announce(item)
+                    posted += await self.deliver(results_post(item))
             return posted
+
+    async def _send_now(self, post: Post) -> bool:
+        return await self.send(post) == "sent"
+
+    async def send(self, post: Post) -> str:
+        """Make one decided post, whoever decided it; return 'sent' or why it was not needed (any more).
+
+        Raises NotHereYetError when this process does not hold the race (or schedule) yet.
+        """
+        sender = self.senders.get(post.kind)
+        if sender is None:
+            return f"not needed: no one here makes {post.kind!r} posts"
+        return await sender(post)
+
+    async def _send_announcement(self, post: Post) -> str:
+        key = race_of(post.subject)
+        if key is None:
+            return f"not needed: {post.subject!r} names no race"
+        race_id = await self.store.race_id_by_key(key)
+        if race_id is None:
+            raise NotHereYetError(f"{key.label} is not in this process's race store yet")
+        if post.kind == RESULTS_CARD:
+            if post.channel_id is None or await self._stopped(post.guild_id, RESULTS):
+                return "not needed: results cards are stopped in this server"
+            item = DueAnnouncement(
+                post.guild_id, race_id, key.series, key.season, key.round, post.channel_id, post.mod_channel_id
+            )
+            return "sent" if await self.announce(item) else "not sent"
+        if post.kind == CARD_EDIT:
+            posted = await self.store.announcement(post.guild_id, race_id, RESULTS)
+            if posted is None:
+                return "not needed: no results card was posted"
+            return "sent" if await self.refresh_card(posted) else "not needed: the card is up to date"
+        saved = await self.official_draft(post.guild_id, race_id, mod_channel_id=post.mod_channel_id)
+        return "sent" if saved else "not needed: the official draft was saved before"
+
+    async def card_change(self, posted: Announcement) -> str | None:
+        """Return what a posted results card should now show, when that differs from what it shows; else None."""
+        if posted.status != "sent" or posted.message_id is None or posted.channel_id is None:
+            return None
+        shows = card_shows(await self.catalog.race_data(posted.race_id))
+        return shows if shows != posted.shown else None
 
     async def _stopped(self, guild_id: int, kind: str) -> bool:
         return any(stop.kind == kind for stop in await self.store.post_stops(guild_id))

@@ -38,6 +38,7 @@ class BackgroundJob:
         self.before_first = before_first  # awaited once before the first round (waiting for the gateway, say)
         self.sleep = sleep
         self._task: asyncio.Task[None] | None = None
+        self._poked = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -48,6 +49,10 @@ class BackgroundJob:
         """Start the job's task (once)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"pitboard-{self.name.replace(' ', '-')}")
+
+    def poke(self) -> None:
+        """Run the next round now instead of when it is due (something it depends on changed)."""
+        self._poked.set()
 
     async def close(self) -> None:
         """Stop the job's task, wherever it is."""
@@ -69,4 +74,18 @@ class BackgroundJob:
                 log.exception("%s failed; trying again in %d minutes", self.name.capitalize(), minutes)
                 wake = self.clock() + self.after_crash
             pause = min(wake - self.clock(), LONGEST_SLEEP).total_seconds()
-            await self.sleep(max(pause, 1.0))
+            await self._sleep_unless_poked(max(pause, 1.0))
+
+    async def _sleep_unless_poked(self, seconds: float) -> None:
+        if self._poked.is_set():
+            self._poked.clear()
+            return
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        poked = asyncio.ensure_future(self._poked.wait())
+        try:
+            await asyncio.wait((sleeping, poked), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, poked):
+                task.cancel()
+            await asyncio.gather(sleeping, poked, return_exceptions=True)
+        self._poked.clear()

@@ -21,15 +21,24 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
-from bot.announce import Announcer, ChannelUnavailableError, PostFailedError
+from bot.announce import (
+    Announcer,
+    ChannelUnavailableError,
+    PostFailedError,
+    card_edit_post,
+    official_draft_post,
+    results_post,
+)
 from bot.background import BackgroundJob
 from bot.catalog import Catalog
 from bot.facts.schedule import last_year_race
 from bot.facts.spoilers import SpoilerPolicy
-from bot.store import Store
+from bot.posts import PRE_RACE_CARD, PRE_RACE_MOVE, NotHereYetError, Post, schedule_subject, scheduled_race_of
+from bot.store import Store, StoreChange
 from bot.store.announcements import RESULTS
 from bot.store.models import DueAnnouncement
-from bot.store.raceday import PRE_RACE, RaceDayServer
+from bot.store.race_keys import RaceKey
+from bot.store.raceday import OFFICIAL_DRAFT, PRE_RACE, RaceDayServer
 from bot.store.schedule import ScheduledRace
 from bot.tree import NO_MENTIONS
 from bot.ui.embeds.raceday import pre_race_card
@@ -41,6 +50,7 @@ log = logging.getLogger(__name__)
 START_DELAY = 15.0  # seconds after start before the first pass: the gateway connects first
 LONGEST_SLEEP = dt.timedelta(hours=1)  # the schedule is read again at least hourly, so a moved race is seen
 AFTER_CRASH = dt.timedelta(minutes=15)
+NOT_LEADING_CHECK = dt.timedelta(minutes=1)  # a process that does not lead looks again this often
 # A race's results are followed (the card, its edits, the official draft) for a week after its start, as the poller
 # follows its feed.
 FOLLOWED_FOR = dt.timedelta(days=7)
@@ -91,12 +101,15 @@ class RaceDay:
         follow_series: Sequence[str],
         clock: Callable[[], dt.datetime] = utc_now,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        decides: Callable[[], bool] = lambda: True,
     ) -> None:
         self.client = client  # for its channels and its own user id
+        self.decides = decides  # whether this process decides what is posted (in a cluster: while it leads)
         self.store = store
         self.catalog = catalog
         self.spoilers = spoilers
         self.announcer = announcer  # posts and edits the results card, saves drafts, reports failures
+        announcer.senders |= {PRE_RACE_CARD: self.send, PRE_RACE_MOVE: self.send}
         self.follow_series = tuple(follow_series)
         self.clock = clock
         self.sleep = sleep
@@ -115,6 +128,12 @@ class RaceDay:
         """Start the background task (nothing to do when the bot follows no series)."""
         if self.follow_series:
             self._job.start()
+            # A server turning race-day posts on (here or through another process) may have a card due now.
+            self.store.subscribe(self._heard)
+
+    def _heard(self, change: StoreChange) -> None:
+        if change.kind == "guild" and self.decides():
+            self._job.poke()
 
     async def close(self) -> None:
         """Stop the background task."""
@@ -124,6 +143,8 @@ class RaceDay:
 
     async def poll_due(self) -> dt.datetime:
         """Make every race-day post due now (and catch up on results); return when the next one is due."""
+        if not self.decides():
+            return self.clock() + NOT_LEADING_CHECK  # another process leads; this one may be elected meanwhile
         async with self._running:
             now = self.clock()
             servers = await self.store.race_day_servers()
@@ -133,6 +154,8 @@ class RaceDay:
 
     async def after_import(self) -> None:
         """Post, edit and draft what the feed's newly stored results call for, at once (not at the next pass)."""
+        if not self.decides():
+            return
         async with self._running:
             await self._results(await self.store.race_day_servers(), self.clock())
 
@@ -169,14 +192,47 @@ class RaceDay:
                 shown = post.shown_start if post is not None and post.status == "sent" else None
                 action, due = pre_race_action(race, server.settings.hours_before, shown, post is not None, now)
                 if action == "post":
-                    await self._post_pre_race(server, server.channel_id, race)
+                    subject = schedule_subject(race.nascar_race_id)
+                    await self.announcer.deliver(
+                        Post(server.guild_id, PRE_RACE_CARD, subject, channel_id=server.channel_id)
+                    )
                     if await self._stopped(server.guild_id, PRE_RACE):
                         break
-                elif action == "edit" and post is not None and shown is not None:
-                    await self._move_pre_race(server, race, post.channel_id, post.message_id, shown)
+                elif action == "edit" and post is not None and shown is not None and race.start is not None:
+                    subject = schedule_subject(race.nascar_race_id)
+                    revision = race.start.isoformat()
+                    await self.announcer.deliver(Post(server.guild_id, PRE_RACE_MOVE, subject, revision=revision))
                 elif due is not None:
                     wakes.append(due)
         return min(wakes)
+
+    async def send(self, post: Post) -> str:
+        """Make one decided pre-race card or move; return 'sent' or why it was not needed (any more).
+
+        What was decided is checked again here, where it is posted: a race that started meanwhile gets no pre-race
+        card. Raises NotHereYetError when this process has not stored the race's schedule yet.
+        """
+        nascar_race_id = scheduled_race_of(post.subject)
+        if nascar_race_id is None:
+            return f"not needed: {post.subject!r} names no race of NASCAR's schedule"
+        server = next((s for s in await self.store.race_day_servers() if s.guild_id == post.guild_id), None)
+        if server is None:
+            return "not needed: race-day posts are off in this server"
+        race = await self.store.scheduled_race(nascar_race_id)
+        if race is None:
+            raise NotHereYetError(f"NASCAR's race {nascar_race_id} is not in this process's schedule yet")
+        if await self._stopped(post.guild_id, PRE_RACE):
+            return "not needed: pre-race cards are stopped in this server"
+        existing = await self.store.race_day_post(post.guild_id, nascar_race_id)
+        shown = existing.shown_start if existing is not None and existing.status == "sent" else None
+        action, _ = pre_race_action(race, server.settings.hours_before, shown, existing is not None, self.clock())
+        if post.kind == PRE_RACE_CARD and action == "post" and post.channel_id is not None:
+            await self._post_pre_race(server, post.channel_id, race)
+            return "sent"
+        if post.kind == PRE_RACE_MOVE and action == "edit" and existing is not None and shown is not None:
+            await self._move_pre_race(server, race, existing.channel_id, existing.message_id, shown)
+            return "sent"
+        return "not needed: the card is posted and up to date, or the race has started"
 
     async def _card(self, guild_id: int, race: ScheduledRace, moved_from: dt.datetime | None = None) -> discord.Embed:
         """Return the pre-race card as this server may see it: last year's winner held back in spoiler-safe mode."""
@@ -290,11 +346,20 @@ class RaceDay:
                         server.channel_id,
                         server.mod_channel_id,
                     )
-                    await self.announcer.announce(item)
+                    await self.announcer.deliver(results_post(item))
                     posted = await self.store.announcement(server.guild_id, race.race_id, RESULTS)
-                else:
-                    await self.announcer.refresh_card(posted)
-                if race.results_status == "official" and posted is not None and posted.status == "sent":
-                    await self.announcer.official_draft(
-                        server.guild_id, race.race_id, mod_channel_id=server.mod_channel_id
+                elif (shows := await self.announcer.card_change(posted)) is not None:
+                    await self.announcer.deliver(
+                        card_edit_post(server.guild_id, RaceKey(race.series, race.season, race.round), shows)
+                    )
+                if (
+                    race.results_status == "official"
+                    and posted is not None
+                    and posted.status == "sent"
+                    and await self.store.announcement(server.guild_id, race.race_id, OFFICIAL_DRAFT) is None
+                ):
+                    await self.announcer.deliver(
+                        official_draft_post(
+                            server.guild_id, RaceKey(race.series, race.season, race.round), server.mod_channel_id
+                        )
                     )

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -93,13 +93,34 @@ def retry_after(value: str | None, now: dt.datetime) -> dt.timedelta | None:
     return min(max(moment - now, dt.timedelta(0)), LONGEST_RETRY_AFTER)
 
 
-def _decoded(text: str) -> Any:
+def decode_feed(text: str) -> Any:
     """Return a feed's JSON with its numbers as published: 97.500 stays 97.500 (a float would say 97.5).
 
     A weekend feed is imported from these values, and the CLI reads the same file the same way: the two must
     agree to the digit, or one file read both ways would look like a changed result.
     """
     return json.loads(text, parse_float=Decimal)
+
+
+class FeedSource(Protocol):
+    """Where the poller gets feed files: the host itself (FeedClient), or in a cluster the leader's copies."""
+
+    def url(self, path: str) -> str:
+        """Return the full URL of a feed path."""
+        ...
+
+    @property
+    def paused_until(self) -> dt.datetime | None:
+        """Return until when nothing is asked (after a failure), if that is still ahead."""
+        ...
+
+    async def fetch(self, path: str) -> Fetched:
+        """Return a feed's JSON and whether it changed, or raise a FeedError."""
+        ...
+
+    async def close(self) -> None:
+        """Close connections."""
+        ...
 
 
 class FeedClient:
@@ -163,7 +184,7 @@ class FeedClient:
         if status == 304 and cached is not None:
             self._worked()
             await self.store.touch_feed(url, now)
-            return Fetched(url, _decoded(cached.body), False, now)
+            return Fetched(url, decode_feed(cached.body), False, now)
         if status in (403, 429) or status >= 500:
             wait = retry_after(answer.get("retry-after"), now)
             raise self._unavailable(f"http {status}", f"{url} answered HTTP {status}", wait)
@@ -181,7 +202,7 @@ class FeedClient:
             raise FeedMalformedError(f"{url} is larger than {self.max_bytes:,} bytes")
         try:
             text = body.decode("utf-8")
-            data = _decoded(text)
+            data = decode_feed(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             message = f"{url} is not valid JSON ({error}); the last good copy is kept"
             self._report(f"malformed {url}", message, per_file=True)

@@ -11,10 +11,10 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from bot.background import BackgroundJob
-from bot.feeds.client import FeedClient, FeedError, FeedUnavailableError, utc_now
+from bot.feeds.client import FeedError, FeedSource, FeedUnavailableError, utc_now
 from bot.feeds.parse import (
     SERIES_IDS,
     FeedShapeError,
@@ -28,6 +28,7 @@ from bot.store.schedule import ScheduledRace, ScheduleStore
 
 log = logging.getLogger(__name__)
 
+FOLLOW_COPIES_EVERY = dt.timedelta(seconds=15)  # a process that does not lead looks for the leader's new files
 START_DELAY = 10.0  # seconds after start before the first request: the gateway connects first
 LONGEST_SLEEP = dt.timedelta(hours=1)  # the plan is read again at least hourly, so a changed clock heals
 AFTER_CRASH = dt.timedelta(minutes=15)
@@ -62,22 +63,35 @@ def _watch(race: ScheduledRace) -> RaceWatch:
     )
 
 
+class FeedCopies(Protocol):
+    """The leader's copies of the feed files, for the cluster's other processes (bot.cluster.feeds.SharedFeeds)."""
+
+    async def changed_since_last_look(self) -> set[str]:
+        """Return the URLs whose copy changed since this process last asked (every URL, the first time)."""
+        ...
+
+
 class FeedPoller:
     """Poll NASCAR's feeds for the followed series, gently, in the background."""
 
     def __init__(
         self,
         store: ScheduleStore,
-        client: FeedClient,
+        client: FeedSource,
         *,
         series: Sequence[str],
         import_weekend: ImportWeekend,
         clock: Callable[[], dt.datetime] = utc_now,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         start_delay: float = START_DELAY,
+        copies: FeedCopies | None = None,
+        decides: Callable[[], bool] = lambda: True,
     ) -> None:
         self.store = store
         self.client = client
+        # In a cluster: the leader's copies of what it fetched, which the other processes import (bot.cluster.feeds).
+        self.copies = copies
+        self.decides = decides  # whether this process asks the host (alone: always; in a cluster: the leader)
         self.series = tuple(code for code in series if code in SERIES_IDS)
         self.import_weekend = import_weekend  # stores a weekend-feed.json (the importer's parser and store method)
         self.clock = clock
@@ -110,6 +124,8 @@ class FeedPoller:
 
     async def poll_due(self) -> dt.datetime:
         """Ask for everything that is due now, and return when the next thing is."""
+        if self.copies is not None and not self.decides():
+            return await self.catch_up(self.copies)
         now = self.clock()
         season = now.year
         races = await self._watched(season)
@@ -125,6 +141,30 @@ class FeedPoller:
             await self.refresh_standings(season, series)
         self.rounds += 1
         return await self._next_wake(season)
+
+    async def catch_up(self, copies: "FeedCopies") -> dt.datetime:
+        """Import the files the leader fetched since this process last looked; return when to look again.
+
+        The same steps as asking the host, reading the leader's copies instead: the schedule (with its standings)
+        when the race list, a schedule feed or a points file changed, and each followed race whose weekend changed.
+        """
+        now = self.clock()
+        season = now.year
+        changed = await copies.changed_since_last_look()
+        if changed:
+            schedule = {self.client.url(race_list_path(season))}
+            for series in self.series:
+                schedule |= {
+                    self.client.url(schedule_path(season, series)),
+                    self.client.url(standings_path(season, series)),
+                }
+            if changed & schedule:
+                await self.refresh_schedule(season)
+            for race in await self._watched(season):
+                if self.client.url(weekend_path(race.season, race.series, race.nascar_race_id)) in changed:
+                    await self._poll_weekend(race)
+            self.rounds += 1
+        return now + FOLLOW_COPIES_EVERY
 
     async def _watched(self, season: int) -> list[ScheduledRace]:
         return [race for race in await self.store.scheduled_races(None, season) if race.series in self.series]
