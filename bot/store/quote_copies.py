@@ -8,10 +8,11 @@ that is the number fans and moderators see here, as with races (PgServerData.rem
 """
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.store.database import StoreBase
+from bot.store.database import StoreBase, StoreError
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +98,20 @@ class QuoteCopies(StoreBase):
         for owner in sorted(touched):
             self._changed("quotes", owner)
         return ids
+
+    @asynccontextmanager
+    async def linking_quote_copies(self, links: Mapping[int, int]) -> AsyncIterator[None]:
+        """Make the file's own quotes (node id -> PostgreSQL id) the node's copies of them, committed after the block.
+
+        For moving servers' data to PostgreSQL (bot.store.postgres.move): the caller commits PostgreSQL inside the
+        block, so the links are kept only when the quotes they name were, and an error leaves every quote as it was.
+        """
+        async with self._transaction() as conn:
+            # Cleared first: a link left from another database may hold an id one of these quotes now takes.
+            await conn.executemany("UPDATE quotes SET server_quote_id = NULL WHERE id = ?", [(n,) for n in links])
+            query = "UPDATE quotes SET server_quote_id = ? WHERE id = ? AND guild_id IS NOT NULL"
+            for node_id, server_id in links.items():
+                cursor = await conn.execute(query, (server_id, node_id))
+                if cursor.rowcount != 1:
+                    raise StoreError(f"quote {node_id} is no server's quote in this file; nothing was moved.")
+            yield
