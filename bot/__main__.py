@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 from bot import maintenance
+from bot.cluster import Cluster
+from bot.cluster.registry import read_status
 from bot.config import ConfigError, Settings, load_settings, read_environment
 from bot.importers import commands as data_commands
 from bot.logs import setup_logging
 from bot.store import Store, StoreDamagedError, StoreError, open_store
 from bot.store.postgres import upkeep as postgres_upkeep
-from bot.store.postgres.database import describe_url
+from bot.store.postgres.database import connect_pool, describe_url, migrate
+from bot.store.postgres.move import move_to_postgres
 from bot.store.postgres.race_keys import SqliteRaceKeys
 from bot.store.postgres.server_data import open_server_data
 
@@ -32,12 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", help="copy the database safely, even while the bot runs (and PostgreSQL to PATH.pgdump)"
     )
     backup.add_argument("path", type=Path)
+    db.add_parser(
+        "move-to-postgres",
+        help="copy every server's data from the SQLite file to PostgreSQL (DATABASE_URL), check it, report the counts",
+    )
     preview_parser = commands.add_parser("preview", help="run a fan command offline and print its reply")
     preview_parser.add_argument(
         "line", metavar="COMMAND", help='a slash command as typed in Discord, e.g. "/results top:5"'
     )
     preview_parser.add_argument("--page", type=int, default=1, help="which page of a paged reply to show (default 1)")
     preview_parser.add_argument("--out", type=Path, metavar="FILE", help="write the reply's picture (a /chart) to FILE")
+    commands.add_parser(
+        "status", help="show each running process of the bot: its shards, servers, latency, leader, last refresh"
+    )
     data_commands.add_parsers(commands)
     return parser
 
@@ -74,7 +84,9 @@ async def run_bot(settings: Settings) -> None:
     store = await open_ready_store(settings)
     try:
         use_discord_endpoints(settings.api_base, settings.gateway_url)
-        async with PitBoard(settings=settings, store=store, freeze_startup_objects=True) as bot:
+        # With DATABASE_URL this process is one of a cluster (perhaps the only one): see bot.cluster.
+        cluster = Cluster(store.server_data.pool, store.server_data.url) if store.server_data is not None else None
+        async with PitBoard(settings=settings, store=store, freeze_startup_objects=True, cluster=cluster) as bot:
             # A service manager stops the bot with SIGTERM: close the gateway and the store cleanly.
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
@@ -89,6 +101,8 @@ async def run_db(settings: Settings, args: argparse.Namespace) -> int:
         return await run_check(settings)
     if args.action == "backup":
         return await run_backup(settings, args.path)
+    if args.action == "move-to-postgres":
+        return await run_move(settings)
     # Seeding and backing up write no server's data: PostgreSQL is opened only to bring its schema up to date.
     store = await open_ready_store(settings, seed=args.action != "upgrade", server_data=args.action == "upgrade")
     try:
@@ -135,6 +149,25 @@ async def run_backup(settings: Settings, path: Path) -> int:
     return 0
 
 
+async def run_move(settings: Settings) -> int:
+    """Copy every server's data from the SQLite file to PostgreSQL, check the copy, and print the counts."""
+    if settings.database_url is None:
+        print(  # noqa: T201 - command-line output
+            "db move-to-postgres copies into PostgreSQL: set DATABASE_URL to its URL (postgresql://user@host/db).",
+            file=sys.stderr,
+        )
+        return 2
+    # Nothing is seeded: the move copies what servers wrote, never Pit Board's races.
+    store = await open_ready_store(settings, seed=False, server_data=False)
+    try:
+        report = await move_to_postgres(store, settings.database_url.reveal())
+    finally:
+        await store.close()
+    print(f"From {settings.database_path}:")  # noqa: T201 - command-line output
+    print("\n".join(report.lines()))  # noqa: T201
+    return 0
+
+
 async def run_check(settings: Settings) -> int:
     """Print SQLite's checks and the row counts; 1, with one line on stderr, when a check fails."""
     try:
@@ -157,6 +190,32 @@ async def run_check(settings: Settings) -> int:
     if postgres.problem is not None:
         print(f"PostgreSQL {postgres.where}: {postgres.problem}", file=sys.stderr)  # noqa: T201
     return 0 if report.ok and postgres.ok else 1
+
+
+async def run_status(settings: Settings) -> int:
+    """Print what each process sharing DATABASE_URL last reported of itself; 1 when none is running."""
+    if settings.database_url is None:
+        print(  # noqa: T201 - command-line output
+            "status reads what the running processes report in PostgreSQL; set DATABASE_URL (a single process "
+            "without it logs its state instead).",
+            file=sys.stderr,
+        )
+        return 2
+    pool = await connect_pool(settings.database_url.reveal(), max_size=1)
+    try:
+        await migrate(pool)  # a cluster that never ran has no tables yet: created, and found empty
+        processes, waiting, now = await read_status(pool)
+    finally:
+        await pool.close()
+    running = [p for p in processes if p.state(now) == "running"]
+    leaders = [p for p in running if p.leader]
+    print(f"PostgreSQL {postgres_where(settings)}: {len(running)} running, {len(processes) - len(running)} not")  # noqa: T201
+    for process in processes:
+        print("\n".join(process.lines(now)))  # noqa: T201
+    guilds = sum(p.guilds for p in running)
+    leader = f"{leaders[0].host} pid {leaders[0].pid}" if leaders else "none right now"
+    print(f"Servers: {guilds:,}; leader: {leader}; posts waiting in the outbox: {waiting}")  # noqa: T201
+    return 0 if running else 1
 
 
 async def run_preview(settings: Settings, args: argparse.Namespace) -> int:
@@ -218,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_db(settings, args))
         if args.command == "preview":
             return asyncio.run(run_preview(settings, args))
+        if args.command == "status":
+            return asyncio.run(run_status(settings))
         if args.command in data_commands.COMMANDS:
             return asyncio.run(run_data(settings, args))
         asyncio.run(run_bot(settings))

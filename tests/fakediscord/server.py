@@ -189,6 +189,10 @@ class FakeDiscord(InteractionDriver):
         self.injections: list[Injection] = []
         self.errors: list[str] = []
         self.allowed_ping_roles: set[int] = set()
+        # Which shard's session each interaction was dispatched to, and each IDENTIFY's shard and moment: a bot
+        # split over several processes is checked against them.
+        self.interaction_shards: dict[str, tuple[int, int] | None] = {}
+        self.identifies: list[tuple[float, tuple[int, int] | None]] = []
         self._sessions: dict[str, _Session] = {}
         self._conns: set[_Conn] = set()
         self._waiters: list[tuple[Callable[[RecordedRequest], bool], asyncio.Future[RecordedRequest]]] = []
@@ -786,6 +790,8 @@ class FakeDiscord(InteractionDriver):
         async with session.lock:
             session.seq += 1
             frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+            if event == "INTERACTION_CREATE":
+                self.interaction_shards[data["id"]] = session.shard
             session.backlog = [*session.backlog[-999:], frame]
             if session.conn is not None:
                 try:
@@ -811,6 +817,7 @@ class FakeDiscord(InteractionDriver):
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
         shard = (int(d["shard"][0]), int(d["shard"][1])) if d.get("shard") else None
+        self.identifies.append((time.monotonic(), shard))
         session = _Session(uuid.uuid4().hex, int(d.get("intents") or 0), shard, conn)
         self._sessions[session.id] = session
         conn.session = session

@@ -237,6 +237,7 @@ class PgServerData:
 
     def __init__(self, pool: asyncpg.Pool, keys: RaceKeys, *, url: str, node: NodeCopies) -> None:
         self._pool = pool
+        self.url = url  # for the connections of its own the cluster keeps (bot.cluster)
         self._keys = keys
         self._node = node
         self._listeners: list[Callable[[StoreChange], None]] = []
@@ -245,6 +246,11 @@ class PgServerData:
         self.feed = ChangeFeed(url, self._heard)
 
     # --- plumbing ---------------------------------------------------------------------------------------------
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """Return the pool, which the cluster's own tables (bot.cluster) share with what servers write."""
+        return self._pool
 
     def subscribe(self, listener: Callable[[StoreChange], None]) -> None:
         """Have listener told of every change committed, through this process or any other."""
