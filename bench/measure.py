@@ -38,6 +38,7 @@ class Answer:
     answered: float = 0.0
     error: str | None = None  # an ephemeral (error) reply's text, or a missing answer
     choices: int | None = None  # for an autocomplete
+    embeds: int = 0  # embeds in the answer: a private answer without text is a moderator's reading, not an error
 
 
 class TimedDiscord(FakeDiscord):
@@ -49,8 +50,14 @@ class TimedDiscord(FakeDiscord):
         self.identified_at = 0.0
         self.guilds_sent_at = 0.0
         self.guilds_sent = asyncio.Event()
-        self.bot_pid: int | None = None  # the bot process whose CPU time each run reads, once started
+        self.bot_pids: tuple[int, ...] = ()  # the bot processes whose CPU time each run reads, once started
+        # Each IDENTIFY's shard (None: unsharded), when it came and when READY and its GUILD_CREATEs were written.
+        self.handshakes: list[tuple[int | None, float, float]] = []
+        self._handshaken = asyncio.Condition()
+        # Servers the interactions come from, in turn (so from every shard); empty: the fake's first server.
+        self.guild_ids: tuple[int, ...] = ()
         self._turns: dict[str, Iterator[int]] = {}  # per row: whose turn it is, for rows of many members
+        self._guild_turn = itertools.count()
 
     async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
         """Start the clock of an interaction just before it is written to the socket."""
@@ -81,6 +88,7 @@ class TimedDiscord(FakeDiscord):
             return
         answer, future = entry
         answer.answered = arrived
+        answer.embeds = len(data.get("embeds") or [])
         if "choices" in data:
             answer.choices = len(data["choices"])
         elif int(data.get("flags") or 0) & EPHEMERAL:
@@ -93,7 +101,16 @@ class TimedDiscord(FakeDiscord):
         self.identified_at = time.perf_counter()
         await super()._identify(conn, d)
         self.guilds_sent_at = time.perf_counter()
+        shard = int(d["shard"][0]) if d.get("shard") else None
+        self.handshakes.append((shard, self.identified_at, self.guilds_sent_at))
         self.guilds_sent.set()
+        async with self._handshaken:
+            self._handshaken.notify_all()
+
+    async def shard_sent(self, shard: int | None) -> None:
+        """Wait until READY and every GUILD_CREATE of a shard have been written (since handshakes was cleared)."""
+        async with self._handshaken:
+            await self._handshaken.wait_for(lambda: any(s == shard for s, _, _ in self.handshakes))
 
     def forget(self) -> None:
         """Drop what the fake keeps about finished interactions, so a long run stays small and quick.
@@ -103,6 +120,7 @@ class TimedDiscord(FakeDiscord):
         """
         self.requests.clear()
         self.gateway_log.clear()
+        self.interaction_shards.clear()
         self.interactions = {token: state for token, state in self.interactions.items() if token in self.pending}
         live = {mid for state in self.interactions.values() for mid in (state.original_id, *state.message_ids)}
         self.messages = {mid: message for mid, message in self.messages.items() if mid in live}
@@ -116,10 +134,21 @@ class TimedDiscord(FakeDiscord):
         turn = next(self._turns.setdefault(row.label, itertools.count())) % row.members
         return FakeUser(FIRST_FAN_ID + turn, f"fan{turn}", f"Fan {turn}")
 
-    async def ask(self, row: Row, options: Mapping[str, Any], timeout: float = 60.0) -> Answer:  # noqa: ASYNC109
-        """Send one interaction of a row and wait for its answer."""
+    async def ask(
+        self,
+        row: Row,
+        options: Mapping[str, Any],
+        timeout: float = 60.0,  # noqa: ASYNC109
+        *,
+        guild_id: int | None = None,
+    ) -> Answer:
+        """Send one interaction of a row (from guild_id, else the next of guild_ids) and wait for its answer."""
         user = self.member(row)
         who: Who = {"user": user} if user is not None else {}
+        if guild_id is None and self.guild_ids:
+            guild_id = self.guild_ids[next(self._guild_turn) % len(self.guild_ids)]
+        if guild_id is not None:
+            who["guild_id"] = guild_id
         if row.focused is not None:
             interaction = await self.send_autocomplete(row.command, options, row.focused, **who)
         else:
@@ -132,8 +161,10 @@ class TimedDiscord(FakeDiscord):
             answer = entry[0] if entry else Answer(0.0)
             answer.error = f"no answer within {timeout:.0f}s"
             return answer
-        if row.moderator and answer.error is not None and answer.error.startswith("Done:"):
-            answer.error = None  # a moderator's save is confirmed privately; anything else it says is a failure
+        if row.moderator and answer.error is not None and (answer.error.startswith("Done:") or answer.embeds):
+            # A moderator's save is confirmed privately, and what a moderator reads (an embed) is private too;
+            # anything else said privately is a failure (errors and refusals are plain text).
+            answer.error = None
         return answer
 
 
@@ -217,7 +248,7 @@ def tree_cpu(pid: int) -> TreeCpu:
 
 
 def _cpu_now(fake: "TimedDiscord") -> tuple[float, float]:
-    return (process_cpu(fake.bot_pid) if fake.bot_pid else 0.0), time.process_time()
+    return sum(process_cpu(pid) for pid in fake.bot_pids), time.process_time()
 
 
 async def run_row(fake: TimedDiscord, row: Row, n: int, in_flight: int, start: int = 0) -> Sample:
@@ -367,8 +398,9 @@ def children(pid: int) -> list[int]:
 
 
 def bot_environment(database: Path) -> dict[str, str]:
-    """Return this environment without Discord or database settings, plus a token and the database given."""
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DEV_GUILD", "EXTRA_"))}
+    """Return this environment without Discord, database or shard settings, plus a token and the database given."""
+    own = ("DISCORD_", "DATABASE_", "DEV_GUILD", "EXTRA_", "SHARD_")
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     return keep | {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(database), "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
 
 

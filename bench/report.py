@@ -11,6 +11,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.cluster import (
+    CHANNELS,
+    CLUSTER,
+    CLUSTER_ONE_ASKED,
+    IDLE_SECONDS,
+    MANY_SHARDS,
+    POSTGRES,
+    SQLITE,
+    RowFigures,
+    ScaleOutPhase,
+    Setup,
+    StartFigures,
+)
 from bench.measure import Sample
 from bot.config import PROJECT_ROOT
 
@@ -33,6 +46,10 @@ IMPORT_ROWS_PER_S = 50_000
 COLD_START_S = 1.5
 RSS_MB = 150
 REFRESH_P99 = 1.5  # a fan command's p99 during a Cup refresh, over its own p99 idle (issue 15)
+CLUSTER_CPU = 1.1  # two processes' CPU per interaction, over one process's (issue 17)
+POSTGRES_P50 = 1.5  # a moderator command's p50 with PostgreSQL, over its p50 with SQLite alone (issue 17)
+CLUSTER_THROUGHPUT = 1.7  # two processes' throughput at 64 in flight over one's: expected from this many cores
+THROUGHPUT_CORES = 4
 
 
 def machine() -> str:
@@ -310,12 +327,14 @@ def _worst_under_load(result: "LoadResult", quiet: "LoadResult") -> tuple[float,
     return max(scored or [(math.nan, "no rows")])
 
 
-def targets(phases: list["Phase"], refresh: "RefreshPhase | None" = None) -> list[str]:
-    """Return the targets table: each target, the measured value and whether it was met."""
+def targets(
+    phases: list["Phase"], refresh: "RefreshPhase | None" = None, scale_out: ScaleOutPhase | None = None
+) -> list[str]:
+    """Return the targets table: each target, the measured value and whether it was met (n/a: not expected here)."""
     lines = ["| target | measured | met |", "|---|---|---|"]
 
-    def add(target: str, measured: str, met: bool) -> None:
-        lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
+    def add(target: str, measured: str, met: bool | None) -> None:
+        lines.append(f"| {target} | {measured} | {'n/a' if met is None else 'yes' if met else '**no**'} |")
 
     for index, phase in enumerate(phases):
         limit = P50_SHIPPED if index == 0 else P50_SCALE
@@ -364,6 +383,8 @@ def targets(phases: list["Phase"], refresh: "RefreshPhase | None" = None) -> lis
         )
     if refresh is not None:
         _refresh_targets(refresh, add)
+    if scale_out is not None:
+        _scale_out_targets(scale_out, add)
     return lines
 
 
@@ -547,6 +568,7 @@ def render(
     finished: dt.datetime,
     budget: "Budget",
     refresh: "RefreshPhase | None" = None,
+    scale_out: ScaleOutPhase | None = None,
 ) -> str:
     """Return the whole report as Markdown."""
     minutes = (finished - started).total_seconds() / 60
@@ -562,11 +584,242 @@ def render(
         "",
         *[line for phase in phases for line in _phase(phase)],
         *(_refresh(refresh) if refresh is not None else []),
+        *(_scale_out(scale_out) if scale_out is not None else []),
         "### Targets",
         "",
-        *targets(phases, refresh),
+        *targets(phases, refresh, scale_out),
     ]
     return "\n".join(lines) + "\n"
+
+
+# --- scale-out (issue 17) ---------------------------------------------------------------------------------
+
+
+def _per(seconds: float, n: int) -> float:
+    return seconds / n * 1000 if n else math.nan
+
+
+def _over(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(b) else math.nan
+
+
+def _geomean(values: Iterable[float]) -> float:
+    kept = [v for v in values if v > 0 and not math.isnan(v)]
+    return math.exp(sum(math.log(v) for v in kept) / len(kept)) if kept else math.nan
+
+
+def _cluster_ratios(one: Setup, two: Setup) -> list[tuple[str, float, float, float]]:
+    """Return per command at 64 in flight, two processes over one: (label, throughput, bot CPU, with PostgreSQL's)."""
+    found = []
+    for figures in one.rows:
+        other = two.figures(figures.row.label)
+        if other is not None:
+            found.append(
+                (
+                    figures.row.label,
+                    _over(other.busy.throughput, figures.busy.throughput),
+                    _over(other.busy.cpu_ms(), figures.busy.cpu_ms()),
+                    _over(_total_cpu(other), _total_cpu(figures)),
+                )
+            )
+    return found
+
+
+def _p50(figures: RowFigures | None) -> float:
+    return figures.one.percentile(50) if figures is not None else math.nan
+
+
+def _total_cpu(figures: RowFigures) -> float:
+    """Return the CPU milliseconds per interaction at 64 in flight of every bot process and PostgreSQL."""
+    return _per(sum(figures.process_cpu) + (figures.postgres_cpu or 0.0), figures.busy.n)
+
+
+def _setup_line(setup: Setup) -> str:
+    if setup.control:
+        return f"- *{setup.label}*: {setup.about}."
+    idle = " + ".join(f"{share:.1%}" for share in setup.idle_cpu) or "n/a"
+    if setup.idle_postgres is not None:
+        idle += f", PostgreSQL {setup.idle_postgres:.1%}"
+    leader = f", a leader elected {setup.leader:.2f} s after the first spawn" if setup.leader is not None else ""
+    rss = " + ".join(_mb(value) for value in setup.rss) or "unknown"
+    return (
+        f"- *{setup.label}*: {setup.about}. Spawn to the last 'Ready as' {setup.start:.2f} s{leader}; "
+        f"asked nothing for {IDLE_SECONDS:.0f} s, each process used {idle} of a core; peak resident memory {rss}."
+    )
+
+
+def _spread(rates: list[float]) -> str:
+    return f"{min(rates):,.0f} to {max(rates):,.0f}" if rates else "n/a"
+
+
+def _scale_out_table(phase: ScaleOutPhase) -> list[str]:
+    lines = [
+        "| command | setup | N 1/64 | p50 ms | p99 ms | p50 ms @64 | p99 ms @64 | /s @64 (chunks) | bot CPU ms @64 "
+        "| of which each process | PostgreSQL CPU ms @64 |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    labels = list(dict.fromkeys(r.row.label for s in phase.setups for r in s.rows))
+    for label in labels:
+        for setup in phase.setups:
+            figures = setup.figures(label)
+            if figures is None:
+                continue
+            one, busy = figures.one, figures.busy
+            errors = len(one.errors) + len(busy.errors)
+            each = (
+                " + ".join(_cpu(_per(c, busy.n)) for c in figures.process_cpu) if len(figures.process_cpu) > 1 else ""
+            )
+            lines.append(
+                f"| {label}{f' ({errors} errors)' if errors else ''} | {setup.label} | {one.n}/{busy.n} "
+                f"| {_ms(one.percentile(50))} | {_ms(one.percentile(99))} | {_ms(busy.percentile(50))} "
+                f"| {_ms(busy.percentile(99))} | {_per_second(busy.throughput)} ({_spread(figures.rates)}) "
+                f"| {_cpu(busy.cpu_ms())} | {each} "
+                f"| {_cpu(figures.postgres_ms())} |"
+            )
+    return lines
+
+
+def _scale_out_ratios(phase: ScaleOutPhase) -> list[str]:
+    sqlite, one, two = phase.setup(SQLITE), phase.setup(POSTGRES), phase.setup(CLUSTER)
+    if one is None or two is None:
+        return []
+    asked = phase.setup(CLUSTER_ONE_ASKED)
+    lines = [
+        f"| command | p50 one process, PostgreSQL {X} SQLite | p50 two processes {X} SQLite "
+        f"| /s @64 two processes {X} one | bot CPU per interaction @64 two {X} one "
+        f"| bot + PostgreSQL CPU two {X} one | bot CPU two, one asked {X} one |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    ratios = _cluster_ratios(one, two)
+    alone = dict((r[0], r[2]) for r in _cluster_ratios(one, asked)) if asked is not None else {}
+    for label, rate, cpu, total in ratios:
+        base = sqlite.figures(label) if sqlite else None
+        lines.append(
+            f"| {label} | {_ratio(_over(_p50(one.figures(label)), _p50(base)))} "
+            f"| {_ratio(_over(_p50(two.figures(label)), _p50(base)))} | {_ratio(rate)} | {_ratio(cpu)} "
+            f"| {_ratio(total)} | {_ratio(alone.get(label, math.nan))} |"
+        )
+    lines.append(
+        f"| **geometric mean over the commands** | | | {_ratio(_geomean(r[1] for r in ratios))} "
+        f"| {_ratio(_geomean(r[2] for r in ratios))} | {_ratio(_geomean(r[3] for r in ratios))} "
+        f"| {_ratio(_geomean(alone.values()))} |"
+    )
+    return lines
+
+
+def _start_rows(many: StartFigures, one: StartFigures) -> list[str]:
+    extra = many.servers - one.servers
+    per = extra / 1000
+
+    def row(
+        what: str, a: float | None, b: float | None, unit: str, scale: float = 1.0, *, per_1000: bool = False
+    ) -> str:
+        if a is None or b is None:
+            return f"| {what} | n/a | n/a | n/a | n/a |"
+        diff = (b - a) / scale
+        each = f"{diff / per:,.2f} {unit}" if per_1000 else ""
+        return f"| {what} | {a / scale:,.2f} {unit} | {b / scale:,.2f} {unit} | {diff:+,.2f} {unit} | {each} |"
+
+    return [
+        f"| | {one.servers:,} server | {many.servers:,} servers | difference | per 1,000 servers |",
+        "|---|--:|--:|--:|--:|",
+        row("**resident memory once ready** (VmRSS)", one.rss, many.rss, "MB", MB, per_1000=True),
+        row("peak resident memory (VmHWM)", one.hwm, many.hwm, "MB", MB, per_1000=True),
+        row("bot CPU, spawn to ready", one.cpu, many.cpu, "s", per_1000=True),
+        row("spawn to the last shard's IDENTIFY", one.identified[-1], many.identified[-1], "s"),
+        row("slowest shard: IDENTIFY to its servers taken in (a /noop answered)", one.intake, many.intake, "s"),
+        row("spawn to READY and every GUILD_CREATE written", one.sent, many.sent, "s"),
+        row("**spawn to 'Ready as'**", one.ready_logged, many.ready_logged, "s"),
+        row("the fake's CPU meanwhile (benchmark process)", one.bench_cpu, many.bench_cpu, "s"),
+    ]
+
+
+def _scale_out(phase: ScaleOutPhase) -> list[str]:
+    guilds = ", ".join(f"{guild_id} (shard {shard})" for guild_id, shard in phase.guilds)
+    lines = [
+        "### Scale-out: one process against two, and 10,000 servers",
+        "",
+        f"The phase took {phase.seconds:.0f} s. This machine has **{os.cpu_count()} cores**, shared by the bot "
+        "process(es), PostgreSQL and the benchmark with its fake Discord. Every command comes in turn from two "
+        f"servers, {guilds}, so each shard (and in the cluster each process) gets half; PostgreSQL is a throwaway "
+        f"server from {phase.postgres} (tests/postgres/server.py: fsync off), a fresh database per setup.",
+        "",
+        *[_setup_line(setup) for setup in phase.setups],
+        "",
+        *_scale_out_table(phase),
+        "",
+        *_scale_out_ratios(phase),
+        "",
+    ]
+    many = phase.many
+    if many is not None:
+        start, one = many.many, many.one
+        lines += [
+            f"#### {start.servers:,} servers in one process",
+            "",
+            f"One process (SQLite, SHARD_COUNT={MANY_SHARDS}) is sent {start.servers:,} servers, each a GUILD_CREATE "
+            f"as Discord sends it to a bot with only the guilds intent: {CHANNELS} channels (2 categories, 14 text, "
+            f"1 announcement, 3 voice), {many.roles} roles, only the bot's own member; "
+            f"{many.payload_bytes / MB:,.1f} MB of JSON in all ({many.payload_bytes / start.servers / 1024:.1f} KB "
+            "each), compressed (zlib-stream) as Discord does. Then the same process on one server. 'Ready as' said "
+            f"{start.logged_servers:,} and {one.logged_servers:,} servers. Each shard identifies 5 s after the one "
+            f"before (discord.py keeps Discord's spacing): IDENTIFY at "
+            f"{', '.join(f'{s:.1f}' for s in start.identified)} s with {start.servers:,} servers, "
+            f"{', '.join(f'{s:.1f}' for s in one.identified)} s with one.",
+            "",
+            *_start_rows(start, one),
+            "",
+        ]
+    if phase.problems:
+        lines += ["What did not work, or was logged as an error:", "", "```", *phase.problems[:30], "```", ""]
+    return lines
+
+
+def _scale_out_targets(phase: ScaleOutPhase, add: "Callable[[str, str, bool | None], None]") -> None:
+    sqlite, one, two = phase.setup(SQLITE), phase.setup(POSTGRES), phase.setup(CLUSTER)
+    ratios = _cluster_ratios(one, two) if one is not None and two is not None else []
+    asked = phase.setup(CLUSTER_ONE_ASKED)
+    if ratios:
+        cpu = _geomean(r[2] for r in ratios)
+        worst, label = max((r[2], r[0]) for r in ratios)
+        alone = _geomean(r[2] for r in _cluster_ratios(one, asked)) if one is not None and asked is not None else None
+        add(
+            f"Two processes' bot CPU per interaction @64 ≤ {CLUSTER_CPU}{X} one process's (both PostgreSQL)",
+            f"{_ratio(cpu)} (geometric mean over the commands); worst {_ratio(worst)} ({label})"
+            + (f"; with one of the two asked everything {_ratio(alone)}" if alone is not None else ""),
+            cpu <= CLUSTER_CPU,
+        )
+        rate = _geomean(r[1] for r in ratios)
+        cores = os.cpu_count() or 1
+        add(
+            f"Two processes' throughput @64 ≥ {CLUSTER_THROUGHPUT}{X} one's (expected on {THROUGHPUT_CORES}+ cores)",
+            f"{_ratio(rate)} on {cores} cores (geometric mean over the commands)",
+            rate >= CLUSTER_THROUGHPUT if cores >= THROUGHPUT_CORES else None,
+        )
+    if sqlite is not None:
+        for setup in (one, two):
+            if setup is None:
+                continue
+            for figures in setup.rows:
+                base = sqlite.figures(figures.row.label)
+                if not figures.row.moderator or base is None:
+                    continue
+                ratio = _over(figures.one.percentile(50), base.one.percentile(50))
+                add(
+                    f"{figures.row.label}, {setup.label}: p50 ≤ {POSTGRES_P50}{X} SQLite's",
+                    f"{_ratio(ratio)} ({_ms(figures.one.percentile(50))} ms against {_ms(base.one.percentile(50))} ms)",
+                    ratio <= POSTGRES_P50,
+                )
+    if phase.many is not None:
+        start, base = phase.many.many, phase.many.one
+        extra = (start.servers - base.servers) / 1000
+        rss = _over(((start.rss or 0) - (base.rss or 0)) / MB, extra)
+        add(
+            f"{start.servers:,} servers in one process ({MANY_SHARDS} shards): memory and time to READY (reported)",
+            f"{rss:.1f} MB resident per 1,000 servers; 'Ready as' {start.ready_logged:.1f} s "
+            f"({base.ready_logged:.1f} s with one server)",
+            None,
+        )
 
 
 def write(path: Path, text: str) -> None:

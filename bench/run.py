@@ -8,7 +8,8 @@ floor (/noop from bench.floor, answered by the same process at the same moment):
 synthetic nascaR.data history and imports it through the real importer (`python -m bot import nascar-data`).
 The refresh phase then measures the fan commands idle and while the bot refreshes the Cup history from a local
 data host through its own path (bench.refresher): first the whole history into a database without it, then Mondays
-that each append one race.
+that each append one race. The scale-out phase (bench.cluster) compares one process with two, each over half the
+shards and sharing PostgreSQL, and starts one process with 10,000 servers.
 """
 
 import argparse
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report, synthetic
+from bench.cluster import ScaleOutPhase, run_scale_out_phase
 from bench.measure import (
     Background,
     BotProcess,
@@ -328,7 +330,7 @@ async def run_phase(
     profile = options.profile / f"{database.stem}.prof" if options.profile else None
     bot = BotProcess(fake, database, profile=profile)
     cold = await start_measured(fake, bot)
-    fake.bot_pid = bot.pid
+    fake.bot_pids = (bot.pid,)
     results: list[RowResult] = []
     log: list[str] = []
     try:
@@ -343,7 +345,7 @@ async def run_phase(
             loads, load_notes = background_loads(database)
             under_load = await measure_under_load(fake, contention_rows(build_rows(database)), loads, budget)
     finally:
-        fake.bot_pid = None
+        fake.bot_pids = ()
         code = await bot.stop()
     problems += bot.problems()
     if code != 0:
@@ -438,12 +440,12 @@ async def _with_bot(
     extra = {"EXTRA_EXTENSIONS": "bench.floor,bench.refresher", "NASCAR_DATA_URL": host.url}
     bot = BotProcess(fake, database, extra_env=extra)
     await bot.start()
-    fake.bot_pid = bot.pid
+    fake.bot_pids = (bot.pid,)
     try:
         await run_row(fake, FLOOR, 200, 1)  # warm the connection pools and both processes
         await work(bot)
     finally:
-        fake.bot_pid = None
+        fake.bot_pids = ()
         code = await bot.stop()
     return bot.problems() + ([f"the bot exited with status {code}"] if code else [])
 
@@ -524,6 +526,9 @@ async def main_async(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC)
     phases: list[Phase] = []
     refresh: RefreshPhase | None = None
+    scale_out: ScaleOutPhase | None = None
+    if args.scale_out_only:
+        args.scale_only, args.results, args.scale_out = True, 0, True
     fake = TimedDiscord()
     await fake.start()
     try:
@@ -546,15 +551,27 @@ async def main_async(args: argparse.Namespace) -> int:
                 if args.refresh:
                     files = files or synthetic.generate(folder / "history", results=args.results)
                     refresh = await run_refresh_phase(fake, folder, files, options)
+            if args.scale_out:
+                scale_out = await run_scale_out_phase(
+                    folder,
+                    seconds=0.8 * budget.seconds,
+                    rounds=budget.n,
+                    warmup=budget.warmup,
+                    only=args.only,
+                    many=args.servers,
+                )
     finally:
         await fake.stop()
     finished = dt.datetime.now(dt.UTC)
-    text = report.render(phases, started=started, finished=finished, budget=budget, refresh=refresh)
+    text = report.render(
+        phases, started=started, finished=finished, budget=budget, refresh=refresh, scale_out=scale_out
+    )
     print("\n" + text)  # noqa: T201
     if args.write:
         report.write(args.out, text)
         print(f"Written to {args.out}")  # noqa: T201
-    return 1 if any(phase.problems for phase in phases) or (refresh and refresh.problems) else 0
+    problems = any(phase.problems for phase in phases) or (refresh and refresh.problems)
+    return 1 if problems or (scale_out and scale_out.problems) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -577,5 +594,17 @@ def main(argv: list[str] | None = None) -> int:
         dest="refresh",
         action="store_false",
         help="skip the phase measured during a Cup refresh (it needs --results)",
+    )
+    parser.add_argument(
+        "--scale-out-only",
+        action="store_true",
+        help="run only the scale-out phase: one process against two sharing PostgreSQL, and 10,000 servers",
+    )
+    parser.add_argument("--no-scale-out", dest="scale_out", action="store_false", help="skip the scale-out phase")
+    parser.add_argument(
+        "--no-servers",
+        dest="servers",
+        action="store_false",
+        help="in the scale-out phase, skip starting one process with 10,000 servers",
     )
     return asyncio.run(main_async(parser.parse_args(argv)))

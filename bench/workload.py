@@ -42,6 +42,8 @@ FLOOR = Row("floor: /noop", "noop", ({},))
 FLOOR_AUTOCOMPLETE = Row("floor: /noop autocomplete", "noop", ({"text": "o"},), focused="text")
 # A moderator's save: clearing the ping role writes guild_settings and the audit log through the bot's store.
 MODERATOR_WRITE = Row("moderator save: /manage settings ping-role", "manage settings ping-role", ({},), moderator=True)
+# What a moderator reads: this server's settings (its settings, followed series, race-day settings, stopped posts).
+MODERATOR_READ = Row("moderator read: /manage settings show", "manage settings show", ({},), moderator=True)
 REFRESH = Row("refresh", "bench-refresh", ({"series": "cup"},))  # bench.refresher: the bot's own refresh, now
 
 
