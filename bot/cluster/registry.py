@@ -53,11 +53,17 @@ class ProcessStatus:
         silent = (now - self.seen_at).total_seconds()
         return f"not answering for {silent:.0f} s" if silent > SILENT_AFTER.total_seconds() else "running"
 
+    def _role(self, now: dt.datetime) -> str:
+        # A silent process's lease has lapsed (or soon will), so its last report of leading is history, not fact.
+        if not self.leader or self.stopped_at is not None:
+            return "follower"
+        return "leader" if self.state(now) == "running" else "last seen leading"
+
     def lines(self, now: dt.datetime) -> list[str]:
         """Return the lines `python -m bot status` prints for this process."""
         shards = ", ".join(str(shard) for shard in self.shard_ids)
         latency = f"{self.latency_ms:.0f} ms" if self.latency_ms is not None else "not measured yet"
-        role = "leader" if self.leader and self.stopped_at is None else "follower"
+        role = self._role(now)
         return [
             f"{self.host} pid {self.pid} ({self.state(now)}, {role}, up since {self.started_at:%Y-%m-%d %H:%M} UTC)",
             f"  shards {shards} of {self.shard_count}; {self.guilds:,} servers; gateway latency {latency}",

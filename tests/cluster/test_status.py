@@ -88,7 +88,7 @@ def test_a_process_shows_as_three_lines():
 def test_a_process_silent_for_two_minutes_shows_as_not_answering_and_a_stopped_one_as_stopped():
     now = dt.datetime(2025, 11, 14, 20, 32, 5, tzinfo=dt.UTC)
     assert status().state(now) == "not answering for 120 s"
-    assert status().lines(now)[0].startswith("race-a pid 4101 (not answering for 120 s, ")
+    assert status().lines(now)[0].startswith("race-a pid 4101 (not answering for 120 s, last seen leading, ")
     assert status(seen_at=now - dt.timedelta(seconds=30)).state(now) == "running"
     stopped = status(stopped_at=now - dt.timedelta(minutes=3))
     assert stopped.lines(now)[0] == "race-a pid 4101 (stopped, follower, up since 2025-11-14 18:05 UTC)"
