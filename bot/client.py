@@ -216,6 +216,8 @@ class PitBoard(commands.AutoShardedBot):
         return count, list(self.shard_ids) if self.shard_ids is not None else list(range(count))
 
     def _leadership_changed(self, leading: bool) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.poke()  # `python -m bot status` shows the new leader at once, not at the next beat
         if not leading:
             return  # what only the leader does checks decides() each time; nothing to stop
         task = asyncio.create_task(self._lead(), name="pitboard-elected")

@@ -1,5 +1,6 @@
 """Moderator commands under /manage: settings, recaps, quotes, results and the audit log."""
 
+import asyncio
 import datetime as dt
 import urllib.parse
 from typing import Literal
@@ -200,7 +201,14 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
     @settings.command(name="show")
     async def settings_show(self, interaction: discord.Interaction) -> None:
         """Show this server's Pit Board settings."""
-        current = await self.catalog.guild_settings(_guild(interaction).id)
+        guild_id = _guild(interaction).id
+        # Asked together: on PostgreSQL each is a round trip, and none depends on another.
+        current, series, race_day, stops = await asyncio.gather(
+            self.catalog.guild_settings(guild_id),
+            self._series_text(guild_id),
+            self.store.race_day_settings(guild_id),
+            self.store.post_stops(guild_id),
+        )
 
         def shown(value: int | None, mention: str) -> str:
             return mention.format(value) if value is not None else "not set"
@@ -216,10 +224,9 @@ class Manage(commands.GroupCog, group_name="manage", group_description="Moderato
         embed.add_field(name="Fans' /notify", value=notify, inline=False)
         since = f" (since {timestamp(current.announce_since, 'D')})" if current.announce_since else ""
         embed.add_field(name="Announcements", value=f"on{since}" if current.announce else "off")
-        embed.add_field(name="Series announced", value=await self._series_text(_guild(interaction).id), inline=False)
-        race_day = race_day_text(await self.store.race_day_settings(_guild(interaction).id), current)
-        embed.add_field(name="Race-day posts", value=race_day, inline=False)
-        for stop in await self.store.post_stops(_guild(interaction).id):
+        embed.add_field(name="Series announced", value=series, inline=False)
+        embed.add_field(name="Race-day posts", value=race_day_text(race_day, current), inline=False)
+        for stop in stops:
             embed.add_field(
                 name=f"Stopped: {STOPPED.get(stop.kind, stop.kind)}", value=plain(stop.reason), inline=False
             )

@@ -28,6 +28,16 @@ def describe_url(url: str) -> str:
     return f"{host}:{port}{parts.path or '/'}"
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is: asyncpg has already rolled back a transaction left open.
+
+    asyncpg's default reset (UNLISTEN *, RESET ALL, unlocking every advisory lock) is one more round trip on every
+    release, as long as the query itself. Pooled connections keep no session state to reset: LISTEN and the leader
+    lease hold connections of their own, every other lock is taken for one transaction, nothing runs SET, and
+    migrate() unlocks its session lock itself.
+    """
+
+
 async def connect_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """Open a pool of connections to url, each speaking UTC; fail with a StoreError that says what to check."""
     try:
@@ -36,6 +46,7 @@ async def connect_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> as
             min_size=min_size,
             max_size=max_size,
             command_timeout=COMMAND_TIMEOUT,
+            reset=_keep_session,
             server_settings={"application_name": "pitboard", "timezone": "UTC"},
         )
     except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
@@ -56,9 +67,14 @@ async def migrate(pool: asyncpg.Pool, folder: Path = MIGRATIONS_DIR) -> list[int
         try:
             return await _apply(conn, files)
         finally:
-            # Released with the connection anyway (asyncpg's reset unlocks all), but not a moment later than needed.
-            if not conn.is_closed():
-                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            # The pool keeps sessions as they are (_keep_session), so the lock is let go here; a connection that
+            # could not let go is closed, which lets go of it too.
+            try:
+                if not conn.is_closed():
+                    await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            except BaseException:
+                conn.terminate()
+                raise
 
 
 async def _apply(conn: asyncpg.pool.PoolConnectionProxy, files: list[tuple[int, Path]]) -> list[int]:

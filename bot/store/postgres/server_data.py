@@ -186,6 +186,20 @@ def _race_day(row: asyncpg.Record) -> RaceDaySettings:
     )
 
 
+def _guild_settings(row: asyncpg.Record) -> GuildSettings:
+    return GuildSettings(
+        row["guild_id"],
+        row["recap_channel_id"],
+        row["mod_role_id"],
+        row["ping_role_id"],
+        row["spoiler_hours"],
+        announce=row["announce"],
+        announce_since=row["announce_since"],
+        mod_channel_id=row["mod_channel_id"],
+        notify=row["notify"],
+    )
+
+
 def _second(moment: dt.datetime) -> dt.datetime:
     """Return moment in UTC to the second, as SQLite's race-day posts keep it."""
     return moment.astimezone(dt.UTC).replace(microsecond=0)
@@ -364,19 +378,7 @@ class PgServerData:
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         """Return a server's settings (defaults when it never changed any)."""
         row = await self._fetchrow("SELECT * FROM guild_settings WHERE guild_id = $1", guild_id)
-        if row is None:
-            return GuildSettings(guild_id, None, None, None, 0)
-        return GuildSettings(
-            guild_id,
-            row["recap_channel_id"],
-            row["mod_role_id"],
-            row["ping_role_id"],
-            row["spoiler_hours"],
-            announce=row["announce"],
-            announce_since=row["announce_since"],
-            mod_channel_id=row["mod_channel_id"],
-            notify=row["notify"],
-        )
+        return GuildSettings(guild_id, None, None, None, 0) if row is None else _guild_settings(row)
 
     async def update_guild_settings(
         self, guild_id: int, user_id: int, *, setting: str, value: int | None, detail: str
@@ -389,15 +391,18 @@ class PgServerData:
             query = f"""
                 INSERT INTO guild_settings (guild_id, {setting}, updated_at) VALUES ($1, $2, now())
                 ON CONFLICT (guild_id) DO UPDATE SET {setting} = excluded.{setting}, updated_at = excluded.updated_at
+                RETURNING *
             """  # noqa: S608 - the column name is checked against a fixed set above
-            await conn.execute(query, guild_id, stored)
+            row = await conn.fetchrow(query, guild_id, stored)
+            assert row is not None  # RETURNING always yields the upserted row
+            saved = _guild_settings(row)
             if setting == "recap_channel_id":
                 # Choosing the recap channel again is how moderators say they fixed the cards that failed there.
                 await conn.execute("DELETE FROM post_stops WHERE guild_id = $1 AND kind = $2", guild_id, RESULTS)
             await _audit(conn, guild_id, user_id, "settings", detail)
             await self._publish(conn, "guild", guild_id)
         self._changed("guild", guild_id)
-        return await self.guild_settings(guild_id)
+        return saved
 
     async def set_mod_channel(self, guild_id: int, user_id: int, channel_id: int | None, *, detail: str) -> None:
         """Set or clear the moderators' channel; setting it lifts a stop on notices there."""
