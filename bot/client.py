@@ -18,6 +18,7 @@ from bot.catalog import Catalog
 from bot.charts.service import ChartService
 from bot.cluster import Cluster
 from bot.cluster.feeds import SharedFeeds
+from bot.cluster.identify import QUEUE_TIMEOUT
 from bot.cluster.outbox import OutboxSender
 from bot.cluster.registry import BEAT_EVERY
 from bot.config import Settings
@@ -47,6 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.notify",
 )
 COMMAND_HASH_KEY = "global_command_hash"
+SHARD_CONNECT_TIMEOUT = 180.0  # seconds, discord.py's own default for a shard's connection, once its turn came
 
 
 class PitBoard(commands.AutoShardedBot):
@@ -64,6 +66,10 @@ class PitBoard(commands.AutoShardedBot):
     ) -> None:
         # SHARD_IDS: this process runs that slice of the shards (unset: discord.py runs them all).
         shard_slice: dict[str, Any] = {} if settings.shard_ids is None else {"shard_ids": list(settings.shard_ids)}
+        if cluster is not None:
+            # discord.py gives a shard 180 s to connect, its wait for a turn to identify (before_identify_hook)
+            # included: behind other processes' shards it may wait longer, which is no failed connection.
+            shard_slice["shard_connect_timeout"] = QUEUE_TIMEOUT + SHARD_CONNECT_TIMEOUT
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import asyncpg
 
 from bot.feeds.client import FeedClient, FeedUnavailableError, Fetched, decode_feed, utc_now
+from bot.store.postgres.database import FAILURES
 from bot.store.schedule import ScheduleStore
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class SharedFeeds:
                                       ELSE excluded.fetched_at END
             """
             await self._pool.execute(query, fetched.url, cached.body, fetched.fetched_at)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except FAILURES as error:
             # This process imports it all the same; the others catch up with the next answer shared.
             log.warning("Could not share %s with the other processes: %s", fetched.url, error)
 

@@ -15,7 +15,9 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 IDENTIFY_LOCKS = 0x7069_7462_1000  # plus the bucket: one advisory lock per bucket
-SPACING = 5.0  # seconds Discord wants between two identifies of one bucket
+# Seconds between two identifies of one bucket: Discord's 5, and half a second more, because a turn is stamped in
+# PostgreSQL before its IDENTIFY is sent, and one process (or machine) may take longer from stamp to send than the next.
+SPACING = 5.5
 QUEUE_TIMEOUT = 600.0  # seconds a shard may queue for its turn: 120 processes ahead of it
 
 

@@ -14,13 +14,14 @@ from collections.abc import Callable
 
 import asyncpg
 
+from bot.store.postgres.database import FAILURES
+
 log = logging.getLogger(__name__)
 
 # Every advisory lock of Pit Board is "pitb" and a number; 1 is the migrations' (bot.store.postgres.database).
 LEADER_LOCK = 0x7069_7462_0002
 CHECK_EVERY = 5.0  # seconds between a follower's tries, and between the leader's checks of its connection
 KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
-_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class LeaderLease:
@@ -53,7 +54,7 @@ class LeaderLease:
                 await self._task
             self._task = None
         if self._conn is not None:
-            with contextlib.suppress(*_FAILURES):
+            with contextlib.suppress(*FAILURES):
                 await asyncio.wait_for(self._conn.close(), self.check_every)
             self._conn = None
         self._leading = False
@@ -83,7 +84,7 @@ class LeaderLease:
             if self._unreachable_reported:
                 log.info("PostgreSQL answers the leader lease again")
                 self._unreachable_reported = False
-        except _FAILURES as error:
+        except FAILURES as error:
             if self._leading:
                 log.warning("Lost the connection holding the leader lease (%s); this process no longer leads", error)
             elif not self._unreachable_reported:

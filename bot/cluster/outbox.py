@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from bot.posts import NotHereYetError, Post
+from bot.store.postgres.database import FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ CHANNEL = "pitboard_outbox"
 CLAIM_FOR = dt.timedelta(minutes=2)  # a claim older than this belongs to a process that died: it is taken over
 SWEEP_EVERY = 10.0  # seconds between sweeps when no notice comes (a notice wakes the sweep at once)
 BATCH = 20
-_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,7 @@ class OutboxSender:
                 await self._task
             self._task = None
         if self._listener is not None:
-            with contextlib.suppress(*_FAILURES):
+            with contextlib.suppress(*FAILURES):
                 await self._listener.close()
             self._listener = None
 
@@ -158,7 +158,7 @@ class OutboxSender:
             )
             await listener.add_listener(CHANNEL, lambda *_: self._wake.set())
             self._listener = listener
-        except _FAILURES as error:
+        except FAILURES as error:
             # The sweeps every few seconds still find every decision; only the instant wake-up is missing.
             log.debug("Not listening for the outbox's notices (%s); sweeping every %g s", error, self.sweep_every)
             self._listener = None
@@ -171,7 +171,7 @@ class OutboxSender:
             try:
                 while await self.sweep():
                     pass  # a full batch: there may be more
-            except _FAILURES as error:
+            except FAILURES as error:
                 log.warning("Could not read the outbox (%s); trying again in %g s", error, self.sweep_every)
             except Exception:
                 log.exception("Sending the outbox failed; trying again in %g s", self.sweep_every)

@@ -11,6 +11,8 @@ from bot.store.database import StoreError, migration_files
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# What a call to PostgreSQL raises when the call fails: the server refused it, the connection broke or timed out.
+FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 COMMAND_TIMEOUT = 10.0  # seconds; a moderator's answer must come within Discord's interaction window
 # The advisory lock key of schema changes ("pitb" and 1). Every other lock the cluster takes (the leader lease,
 # identify) must use another key.
@@ -49,7 +51,7 @@ async def connect_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> as
             reset=_keep_session,
             server_settings={"application_name": "pitboard", "timezone": "UTC"},
         )
-    except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+    except (*FAILURES, ValueError) as error:
         raise StoreError(
             f"PostgreSQL at {describe_url(url)} cannot be used ({error}); check DATABASE_URL and that the server runs."
         ) from error

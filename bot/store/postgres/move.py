@@ -23,9 +23,9 @@ import asyncpg
 
 from bot.store import Store
 from bot.store.database import StoreError
-from bot.store.postgres.database import connect_pool, describe_url, migrate
+from bot.store.postgres.database import FAILURES, connect_pool, describe_url, migrate
 from bot.store.postgres.race_keys import SqliteRaceKeys
-from bot.store.postgres.server_data import _FAILURES, Connection, _entry_args, _translate
+from bot.store.postgres.server_data import Connection, entry_args, translate_failure
 from bot.store.race_keys import RACE_KEY_COLUMNS, DriverKey, RaceKey
 from bot.store.records import EntryRecord
 
@@ -411,7 +411,7 @@ class SqliteSide:
                     confidence=confidence.get(entry.id),
                     notes=entry.notes,
                 )
-                found.append((race["owner"], race["series"], race["season"], race["round"], *_entry_args(record)))
+                found.append((race["owner"], race["series"], race["season"], race["round"], *entry_args(record)))
         return found
 
     async def _guild_quotes(self) -> tuple[list[Row], list[int]]:
@@ -459,8 +459,8 @@ async def move_to_postgres(store: Store, url: str) -> MoveReport:
         await migrate(pool)
         async with pool.acquire() as pooled:
             return await _move(store, cast(Connection, pooled), where)
-    except _FAILURES as error:
-        if translated := _translate(error):
+    except FAILURES as error:
+        if translated := translate_failure(error):
             raise translated from error
         raise StoreError(f"PostgreSQL {where} failed during the move ({_said(error)}); nothing was moved.") from error
     finally:

@@ -47,7 +47,7 @@ from bot.store.models import (
     RecapVersion,
 )
 from bot.store.moderation import ResultsRefusedError
-from bot.store.postgres.database import connect_pool, migrate
+from bot.store.postgres.database import FAILURES, connect_pool, migrate
 from bot.store.postgres.mirror import NodeCopies, mirror_quotes, mirror_uploads
 from bot.store.postgres.notify import ChangeFeed
 from bot.store.postgres.race_keys import RaceKeys
@@ -74,11 +74,10 @@ _BUSY = (
     TimeoutError,  # asyncpg's command_timeout, or no pooled connection came free in time
 )
 _UNREACHABLE = (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, OSError)
-_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 UPLOAD_KEY = "guild_id = $1 AND series = $2 AND season = $3 AND round = $4"  # an upload's rows, by its key
 
 
-def _translate(error: BaseException) -> StoreError | None:
+def translate_failure(error: BaseException) -> StoreError | None:
     """Return the StoreError an operator or moderator should see for error, or None to let it through."""
     if isinstance(error, _BUSY):
         return StoreBusyError("the database is busy with another writer; try again in a moment.")
@@ -109,7 +108,7 @@ def _key_args(key: RaceKey) -> tuple[str, int, int, bool]:
     return key.series, key.season, key.round, key.upload
 
 
-def _entry_args(record: EntryRecord) -> tuple[Any, ...]:
+def entry_args(record: EntryRecord) -> tuple[Any, ...]:
     """Return an uploaded row as server_entries' columns from car_number on."""
     return (
         record.car,
@@ -308,8 +307,8 @@ class PgServerData:
         async with self._mirroring:
             try:
                 return await mirror_uploads(self._pool, self._node, guild_id)
-            except _FAILURES as error:
-                if translated := _translate(error):
+            except FAILURES as error:
+                if translated := translate_failure(error):
                     raise translated from error
                 raise
 
@@ -318,8 +317,8 @@ class PgServerData:
         async with self._mirroring:
             try:
                 return await mirror_quotes(self._pool, self._keys, self._node, guild_id)
-            except _FAILURES as error:
-                if translated := _translate(error):
+            except FAILURES as error:
+                if translated := translate_failure(error):
                     raise translated from error
                 raise
 
@@ -338,8 +337,8 @@ class PgServerData:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 yield cast(Connection, conn)
-        except _FAILURES as error:
-            if translated := _translate(error):
+        except FAILURES as error:
+            if translated := translate_failure(error):
                 raise translated from error
             raise
 
@@ -349,8 +348,8 @@ class PgServerData:
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         try:
             return await self._pool.fetch(query, *args)
-        except _FAILURES as error:
-            if translated := _translate(error):
+        except FAILURES as error:
+            if translated := translate_failure(error):
                 raise translated from error
             raise
 
@@ -644,7 +643,7 @@ class PgServerData:
         """Copy a server's quotes again after a failed write, dropping a copy of a quote that was never committed."""
         try:
             await mirror_quotes(self._pool, self._keys, self._node, guild_id)
-        except (StoreError, *_FAILURES) as error:
+        except (StoreError, *FAILURES) as error:
             log.warning("Could not copy the quotes of server %s again after a failed write: %s", guild_id, error)
 
     async def remove_guild_quote(self, guild_id: int, quote_id: int, user_id: int) -> str | None:
@@ -736,7 +735,7 @@ class PgServerData:
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                         $21)
             """
-            await conn.executemany(query, [(*args, *_entry_args(record)) for record in entries])
+            await conn.executemany(query, [(*args, *entry_args(record)) for record in entries])
             verb = "replaced the results of" if replaced else "imported"
             await _audit(
                 conn, guild_id, user_id, "results", f"{verb} {season} {name} ({key.label}, {len(entries)} entries)"
