@@ -16,6 +16,14 @@ log = logging.getLogger(__name__)
 LONGEST_SLEEP = dt.timedelta(hours=1)
 
 
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    """Cancel a long-running task and wait until it has stopped, wherever it was."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class BackgroundJob:
     """Run one job's rounds in a task of its own, from start() until close()."""
 
@@ -56,11 +64,8 @@ class BackgroundJob:
 
     async def close(self) -> None:
         """Stop the job's task, wherever it is."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         await self.sleep(self.start_delay())

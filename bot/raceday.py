@@ -215,7 +215,7 @@ class RaceDay:
         nascar_race_id = scheduled_race_of(post.subject)
         if nascar_race_id is None:
             return f"not needed: {post.subject!r} names no race of NASCAR's schedule"
-        server = next((s for s in await self.store.race_day_servers() if s.guild_id == post.guild_id), None)
+        server = next(iter(await self.store.race_day_servers(post.guild_id)), None)
         if server is None:
             return "not needed: race-day posts are off in this server"
         race = await self.store.scheduled_race(nascar_race_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import asyncpg
 
+from bot.background import stop_task
 from bot.store.postgres.database import FAILURES
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,8 @@ class LeaderLease:
 
     async def close(self) -> None:
         """Stop, and give the lease up at once if this process holds it (the connection's end releases it)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._conn is not None:
             with contextlib.suppress(*FAILURES):
                 await asyncio.wait_for(self._conn.close(), self.check_every)

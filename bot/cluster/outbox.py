@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from bot.background import stop_task
 from bot.posts import NotHereYetError, Post
 from bot.store.postgres.database import FAILURES
 
@@ -139,11 +140,8 @@ class OutboxSender:
 
     async def close(self) -> None:
         """Stop sweeping and listening."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._listener is not None:
             with contextlib.suppress(*FAILURES):
                 await self._listener.close()

@@ -484,8 +484,11 @@ async def test_race_day_settings_and_servers(data: Any):
     assert (again.hours_before, again.since) == (5, stored.since)  # on while on keeps since
     await data.update_guild_settings(GUILD, MOD, setting="recap_channel_id", value=10, detail="recaps here")
     await data.update_guild_settings(GUILD, MOD, setting="ping_role_id", value=20, detail="ping role")
-    (server,) = await data.race_day_servers()
+    await data.set_race_day(RaceDaySettings(OTHER_GUILD, enabled=True), MOD, detail="race day on")
+    _, server = await data.race_day_servers()  # in guild order: OTHER_GUILD (999) first
     assert (server.guild_id, server.channel_id, server.ping_role_id, server.mod_channel_id) == (GUILD, 10, 20, None)
+    assert await data.race_day_servers(GUILD) == [server]  # one server's alone, as the process sending its card asks
+    await data.set_race_day(RaceDaySettings(OTHER_GUILD), MOD, detail="race day off")
     await data.set_race_day(dataclasses.replace(wanted, enabled=False), MOD, detail="race day off")
     assert await data.race_day_servers() == []
     assert (await data.race_day_settings(GUILD)).since == stored.since  # off keeps when it was last on

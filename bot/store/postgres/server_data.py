@@ -1134,17 +1134,17 @@ class PgServerData:
         self._changed("guild", settings.guild_id)
         return _race_day(row)
 
-    async def race_day_servers(self) -> list[RaceDayServer]:
-        """Return every server with race-day posts on, with its channel, ping role and moderators' channel."""
+    async def race_day_servers(self, guild_id: int | None = None) -> list[RaceDayServer]:
+        """Return every server (or guild_id only) with race-day posts on: its channel, ping role and mods' channel."""
         query = """
             SELECT rd.*, coalesce(rd.channel_id, g.recap_channel_id) AS post_channel_id, g.ping_role_id,
                    g.mod_channel_id
             FROM race_day rd LEFT JOIN guild_settings g ON g.guild_id = rd.guild_id
-            WHERE rd.enabled ORDER BY rd.guild_id
+            WHERE rd.enabled AND ($1::bigint IS NULL OR rd.guild_id = $1) ORDER BY rd.guild_id
         """
         return [
             RaceDayServer(_race_day(r), r["post_channel_id"], r["ping_role_id"], r["mod_channel_id"])
-            for r in await self._fetch(query)
+            for r in await self._fetch(query, guild_id)
         ]
 
     async def race_day_post(self, guild_id: int, nascar_race_id: int, kind: str = PRE_RACE) -> RaceDayPost | None:
